@@ -1,0 +1,60 @@
+# Two set-up commands for a fresh clone: `make run` (pipeline, then servers) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+DASHBOARD_PORT ?= 8501
+DAGSTER_PORT ?= 3000
+HOST ?= 127.0.0.1
+
+.PHONY: run refresh test lint eval bench dashboard dagster browser clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --extra dev --quiet
+	touch $@
+
+# Debian's chromium and chromedriver, for the end-to-end browser tests (never `playwright install`).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Debian chromium for the browser tests"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+dagster_home:
+	@mkdir -p $(DAGSTER_HOME)
+	@cp -n pipelines/dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+
+refresh: $(VENV)/.synced
+	@mkdir -p $(DAGSTER_HOME) && cp pipelines/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m pipelines.refresh
+
+run: refresh
+	@echo "Dashboard:  http://$(HOST):$(DASHBOARD_PORT)"
+	@echo "Dagster UI: http://$(HOST):$(DAGSTER_PORT)  (daemon on: schedules run)"
+	$(BIN)/python -m pipelines.serve --host $(HOST) --dashboard-port $(DASHBOARD_PORT) --dagster-port $(DAGSTER_PORT)
+
+test: $(VENV)/.synced browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.synced
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+eval: $(VENV)/.synced
+	$(BIN)/python -m pipelines.evaluate
+
+bench: $(VENV)/.synced
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) data/work data/*.duckdb data/dagster_home

@@ -1,0 +1,74 @@
+"""DDL of the warehouse tables that ingestion owns. These names are a public interface: see docs/warehouse.md."""
+
+INGEST_TABLES_DDL = """
+CREATE TABLE IF NOT EXISTS papers (
+    arxiv_id          VARCHAR NOT NULL,     -- unique; without version suffix, e.g. 2401.01234 or hep-th/9901001
+    title             VARCHAR NOT NULL,
+    abstract          VARCHAR,
+    primary_category  VARCHAR,
+    categories        VARCHAR[],            -- all categories, primary first
+    authors           VARCHAR[],            -- names as given, in order
+    comments          VARCHAR,
+    journal_ref       VARCHAR,
+    doi               VARCHAR,
+    published_date    DATE,                 -- first-version date, or the best date available (see date_source)
+    date_source       VARCHAR,              -- 'v1' | 'listing' | 'id_month' | 'api_published'
+    updated_date      DATE,                 -- last-updated date
+    latest_version    INTEGER,
+    source            VARCHAR NOT NULL,     -- 'arxiv_snapshot' | 'arxiv_api'
+    source_detail     VARCHAR,              -- snapshot file or API query that brought the latest version
+    ingested_at       TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS paper_authors (
+    arxiv_id          VARCHAR NOT NULL,
+    position          INTEGER NOT NULL,     -- 1-based author order
+    name              VARCHAR NOT NULL,     -- as given
+    name_normalized   VARCHAR NOT NULL,     -- lower case, no accents or punctuation, single spaces
+    affiliation       VARCHAR               -- arxiv:affiliation (API) or a parenthesised affiliation (snapshot)
+);
+
+CREATE TABLE IF NOT EXISTS category_month_counts (
+    category          VARCHAR NOT NULL,     -- an arXiv category, or 'ALL_AI' for the distinct union of AI categories
+    month             DATE NOT NULL,        -- first day of the month
+    n_papers          BIGINT NOT NULL,      -- papers listing the category (primary or cross-list)
+    n_primary         BIGINT,               -- papers with it as primary category (snapshot only)
+    source            VARCHAR NOT NULL,     -- 'arxiv_api' (totalResults) | 'arxiv_snapshot' (counted)
+    counted_at        TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS ingest_runs (
+    run_id            VARCHAR NOT NULL,
+    asset             VARCHAR NOT NULL,
+    source            VARCHAR NOT NULL,
+    source_detail     VARCHAR,              -- files or queries read
+    partition_key     VARCHAR,
+    started_at        TIMESTAMP NOT NULL,
+    finished_at       TIMESTAMP,
+    duration_s        DOUBLE,
+    n_read            BIGINT,
+    n_inserted        BIGINT,
+    n_updated         BIGINT,
+    n_unchanged       BIGINT,
+    n_rejected        BIGINT,
+    outcome           VARCHAR NOT NULL,     -- 'success' | 'failed'
+    message           VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS rejected_records (
+    run_id            VARCHAR NOT NULL,
+    source            VARCHAR NOT NULL,
+    location          VARCHAR NOT NULL,     -- 'file.jsonl.gz:123' or the API query
+    reason            VARCHAR NOT NULL,
+    raw               VARCHAR,
+    rejected_at       TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS snapshot_files (
+    path              VARCHAR NOT NULL,     -- a snapshot file already loaded, so reruns skip it
+    size_bytes        BIGINT NOT NULL,
+    mtime             DOUBLE NOT NULL,
+    n_records         BIGINT NOT NULL,
+    loaded_at         TIMESTAMP NOT NULL
+);
+"""

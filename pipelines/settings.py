@@ -1,0 +1,64 @@
+"""Paths and settings, each overridable by an environment variable. Nothing here touches the network or disk."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+
+
+def _path(env: str, default: Path) -> Path:
+    value = os.environ.get(env)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def shared_data_dir() -> Path:
+    """The real data shipped beside the project (`../shared/data`), or SHARED_DATA_DIR."""
+    return _path("SHARED_DATA_DIR", PROJECT_ROOT.parent / "shared" / "data")
+
+
+def warehouse_path() -> Path:
+    """The published warehouse that users and the dashboard read. Replaced atomically after each good run."""
+    return _path("WAREHOUSE_PATH", PROJECT_ROOT / "data" / "warehouse.duckdb")
+
+
+def work_warehouse_path() -> Path:
+    """The pipeline's private working copy; only the pipeline opens it, and only for writing."""
+    default = warehouse_path().parent / "work" / "warehouse.duckdb"
+    return _path("WAREHOUSE_WORK_PATH", default)
+
+
+def snapshot_path() -> Path:
+    """ARXIV_SNAPSHOT: a .jsonl/.jsonl.gz file or a folder of them; default the real corpus in shared/."""
+    return _path("ARXIV_SNAPSHOT", shared_data_dir() / "arxiv")
+
+
+def snapshot_path_is_default() -> bool:
+    return not os.environ.get("ARXIV_SNAPSHOT")
+
+
+def arxiv_source_mode() -> str:
+    """ARXIV_SOURCE: 'auto' (API when reachable, else snapshot), 'api' or 'snapshot'."""
+    mode = os.environ.get("ARXIV_SOURCE", "auto").strip().lower()
+    if mode not in {"auto", "api", "snapshot"}:
+        raise ValueError(f"ARXIV_SOURCE must be auto, api or snapshot, not {mode!r}")
+    return mode
+
+
+def arxiv_api_url() -> str:
+    return os.environ.get("ARXIV_API_URL", "https://export.arxiv.org/api/query")
+
+
+def positions_path() -> Path:
+    """AI Watch position records (CSV); AIWATCH_POSITIONS overrides."""
+    return _path("AIWATCH_POSITIONS", shared_data_dir() / "workforce" / "aiwatch_positions.csv")
+
+
+def labels_dir() -> Path:
+    return _path("LABELS_DIR", shared_data_dir() / "labels")
+
+
+def duckdb_memory_limit() -> str:
+    return os.environ.get("DUCKDB_MEMORY_LIMIT", "4GB")
