@@ -1,0 +1,166 @@
+"""The snapshot loader: real records, crafted bad lines, upsert semantics, progress and summary."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from pipelines import warehouse as wh
+from pipelines.ingest import RunRecord
+from pipelines.snapshot import SnapshotError, list_snapshot_files, load_snapshot
+
+BAD_LINES = Path(__file__).parent / "fixtures" / "snapshot" / "bad_lines.jsonl"
+
+
+def _load(db: Path, path: Path, force: bool = False) -> tuple[RunRecord, list[str]]:
+    logs: list[str] = []
+    run = RunRecord(run_id=uuid.uuid4().hex, asset="test", source="arxiv_snapshot")
+    with wh.transaction(db) as con:
+        load_snapshot(con, path, run, log=logs.append, force=force)
+        run.write(con, "success")
+    return run, logs
+
+
+def _rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = wh.connect(db, read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_real_slice_loads_every_record_once(tmp_path: Path, corpus_slice: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    run, logs = _load(db, corpus_slice)
+    assert run.n_read == 1200 and run.n_rejected == 0
+    assert _rows(db, "SELECT count(*), count(DISTINCT arxiv_id) FROM papers") == [(1200, 1200)]
+    # Authors were split in order and normalised; every paper has at least one.
+    assert _rows(db, "SELECT count(*) FROM papers p ANTI JOIN paper_authors a USING (arxiv_id)") == [(0,)]
+    assert _rows(db, "SELECT min(position) FROM paper_authors") == [(1,)]
+    assert any("snapshot done" in line and "inserted 1,200" in line for line in logs)
+
+
+def test_real_record_fields_match_the_source_line(tmp_path: Path, corpus_slice: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    _load(db, corpus_slice)
+    with gzip.open(corpus_slice / "arxiv-2026-03.jsonl.gz", "rt") as f:
+        record = json.loads(f.readline())
+    (title, primary, categories, authors, published, source) = _rows(
+        db,
+        "SELECT title, primary_category, categories, authors, published_date, date_source FROM papers "
+        "WHERE arxiv_id = ?",
+        [record["id"]],
+    )[0]
+    assert title == " ".join(record["title"].split())
+    assert categories == record["categories"].split()
+    assert primary == record["categories"].split()[0]
+    assert authors[0] == record["authors"].split(", ")[0].strip()
+    assert source in {"listing", "id_month"}
+    assert published is not None
+
+
+def test_bad_lines_are_rejected_with_reason_and_line_and_the_rest_loads(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    run, _ = _load(db, BAD_LINES)
+    reasons = dict(_rows(db, "SELECT location, reason FROM rejected_records"))
+    name = BAD_LINES.name
+    assert reasons[f"{name}:2"] == "malformed JSON"
+    assert reasons[f"{name}:3"] == "missing id"
+    assert reasons[f"{name}:4"] == "missing title"
+    assert reasons[f"{name}:5"].startswith("unparsable update_date")
+    assert reasons[f"{name}:6"].startswith("id is not a string")
+    assert reasons[f"{name}:7"].startswith("title is not a string")
+    assert reasons[f"{name}:8"] == "not a JSON object"
+    assert reasons[f"{name}:10"].startswith("authors is not a string")
+    assert reasons[f"{name}:12"].startswith("unparsable versions[0].created")
+    assert f"{name}:9" not in reasons  # a blank line is not a record
+    assert run.n_rejected == 9
+    assert sorted(r[0] for r in _rows(db, "SELECT arxiv_id FROM papers")) == ["2501.00001", "hep-th/9901001"]
+    raw = _rows(db, "SELECT raw FROM rejected_records WHERE location = ?", [f"{name}:2"])[0][0]
+    assert raw.startswith('{"id": "2501.00002"')
+
+
+def test_snapshot_fields_versions_affiliations_and_old_ids(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    _load(db, BAD_LINES)
+    row = _rows(
+        db,
+        "SELECT published_date::VARCHAR, date_source, updated_date::VARCHAR, latest_version, doi, journal_ref "
+        "FROM papers WHERE arxiv_id = 'hep-th/9901001'",
+    )[0]
+    assert row == ("1999-01-01", "v1", "2008-11-13", 2, "10.1000/x", "Nucl. Phys. B 1 (1999)")
+    authors = _rows(
+        db, "SELECT position, name, name_normalized, affiliation FROM paper_authors WHERE arxiv_id = 'hep-th/9901001' "
+        "ORDER BY position"
+    )
+    assert authors == [(1, "E. Witten", "e witten", "IAS, Princeton"), (2, "N. Seiberg", "n seiberg", None)]
+    names = _rows(db, "SELECT list(name ORDER BY position) FROM paper_authors WHERE arxiv_id = '2501.00001'")[0][0]
+    assert names == ["Ada Lovelace", "Alan Turing", "Grace Hopper"]
+
+
+def test_rerun_skips_loaded_files_and_forced_reload_changes_nothing(tmp_path: Path, corpus_slice: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    _load(db, corpus_slice)
+    before = _rows(db, "SELECT count(*), max(ingested_at) FROM papers")
+    again, _ = _load(db, corpus_slice)
+    assert again.n_read == 0
+    forced, _ = _load(db, corpus_slice, force=True)
+    assert forced.n_read == 1200 and forced.counts.unchanged == 1200 and forced.counts.inserted == 0
+    assert _rows(db, "SELECT count(*), max(ingested_at) FROM papers") == before
+    assert _rows(db, "SELECT count(*) FROM paper_authors") == _rows(
+        db, "SELECT sum(len(authors)) FROM papers"
+    )
+
+
+def test_newer_version_replaces_and_older_is_ignored(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    base = {"id": "2502.00001", "authors": "A B", "categories": "cs.AI", "abstract": "x"}
+    v1 = tmp_path / "v1.jsonl"
+    v1.write_text(json.dumps({**base, "title": "First title", "update_date": "2025-02-03"}) + "\n")
+    v2 = tmp_path / "v2.jsonl"
+    v2.write_text(json.dumps({**base, "title": "Second title", "update_date": "2025-03-01"}) + "\n")
+    _load(db, v1)
+    run, _ = _load(db, v2)
+    assert run.counts.updated == 1
+    old, _ = _load(db, v1, force=True)
+    assert old.counts.older == 1
+    assert _rows(db, "SELECT title, updated_date::VARCHAR FROM papers") == [("Second title", "2025-03-01")]
+
+
+def test_duplicate_ids_within_one_load_keep_the_latest(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    f = tmp_path / "dups.jsonl"
+    rows = [
+        {"id": "2502.00002v1", "title": "Old", "authors": "A", "categories": "cs.LG", "update_date": "2025-02-03"},
+        {"id": "2502.00002v3", "title": "New", "authors": "A, B", "categories": "cs.LG", "update_date": "2025-02-20"},
+    ]
+    f.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    _load(db, f)
+    assert _rows(db, "SELECT arxiv_id, title, latest_version FROM papers") == [("2502.00002", "New", 3)]
+    assert _rows(db, "SELECT count(*) FROM paper_authors") == [(2,)]
+
+
+def test_missing_path_and_empty_folder_give_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(SnapshotError, match="does not exist"):
+        list_snapshot_files(tmp_path / "nope")
+    with pytest.raises(SnapshotError, match=r"no \.jsonl"):
+        list_snapshot_files(tmp_path)
+
+
+def test_corrupt_gzip_fails_the_load_and_leaves_the_warehouse_unchanged(tmp_path: Path, corpus_slice: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    _load(db, corpus_slice)
+    before = _rows(db, "SELECT count(*) FROM papers")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    good = (corpus_slice / "arxiv-2025-06.jsonl.gz").read_bytes()
+    (bad / "a.jsonl.gz").write_bytes(good[: len(good) // 2])
+    (bad / "b.jsonl").write_text(json.dumps({"id": "2503.00001", "title": "T", "authors": "A"}) + "\n")
+    with pytest.raises(SnapshotError, match=r"a\.jsonl\.gz"):
+        _load(db, bad)
+    assert _rows(db, "SELECT count(*) FROM papers") == before
+    assert _rows(db, "SELECT count(*) FROM papers WHERE arxiv_id = '2503.00001'") == [(0,)]
