@@ -7,6 +7,8 @@ merged (pipelines/ingest.py). The caller owns the transaction: a failure anywher
 from __future__ import annotations
 
 import gzip
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -76,6 +78,38 @@ def iter_chunks(file: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[Chunk]:
             raise SnapshotError(f"{file}: unreadable after line {line_no - 1}: {exc}") from exc
         if carry.strip():
             yield Chunk(file, line_no, _decode(carry), raw.tell())
+
+
+def prefetch(items: Iterator[Chunk], depth: int = 2) -> Iterator[Chunk]:
+    """Reads ahead in a thread: decompression (which releases the GIL) overlaps DuckDB's parsing."""
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                buffer.put(item)
+            buffer.put(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            buffer.put(exc)
+
+    thread = threading.Thread(target=produce, name="snapshot-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := buffer.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full buffer
+            try:
+                buffer.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.1)
 
 
 class Progress:
@@ -203,7 +237,7 @@ def load_snapshot(
 
     for file in todo:
         file_start = run.n_read + sum(len(c.lines) for c in pending)
-        for chunk in iter_chunks(file):
+        for chunk in prefetch(iter_chunks(file)):
             pending.append(chunk)
             pending_bytes += sum(len(line) for line in chunk.lines)
             if pending_bytes >= BLOCK_BYTES:
