@@ -1,0 +1,612 @@
+"""Origin of each paper (frontier lab, industry, academic, nonprofit, government, mixed, unknown), with evidence.
+
+Evidence kinds, strongest first; a paper's origin comes only from the strongest kind present for it (weaker kinds
+are not mixed in), and kinds 4-5 are used only when 1-3 found nothing:
+
+1. affiliation  arXiv author affiliations (paper_authors.affiliation), matched to the seed; an affiliation that
+                names no seed organisation still counts when it is plainly a university / company / government
+                body by its wording ("University of ...", "... Inc.", "National Laboratory").
+2. openalex     institutions OpenAlex resolved for the work's authorships (cached table `openalex_works`):
+                matched to the seed by display name, else classed by the institution's ROR type.
+3. mention      organisation mentions in comments, title and abstract, only in affiliation-like contexts:
+                after a cue such as "work done at/during", "internship at", "while at", "affiliated with"; e-mail
+                domains (x@cs.stanford.edu) and github.com/<org> links of seed organisations. Merely naming an
+                organisation ("we evaluate Anthropic's Claude") is not evidence.
+4. roster       the author-to-organisation roster (roster.py, AI Watch positions) joined on the normalised name,
+                if the paper's published_date falls in the position's window. Secondary ties (affiliate, research
+                associate...) are ignored; per author, research roles win over other staff roles, and of those the
+                most recently started one (the current job at the paper's date; concurrent roles start together).
+5. propagation  an author's organisation on their nearest paper (within PROPAGATION_WINDOW_DAYS) that has strong
+                author-level evidence (kinds 1-2, or kind 3 on a single-author paper).
+
+Names are ambiguous (and skipped for kinds 4-5) when they likely belong to several people: more than
+AMBIGUOUS_PAPERS_PER_YEAR papers in some year, or more than AMBIGUOUS_NAMESAKES expected namesakes given how common
+their first and last tokens are (name_statistics): "yang liu" and "tony wang" are many people.
+
+Origin class: the single class of all matched organisations, else 'mixed'
+(any two different classes, e.g. academic + frontier_lab; the organisations list keeps them all), else 'unknown'
+with no evidence and confidence 0. An organisation's class is the one it had at the paper's date (seed
+former_type). Confidence is fixed per evidence kind (KINDS).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipelines.lib.openalex import ROR_TYPE_TO_ORG_TYPE, institutions_frame
+from pipelines.lib.organizations import ORIGIN_OF_TYPE, domain_table, load_organizations, match_organizations
+
+KINDS: dict[str, tuple[int, float]] = {
+    "affiliation": (1, 0.95),
+    "openalex": (2, 0.9),
+    "mention": (3, 0.8),
+    "roster": (4, 0.65),
+    "propagation": (5, 0.55),
+}
+PROPAGATION_WINDOW_DAYS = 365
+AMBIGUOUS_PAPERS_PER_YEAR = 30
+AMBIGUOUS_NAMESAKES = 0.5
+MIN_NAMES_FOR_NAMESAKES = 10_000
+MAX_DETAILS = 6
+
+CUE = (
+    r"(?i)\b(?:(?:work|research|project|paper|it)\s+(?:was\s+|were\s+|is\s+|has\s+been\s+)?"
+    r"(?:partly\s+|partially\s+|mainly\s+|mostly\s+)?(?:done|performed|conducted|carried\s+out|completed)"
+    r"|internships?|interned|intern|while\s+(?:at|with|visiting|employed\s+(?:at|by))"
+    r"|affiliated\s+with|employed\s+(?:at|by))\b[^.;\n]{0,100}"
+).replace(r"\b", r"(?-u:\b)")  # ASCII word boundaries keep the regex on its fast DFA path (3x faster)
+EMAIL = r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+GITHUB = r"(?i)github\.com/[A-Za-z0-9_.-]+"
+GENERIC_AFFILIATION = {
+    "academic": r"(?i)\b(?:universit|univ\b|college\b|[ée]cole\b|polytechni|politecnico|hochschule|"
+    r"institute of technology|school of|faculty of|academy of sciences?)",
+    "industry": r"(?i)\b(?:inc|ltd|llc|corp|corporation|gmbh|co\.?,? ltd|limited|plc|s\.a\.s)\b",
+    "government": r"(?i)\b(?:national laborator(?:y|ies)|ministry of|government of)\b",
+}
+PAPERS_SCHEMA = {
+    "arxiv_id": pl.String,
+    "title": pl.String,
+    "abstract": pl.String,
+    "comments": pl.String,
+    "published_date": pl.Date,
+}
+EVIDENCE_SCHEMA = {
+    "arxiv_id": pl.String,
+    "name_normalized": pl.String,
+    "kind": pl.String,
+    "organization": pl.String,
+    "origin": pl.String,
+    "detail": pl.String,
+}
+AUTHOR_EVIDENCE_SCHEMA = {
+    "name_normalized": pl.String,
+    "published_date": pl.Date,
+    "arxiv_id": pl.String,
+    "organization": pl.String,
+    "origin": pl.String,
+}
+ORIGIN_SCHEMA = {
+    "arxiv_id": pl.String,
+    "origin": pl.String,
+    "organizations": pl.List(pl.String),
+    "origin_evidence": pl.String,
+    "origin_evidence_kind": pl.String,
+    "origin_confidence": pl.Float64,
+}
+
+
+def _empty_evidence() -> pl.DataFrame:
+    return pl.DataFrame(schema=EVIDENCE_SCHEMA)
+
+
+def _quote(col: str, limit: int = 120) -> pl.Expr:
+    return pl.concat_str([pl.lit('"'), pl.col(col).str.slice(0, limit), pl.lit('"')])
+
+
+def _match(names: pl.Series, organizations: pl.DataFrame | None) -> pl.DataFrame:
+    return match_organizations(names, organizations)
+
+
+def affiliation_evidence(authors: pl.DataFrame, organizations: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Kind 1, author-level: seed organisations named in paper_authors.affiliation, else a generic class."""
+    if "affiliation" not in authors.columns:
+        return _empty_evidence()
+    rows = authors.select("arxiv_id", "name_normalized", "affiliation").filter(
+        pl.col("affiliation").is_not_null(), pl.col("affiliation").str.strip_chars() != ""
+    )
+    if rows.height == 0:
+        return _empty_evidence()
+    distinct = rows.select(pl.col("affiliation").unique())
+    matched = _match(distinct["affiliation"], organizations).select(
+        pl.col("name").alias("affiliation"), "organization", "origin"
+    )
+    generic = (
+        distinct.join(matched, on="affiliation", how="anti")
+        .with_columns([pl.col("affiliation").str.contains(rx).alias(cls) for cls, rx in GENERIC_AFFILIATION.items()])
+        .unpivot(index="affiliation", on=list(GENERIC_AFFILIATION), variable_name="origin", value_name="hit")
+        .filter("hit")
+        .select(
+            "affiliation",
+            pl.col("affiliation").str.strip_chars().str.slice(0, 80).alias("organization"),
+            "origin",
+        )
+    )
+    return (
+        rows.join(pl.concat([matched, generic]), on="affiliation")
+        .with_columns(
+            kind=pl.lit("affiliation"),
+            detail=pl.concat_str([pl.col("organization"), pl.lit(" <- "), _quote("affiliation")]),
+        )
+        .select(*EVIDENCE_SCHEMA)
+    )
+
+
+def openalex_evidence(institutions: pl.DataFrame, organizations: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Kind 2, author-level: OpenAlex institutions matched to the seed by name, else classed by ROR type."""
+    rows = institutions.filter(pl.col("institution").is_not_null())
+    if rows.height == 0:
+        return _empty_evidence()
+    matched = _match(rows["institution"].unique(), organizations).select(
+        pl.col("name").alias("institution"), "organization", "origin"
+    )
+    ror_origin = {k: ORIGIN_OF_TYPE[v] for k, v in ROR_TYPE_TO_ORG_TYPE.items()}
+    by_type = (
+        rows.select("institution", "ror_type")
+        .unique()
+        .join(matched, on="institution", how="anti")
+        .with_columns(origin=pl.col("ror_type").replace_strict(ror_origin, default=None, return_dtype=pl.String))
+        .drop_nulls("origin")
+        .select("institution", pl.col("institution").alias("organization"), "origin")
+    )
+    return (
+        rows.join(pl.concat([matched, by_type]).unique(), on="institution")
+        .with_columns(
+            kind=pl.lit("openalex"),
+            detail=pl.concat_str(
+                [
+                    pl.col("organization"),
+                    pl.lit(" <- OpenAlex institution "),
+                    _quote("institution"),
+                    pl.lit(" ("),
+                    pl.col("ror_type").fill_null("no type"),
+                    pl.lit(")"),
+                ]
+            ),
+        )
+        .select(*EVIDENCE_SCHEMA)
+    )
+
+
+def _domain_hits(texts: pl.DataFrame, organizations: pl.DataFrame) -> pl.DataFrame:
+    """(arxiv_id, field, text, organization, origin) for e-mail domains and github.com/<org> links."""
+    domains = domain_table(organizations).select("domain", "organization", "origin")
+    emails = (
+        texts.filter(pl.col("text").str.contains("@", literal=True))
+        .select("arxiv_id", "field", pl.col("text").str.extract_all(EMAIL).alias("hit"))
+        .explode("hit")
+        .drop_nulls("hit")
+        .with_columns(labels=pl.col("hit").str.strip_prefix("@").str.to_lowercase().str.split("."))
+    )
+    # Match the registrable suffixes of the host: cs.stanford.edu -> stanford.edu, mails.tsinghua.edu.cn -> ...
+    suffixes = emails.with_columns(
+        domain=pl.concat_list([pl.col("labels").list.slice(-k, k).list.join(".") for k in range(2, 6)]).list.unique()
+    ).explode("domain")
+    github = (
+        texts.filter(pl.col("text").str.contains("github.com/", literal=True))
+        .select("arxiv_id", "field", pl.col("text").str.extract_all(GITHUB).alias("hit"))
+        .explode("hit")
+        .drop_nulls("hit")
+        .with_columns(domain=pl.col("hit").str.to_lowercase().str.strip_chars_end("."))
+    )
+    return pl.concat(
+        [
+            suffixes.select("arxiv_id", "field", "hit", "domain"),
+            github.select("arxiv_id", "field", "hit", "domain"),
+        ]
+    ).join(domains, on="domain")
+
+
+def mention_evidence(papers: pl.DataFrame, organizations: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Kind 3, paper-level: organisations in affiliation-like contexts of comments, title and abstract."""
+    orgs = organizations if organizations is not None else load_organizations()
+    fields = [f for f in ("comments", "title", "abstract") if f in papers.columns]
+    texts = pl.concat(
+        [
+            papers.select("arxiv_id", pl.lit(f).alias("field"), pl.col(f).alias("text")).filter(
+                pl.col("text").is_not_null()
+            )
+            for f in fields
+        ]
+    )
+    windows = (
+        texts.filter(pl.col("text").str.contains(CUE))
+        .select("arxiv_id", "field", pl.col("text").str.extract_all(CUE).alias("hit"))
+        .explode("hit")
+        .drop_nulls("hit")
+    )
+    cue_hits = windows.join(
+        _match(windows["hit"].unique(), organizations).select(pl.col("name").alias("hit"), "organization", "origin"),
+        on="hit",
+    )
+    found = pl.concat(
+        [
+            cue_hits.select("arxiv_id", "field", "hit", "organization", "origin"),
+            _domain_hits(texts.filter(pl.col("field") != "title"), orgs).select(
+                "arxiv_id", "field", "hit", "organization", "origin"
+            ),
+        ]
+    )
+    return found.select(
+        "arxiv_id",
+        pl.lit(None, dtype=pl.String).alias("name_normalized"),
+        pl.lit("mention").alias("kind"),
+        "organization",
+        "origin",
+        pl.concat_str([pl.col("organization"), pl.lit(" <- "), pl.col("field"), pl.lit(" "), _quote("hit")]).alias(
+            "detail"
+        ),
+    )
+
+
+def author_evidence(
+    papers: pl.DataFrame,
+    authors: pl.DataFrame,
+    direct: pl.DataFrame,
+) -> pl.DataFrame:
+    """Strong author-level evidence usable for propagation: (name_normalized, published_date, arxiv_id,
+    organization, origin) from kinds 1-2, and from kind 3 on single-author papers."""
+    per_author = direct.filter(pl.col("kind").is_in(["affiliation", "openalex"]))
+    mentioned = direct.filter(pl.col("kind") == "mention").drop("name_normalized")
+    single = (
+        authors.join(mentioned.select("arxiv_id").unique(), on="arxiv_id", how="semi")
+        .group_by("arxiv_id")
+        .agg(pl.col("name_normalized").first(), pl.len().alias("n"))
+        .filter(pl.col("n") == 1)
+        .drop("n")
+    )
+    mentions = mentioned.join(single, on="arxiv_id").select(*EVIDENCE_SCHEMA)
+    return (
+        pl.concat([per_author, mentions])
+        .filter(pl.col("name_normalized").is_not_null(), pl.col("name_normalized") != "")
+        .join(papers.select("arxiv_id", "published_date"), on="arxiv_id")
+        .drop_nulls("published_date")
+        .select(*AUTHOR_EVIDENCE_SCHEMA)
+        .unique()
+    )
+
+
+def _usable_names(names: pl.Expr) -> pl.Expr:
+    tokens = names.str.split(" ")
+    return (tokens.list.len() >= 2) & (tokens.list.eval(pl.element().str.len_chars()).list.min() >= 2)
+
+
+def name_statistics(authors: pl.DataFrame, papers: pl.DataFrame, names: pl.Series | None = None) -> pl.DataFrame:
+    """Per name: max_papers_per_year, and expected_namesakes = distinct names x P(first token) x P(last token).
+
+    The second is how many different people would carry the name if first and last names combined at random:
+    "tony wang" 2.1, "tao lin" 0.6, "percy liang" 0.01 on the 2025-26 corpus. Counted over `authors` (arxiv_id,
+    name_normalized) and the papers' years; `names` limits the output rows (the statistics use every name).
+    """
+    distinct = authors.select(pl.col("name_normalized").unique()).filter(pl.col("name_normalized").str.contains(" "))
+    tokens = distinct.with_columns(
+        first=pl.col("name_normalized").str.split(" ").list.first(),
+        last=pl.col("name_normalized").str.split(" ").list.last(),
+    )
+    # Token frequencies mean nothing in a small batch: below MIN_NAMES_FOR_NAMESAKES names nobody is judged on them.
+    n_names = distinct.height if distinct.height >= MIN_NAMES_FOR_NAMESAKES else float("inf")
+    wanted = (
+        tokens
+        if names is None
+        else tokens.join(pl.DataFrame({"name_normalized": names}).unique(), on="name_normalized", how="semi")
+    )
+    namesakes = (
+        wanted.join(tokens.group_by("first").len("n_first"), on="first")
+        .join(tokens.group_by("last").len("n_last"), on="last")
+        .select("name_normalized", (pl.col("n_first") * pl.col("n_last") / n_names).alias("expected_namesakes"))
+    )
+    per_year = (
+        authors.select("arxiv_id", "name_normalized")
+        .join(wanted.select("name_normalized"), on="name_normalized", how="semi")
+        .join(papers.select("arxiv_id", pl.col("published_date").dt.year().alias("year")), on="arxiv_id")
+        .group_by("name_normalized", "year")
+        .agg(pl.col("arxiv_id").n_unique().alias("n"))
+        .group_by("name_normalized")
+        .agg(pl.col("n").max().cast(pl.Int64).alias("max_papers_per_year"))
+    )
+    return namesakes.join(per_year, on="name_normalized", how="full", coalesce=True).select(
+        "name_normalized",
+        pl.col("max_papers_per_year").fill_null(0),
+        pl.col("expected_namesakes").fill_null(0.0),
+    )
+
+
+def ambiguous_names(
+    candidates: pl.Series, papers: pl.DataFrame, authors: pl.DataFrame, name_counts: pl.DataFrame | None
+) -> pl.DataFrame:
+    """Names (among candidates) that likely belong to several people: more than AMBIGUOUS_PAPERS_PER_YEAR papers
+    in some year, or more than AMBIGUOUS_NAMESAKES expected namesakes (name_statistics).
+
+    name_counts (name_normalized, max_papers_per_year, optionally expected_namesakes), when given, is used for the
+    names it covers: the warehouse passes statistics over the whole corpus, so that a small incremental batch is
+    judged like the full one. Other candidates are judged within `authors`.
+    """
+    wanted = pl.DataFrame({"name_normalized": candidates}).unique()
+    schema = {"name_normalized": pl.String, "max_papers_per_year": pl.Int64, "expected_namesakes": pl.Float64}
+    given = pl.DataFrame(schema=schema)
+    if name_counts is not None:
+        if "expected_namesakes" not in name_counts.columns:
+            name_counts = name_counts.with_columns(expected_namesakes=pl.lit(0.0))
+        given = (
+            name_counts.select(*schema).cast(schema).join(wanted, on="name_normalized", how="semi")  # type: ignore[arg-type]
+        )
+    missing = wanted.join(given, on="name_normalized", how="anti")
+    counted = name_statistics(authors, papers, missing["name_normalized"]) if missing.height else given.clear()
+    return (
+        pl.concat([given, counted.select(*schema).cast(schema)])  # type: ignore[arg-type]
+        .filter(
+            (pl.col("max_papers_per_year") > AMBIGUOUS_PAPERS_PER_YEAR)
+            | (pl.col("expected_namesakes") > AMBIGUOUS_NAMESAKES)
+        )
+        .select("name_normalized")
+    )
+
+
+def roster_evidence(
+    papers: pl.DataFrame, authors: pl.DataFrame, roster: pl.DataFrame, ambiguous: pl.DataFrame
+) -> pl.DataFrame:
+    """Kind 4, author-level: roster positions whose window contains the paper's published_date."""
+    if roster.height == 0:
+        return _empty_evidence()
+    candidates = (
+        authors.select("arxiv_id", "name_normalized")
+        .join(roster.select(pl.col("name_normalized").unique()), on="name_normalized", how="semi")
+        .join(ambiguous, on="name_normalized", how="anti")
+        .join(papers.select("arxiv_id", "published_date"), on="arxiv_id")
+        .drop_nulls("published_date")
+    )
+    tier = roster["role_tier"] if "role_tier" in roster.columns else pl.repeat(1, roster.height, eager=True)
+    hits = (
+        candidates.join(roster.with_columns(role_tier=tier).filter(pl.col("role_tier") > 0), on="name_normalized")
+        .filter(pl.col("published_date").is_between(pl.col("valid_from"), pl.col("valid_to")))
+        # Per author, research roles win over other staff roles, then the most recently started role wins.
+        .filter(pl.col("role_tier") == pl.col("role_tier").max().over("arxiv_id", "name_normalized"))
+        .filter(pl.col("valid_from") == pl.col("valid_from").max().over("arxiv_id", "name_normalized"))
+    )
+    return hits.select(
+        "arxiv_id",
+        "name_normalized",
+        pl.lit("roster").alias("kind"),
+        "organization",
+        "origin",
+        pl.concat_str(
+            [
+                pl.col("organization"),
+                pl.lit(" <- AI Watch: "),
+                pl.col("person"),
+                pl.lit(", "),
+                pl.col("title").fill_null(""),
+                pl.lit(" ("),
+                pl.col("valid_from").cast(pl.String),
+                pl.lit(".."),
+                pl.col("valid_to").cast(pl.String),
+                pl.lit(")"),
+            ]
+        ).alias("detail"),
+    )
+
+
+def propagation_evidence(
+    papers: pl.DataFrame, authors: pl.DataFrame, strong: pl.DataFrame, ambiguous: pl.DataFrame
+) -> pl.DataFrame:
+    """Kind 5, author-level: each author's organisations on their nearest strong-evidence paper within the window."""
+    if strong.height == 0 or papers.height == 0:
+        return _empty_evidence()
+    sources = (
+        strong.join(ambiguous, on="name_normalized", how="anti")
+        .select("name_normalized", pl.col("published_date").alias("source_date"), pl.col("arxiv_id").alias("source"))
+        .unique(["name_normalized", "source_date"], keep="first")
+        .sort("source_date")
+    )
+    targets = (
+        authors.select("arxiv_id", "name_normalized")
+        .join(sources.select(pl.col("name_normalized").unique()), on="name_normalized", how="semi")
+        .join(ambiguous, on="name_normalized", how="anti")
+        .filter(_usable_names(pl.col("name_normalized")))
+        .join(papers.select("arxiv_id", "published_date"), on="arxiv_id")
+        .drop_nulls("published_date")
+        .sort("published_date")
+    )
+    if targets.height == 0:
+        return _empty_evidence()
+    nearest = (
+        targets.join_asof(
+            sources,
+            left_on="published_date",
+            right_on="source_date",
+            by="name_normalized",
+            strategy="nearest",
+            tolerance=f"{PROPAGATION_WINDOW_DAYS}d",
+            check_sortedness=False,  # both sides are sorted by date just above
+        )
+        .drop_nulls("source")
+        .filter(pl.col("source") != pl.col("arxiv_id"))
+    )
+    orgs = strong.select("name_normalized", pl.col("arxiv_id").alias("source"), "organization", "origin").unique()
+    return (
+        nearest.join(orgs, on=["name_normalized", "source"])
+        .select(
+            "arxiv_id",
+            "name_normalized",
+            pl.lit("propagation").alias("kind"),
+            "organization",
+            "origin",
+            pl.concat_str(
+                [
+                    pl.col("organization"),
+                    pl.lit(" <- "),
+                    pl.col("name_normalized"),
+                    pl.lit(" on arXiv:"),
+                    pl.col("source"),
+                    pl.lit(" ("),
+                    pl.col("source_date").cast(pl.String),
+                    pl.lit(")"),
+                ]
+            ).alias("detail"),
+        )
+        .select(*EVIDENCE_SCHEMA)
+    )
+
+
+def apply_former_types(
+    evidence: pl.DataFrame, papers: pl.DataFrame, organizations: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Organisations whose type changed (seed former_type) get their former class for papers published before."""
+    orgs = organizations if organizations is not None else load_organizations()
+    if "former_origin" not in orgs.columns:
+        return evidence
+    former = orgs.filter(pl.col("former_origin").is_not_null()).select(
+        pl.col("name").alias("organization"), "former_origin", "former_until"
+    )
+    if former.height == 0:
+        return evidence
+    dated = evidence.join(papers.select("arxiv_id", "published_date"), on="arxiv_id", how="left").join(
+        former, on="organization", how="left"
+    )
+    return dated.with_columns(
+        origin=pl.when(pl.col("published_date") <= pl.col("former_until"))
+        .then(pl.col("former_origin"))
+        .otherwise(pl.col("origin"))
+    ).select(*EVIDENCE_SCHEMA)
+
+
+def resolve(papers: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
+    """One row per paper: the strongest evidence kind present decides; no evidence means 'unknown'."""
+    ranks = pl.DataFrame(
+        {"kind": list(KINDS), "rank": [r for r, _ in KINDS.values()], "conf": [c for _, c in KINDS.values()]},
+        schema={"kind": pl.String, "rank": pl.Int8, "conf": pl.Float64},
+    )
+    ranked = evidence.join(ranks, on="kind").filter(pl.col("rank") == pl.col("rank").min().over("arxiv_id"))
+    decided = ranked.group_by("arxiv_id").agg(
+        pl.col("organization").unique().sort().alias("organizations"),
+        pl.col("origin").unique().alias("classes"),
+        pl.col("kind").first().alias("origin_evidence_kind"),
+        pl.col("conf").first().alias("origin_confidence"),
+        pl.col("detail").unique().sort().head(MAX_DETAILS).alias("details"),
+        pl.col("detail").n_unique().alias("n_details"),
+    )
+    more = pl.when(pl.col("n_details") > MAX_DETAILS).then(
+        pl.format("; ... ({} more)", pl.col("n_details") - MAX_DETAILS)
+    )
+    decided = decided.select(
+        "arxiv_id",
+        pl.when(pl.col("classes").list.len() == 1)
+        .then(pl.col("classes").list.first())
+        .otherwise(pl.lit("mixed"))
+        .alias("origin"),
+        "organizations",
+        pl.concat_str(
+            [
+                pl.col("origin_evidence_kind"),
+                pl.lit(": "),
+                pl.col("details").list.join("; "),
+                more.otherwise(pl.lit("")),
+            ]
+        ).alias("origin_evidence"),
+        "origin_evidence_kind",
+        "origin_confidence",
+    )
+    return (
+        papers.select("arxiv_id")
+        .unique(maintain_order=True)
+        .join(decided, on="arxiv_id", how="left", maintain_order="left")
+        .with_columns(
+            pl.col("origin").fill_null("unknown"),
+            pl.col("organizations").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+            pl.col("origin_confidence").fill_null(0.0),
+        )
+        .select(*ORIGIN_SCHEMA)
+        .cast(ORIGIN_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
+def direct_evidence(
+    papers: pl.DataFrame,
+    authors: pl.DataFrame,
+    organizations: pl.DataFrame | None = None,
+    openalex: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Evidence of kinds 1-3 for the given papers."""
+    parts = [affiliation_evidence(authors, organizations)]
+    if openalex is not None and openalex.height:
+        ids = papers.select("arxiv_id")
+        inst = institutions_frame(openalex.join(ids, on="arxiv_id", how="semi"))
+        parts.append(openalex_evidence(inst, organizations))
+    parts.append(mention_evidence(papers, organizations))
+    return pl.concat([p.select(*EVIDENCE_SCHEMA).cast(EVIDENCE_SCHEMA) for p in parts])  # type: ignore[arg-type]
+
+
+def prior_author_evidence(
+    papers: pl.DataFrame,
+    authors: pl.DataFrame,
+    openalex: pl.DataFrame | None = None,
+    organizations: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Strong author-level evidence (kinds 1-2) over any set of papers, for propagation into another batch.
+
+    papers: arxiv_id, published_date; authors: arxiv_id, name_normalized, affiliation (rows without an
+    affiliation may be left out); openalex: cached `openalex_works` rows.
+    """
+    parts = [affiliation_evidence(authors, organizations)]
+    if openalex is not None and openalex.height:
+        parts.append(openalex_evidence(institutions_frame(openalex), organizations))
+    direct = pl.concat([p.select(*EVIDENCE_SCHEMA).cast(EVIDENCE_SCHEMA) for p in parts])  # type: ignore[arg-type]
+    return author_evidence(papers.select("arxiv_id", "published_date"), authors, direct)
+
+
+def classify_origin(
+    papers: pl.DataFrame,
+    authors: pl.DataFrame,
+    organizations: pl.DataFrame | None,
+    roster: pl.DataFrame | None,
+    openalex: pl.DataFrame | None = None,
+    *,
+    prior_author_evidence: pl.DataFrame | None = None,
+    name_counts: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Origin per paper: arxiv_id, origin, organizations, origin_evidence, origin_evidence_kind, origin_confidence.
+
+    papers: arxiv_id, title, abstract, comments, published_date. authors: arxiv_id, name_normalized and optionally
+    affiliation. organizations: the seed (None = seeds/organizations.csv). roster: roster.build_roster() output.
+    openalex: cached `openalex_works` rows. prior_author_evidence: strong author-level evidence from papers outside
+    this batch (author_evidence() schema) for propagation. name_counts: see ambiguous_names().
+    """
+    papers = papers.select(*PAPERS_SCHEMA).cast(PAPERS_SCHEMA)  # type: ignore[arg-type]
+    if "affiliation" not in authors.columns:
+        authors = authors.with_columns(affiliation=pl.lit(None, dtype=pl.String))
+    authors = authors.select("arxiv_id", "name_normalized", "affiliation").filter(
+        pl.col("name_normalized").is_not_null()
+    )
+    direct = direct_evidence(papers, authors, organizations, openalex)
+    strong = author_evidence(papers, authors, direct)
+    if prior_author_evidence is not None and prior_author_evidence.height:
+        strong = pl.concat([strong, prior_author_evidence.select(*AUTHOR_EVIDENCE_SCHEMA)]).unique()
+
+    # Kinds 4-5 only for papers that kinds 1-3 left undecided; the big joins touch ids and names only.
+    decided = direct.select("arxiv_id").unique()
+    dates = papers.select("arxiv_id", "published_date")
+    weak_pending = dates.join(decided, on="arxiv_id", how="anti")
+    weak_authors = authors.select("arxiv_id", "name_normalized").join(decided, on="arxiv_id", how="anti")
+    roster = roster if roster is not None else pl.DataFrame(schema={"name_normalized": pl.String})
+    known_names = pl.concat([roster.select("name_normalized"), strong.select("name_normalized")]).unique()
+    candidates = weak_authors.join(known_names, on="name_normalized", how="semi")["name_normalized"]
+    ambiguous = ambiguous_names(candidates, papers, authors, name_counts)
+    on_roster = roster_evidence(weak_pending, weak_authors, roster, ambiguous) if roster.height else _empty_evidence()
+    on_roster_ids = on_roster.select("arxiv_id").unique()
+    propagated = propagation_evidence(
+        weak_pending.join(on_roster_ids, on="arxiv_id", how="anti"),
+        weak_authors.join(on_roster_ids, on="arxiv_id", how="anti"),
+        strong,
+        ambiguous,
+    )
+    evidence = pl.concat([direct, on_roster.select(*EVIDENCE_SCHEMA), propagated])
+    return resolve(papers, apply_former_types(evidence, papers, organizations))
