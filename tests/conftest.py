@@ -18,6 +18,7 @@ REAL_CORPUS = settings.shared_data_dir() / "arxiv"
 def pytest_configure(config: pytest.Config) -> None:
     # Tests never reach the internet: the live arXiv API is off unless a test points it at 127.0.0.1.
     os.environ.setdefault("ARXIV_SOURCE", "snapshot")
+    os.environ.setdefault("OPENALEX", "off")
 
 
 @pytest.fixture(scope="session")
