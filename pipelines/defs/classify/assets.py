@@ -1,0 +1,152 @@
+"""Classification assets: `paper_relevance` (safety relevance and topics, incremental) and
+`paper_classification` (relevance joined with origins: the table users query)."""
+
+from datetime import datetime
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from pipelines.lib.relevance import RELEVANCE_SCHEMA, classifier_version, classify_relevance
+from pipelines.lib.taxonomy import Taxonomy, load_taxonomy
+from pipelines.resources import WarehouseResource
+
+# Papers classified per batch: bounds memory (about 1 GiB of Polars working set per 250k papers).
+BATCH_SIZE = 250_000
+
+PAPER_RELEVANCE_DDL = """
+CREATE TABLE IF NOT EXISTS paper_relevance (
+    arxiv_id            VARCHAR NOT NULL,
+    is_safety_broad     BOOLEAN NOT NULL,
+    is_safety_narrow    BOOLEAN NOT NULL,
+    safety_score        DOUBLE NOT NULL,     -- 0..1, 0.5 at the broad threshold; not a probability
+    topics              VARCHAR[] NOT NULL,  -- taxonomy topic ids, best first; empty if not safety
+    primary_topic       VARCHAR,             -- NULL if not safety
+    safety_evidence     VARCHAR,             -- "topic: 'phrase' (title, abstract x2); ..." for safety papers
+    classifier_version  VARCHAR NOT NULL,    -- hash of pipelines/lib/relevance.py CODE_VERSION + seeds/taxonomy.yaml
+    classified_at       TIMESTAMP NOT NULL
+)
+"""
+
+# Papers without a current row: new, re-ingested since classification, or classified by another version.
+TODO_SQL = """
+CREATE OR REPLACE TEMP TABLE _relevance_todo AS
+SELECT p.arxiv_id, (row_number() OVER (ORDER BY p.arxiv_id) - 1) // ? AS batch
+FROM papers p LEFT JOIN paper_relevance r USING (arxiv_id)
+WHERE r.arxiv_id IS NULL OR r.classifier_version <> ? OR p.ingested_at > r.classified_at
+"""
+
+BATCH_SQL = """
+SELECT p.arxiv_id, p.title, p.abstract, p.categories, p.primary_category
+FROM papers p JOIN _relevance_todo t USING (arxiv_id)
+WHERE t.batch = ?
+"""
+
+CLASSIFICATION_SQL = """
+CREATE OR REPLACE TABLE paper_classification AS
+SELECT r.arxiv_id, r.is_safety_broad, r.is_safety_narrow, r.safety_score, r.topics, r.primary_topic,
+       r.safety_evidence,
+       coalesce(o.origin, 'unknown') AS origin,
+       coalesce(o.organizations, []::VARCHAR[]) AS organizations,
+       o.origin_evidence,
+       coalesce(o.origin_confidence, 0.0)::DOUBLE AS origin_confidence,
+       greatest(r.classified_at, o.classified_at) AS classified_at
+FROM paper_relevance r
+JOIN papers p USING (arxiv_id)
+LEFT JOIN {origins} o USING (arxiv_id)
+"""
+
+# Stand-in while paper_origins has not been built yet: every origin is then 'unknown'.
+NO_ORIGINS = (
+    "(SELECT NULL::VARCHAR AS arxiv_id, NULL::VARCHAR AS origin, NULL::VARCHAR[] AS organizations, "
+    "NULL::VARCHAR AS origin_evidence, NULL::DOUBLE AS origin_confidence, NULL::TIMESTAMP AS classified_at "
+    "WHERE false)"
+)
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0])
+
+
+def update_relevance(con: duckdb.DuckDBPyConnection, taxonomy: Taxonomy, batch_size: int = BATCH_SIZE) -> dict:
+    """Classify every paper lacking a current paper_relevance row, inside the caller's transaction."""
+    con.execute(PAPER_RELEVANCE_DDL)
+    version = classifier_version(taxonomy)
+    con.execute(TODO_SQL, [batch_size, version])
+    n_todo, n_batches = con.execute("SELECT count(*), count(DISTINCT batch) FROM _relevance_todo").fetchone()
+    con.execute("DELETE FROM paper_relevance WHERE arxiv_id IN (SELECT arxiv_id FROM _relevance_todo)")
+    n_orphans = con.execute(
+        "DELETE FROM paper_relevance WHERE arxiv_id NOT IN (SELECT arxiv_id FROM papers)"
+    ).fetchone()[0]
+    classified_at = datetime.now()
+    n_broad = n_narrow = 0
+    for batch in range(n_batches):
+        papers = con.sql(BATCH_SQL, params=[batch]).pl()
+        result = classify_relevance(papers, taxonomy).with_columns(classified_at=pl.lit(classified_at))
+        n_broad += int(result["is_safety_broad"].sum())
+        n_narrow += int(result["is_safety_narrow"].sum())
+        con.register("_relevance_batch", result)
+        con.execute(
+            f"INSERT INTO paper_relevance ({', '.join([*RELEVANCE_SCHEMA, 'classified_at'])}) "
+            f"SELECT {', '.join([*RELEVANCE_SCHEMA, 'classified_at'])} FROM _relevance_batch"
+        )
+        con.unregister("_relevance_batch")
+    con.execute("DROP TABLE _relevance_todo")
+    total = con.execute("SELECT count(*) FROM paper_relevance").fetchone()[0]
+    return {
+        "classifier_version": version,
+        "classified": int(n_todo),
+        "batches": int(n_batches),
+        "newly_broad": n_broad,
+        "newly_narrow": n_narrow,
+        "removed_orphans": int(n_orphans),
+        "rows": int(total),
+    }
+
+
+def build_classification(con: duckdb.DuckDBPyConnection) -> dict:
+    """Recreate paper_classification from paper_relevance and paper_origins (in-DuckDB join)."""
+    con.execute(PAPER_RELEVANCE_DDL)
+    origins = "paper_origins" if has_table(con, "paper_origins") else NO_ORIGINS
+    con.execute(CLASSIFICATION_SQL.format(origins=origins))
+    rows, broad, narrow, unknown = con.execute(
+        """SELECT count(*), count(*) FILTER (WHERE is_safety_broad), count(*) FILTER (WHERE is_safety_narrow),
+                  count(*) FILTER (WHERE origin = 'unknown')
+           FROM paper_classification"""
+    ).fetchone()
+    return {
+        "rows": rows,
+        "safety_broad": broad,
+        "safety_narrow": narrow,
+        "unknown_origin": unknown,
+        "origins_available": origins == "paper_origins",
+    }
+
+
+@dg.asset(
+    group_name="classify",
+    kinds={"duckdb", "polars"},
+    deps=[dg.AssetDep("arxiv_snapshot_papers"), dg.AssetDep("arxiv_api_papers")],
+    description="AI-safety relevance (broad and narrow), topics and matched evidence of every paper, from the "
+    "phrases of seeds/taxonomy.yaml (pipelines/lib/relevance.py). Incremental: only papers without a row, "
+    "re-ingested since, or classified by an older classifier version (a changed seed or code reclassifies all).",
+)
+def paper_relevance(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    taxonomy = load_taxonomy()
+    with warehouse.transaction() as con:
+        meta = update_relevance(con, taxonomy)
+    context.log.info(f"classified {meta['classified']} papers in {meta['batches']} batches")
+    return dg.MaterializeResult(metadata=meta)
+
+
+@dg.asset(
+    group_name="classify",
+    kinds={"duckdb"},
+    deps=[paper_relevance, dg.AssetDep("paper_origins")],
+    description="What users query: relevance, topics and evidence joined with origin (LEFT JOIN: papers without "
+    "an origin row are 'unknown'). Rebuilt in full in DuckDB each run (about a second per million papers).",
+)
+def paper_classification(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.transaction() as con:
+        meta = build_classification(con)
+    return dg.MaterializeResult(metadata=meta)

@@ -1,0 +1,310 @@
+"""Origin assets: the OpenAlex cache `openalex_works` and the per-paper origin table `paper_origins`."""
+
+import hashlib
+import time
+from datetime import datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from pipelines import settings
+from pipelines.lib import names, openalex, organizations, origin, roster
+from pipelines.lib.origin import classify_origin, prior_author_evidence
+from pipelines.openalex_client import (
+    OpenAlexClient,
+    OpenAlexError,
+    OpenAlexUnreachable,
+    openalex_max_per_run,
+    openalex_mode,
+    openalex_url,
+)
+from pipelines.resources import WarehouseResource
+
+OPENALEX_DDL = """
+CREATE TABLE IF NOT EXISTS openalex_works (
+    arxiv_id      VARCHAR NOT NULL,   -- one row per looked-up paper
+    fetched_at    TIMESTAMP NOT NULL,
+    status        VARCHAR NOT NULL,   -- 'ok' | 'not_found'
+    openalex_id   VARCHAR,
+    institutions  VARCHAR             -- JSON: [{author_position, author, raw_affiliations, institutions: [...]}]
+)
+"""
+PAPER_ORIGINS_DDL = """
+CREATE TABLE IF NOT EXISTS paper_origins (
+    arxiv_id              VARCHAR NOT NULL,
+    origin                VARCHAR NOT NULL,  -- frontier_lab|industry|academic|nonprofit|government|mixed|unknown
+    organizations         VARCHAR[],
+    origin_evidence       VARCHAR,           -- '<kind>: <organisation> <- <what matched>; ...'
+    origin_evidence_kind  VARCHAR,           -- affiliation|openalex|mention|roster|propagation (NULL if unknown)
+    origin_confidence     DOUBLE,            -- fixed per evidence kind; 0 when unknown
+    origin_version        VARCHAR NOT NULL,  -- hash of the origin code, seed and roster file
+    classified_at         TIMESTAMP NOT NULL
+)
+"""
+NOT_FOUND_RETRY_DAYS = 30  # a recent paper OpenAlex did not know yet is looked up again after this
+VERSION_FILES = (
+    Path(origin.__file__),
+    Path(organizations.__file__),
+    Path(roster.__file__),
+    Path(openalex.__file__),
+    Path(names.__file__),
+)
+
+
+class OpenAlexResource(dg.ConfigurableResource):
+    """OpenAlex lookups; empty fields fall back to OPENALEX_URL, OPENALEX (auto|off), OPENALEX_MAX_PER_RUN."""
+
+    base_url: str = ""
+    mode: str = ""
+    max_per_run: int = 0
+    min_interval_s: float = 0.12
+    max_retries: int = 4
+
+    def enabled(self) -> bool:
+        return (self.mode or openalex_mode()) != "off"
+
+    def limit(self) -> int:
+        return self.max_per_run or openalex_max_per_run()
+
+    def client(self) -> OpenAlexClient:
+        return OpenAlexClient(
+            self.base_url or openalex_url(), min_interval_s=self.min_interval_s, max_retries=self.max_retries
+        )
+
+
+@dg.definitions
+def openalex_resources() -> dg.Definitions:
+    return dg.Definitions(resources={"openalex": OpenAlexResource()})
+
+
+def _ids_to_fetch(con: duckdb.DuckDBPyConnection, limit: int) -> list[str]:
+    """Papers never looked up, or looked up in vain while recent; safety papers first when relevance exists."""
+    has_relevance = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'paper_relevance'").fetchone()[
+        0
+    ]
+    join = "LEFT JOIN paper_relevance r USING (arxiv_id)" if has_relevance else ""
+    first = "coalesce(r.is_safety_broad, false) DESC," if has_relevance else ""
+    rows = con.execute(
+        f"""SELECT p.arxiv_id FROM papers p
+        LEFT JOIN openalex_works o USING (arxiv_id) {join}
+        WHERE o.arxiv_id IS NULL
+           OR (o.status = 'not_found' AND o.fetched_at < now() - INTERVAL {NOT_FOUND_RETRY_DAYS} DAY
+               AND p.published_date >= current_date - INTERVAL 365 DAY)
+        ORDER BY {first} p.published_date DESC NULLS LAST, p.arxiv_id
+        LIMIT ?""",
+        [limit],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+@dg.asset(
+    group_name="classify",
+    kinds={"duckdb", "api"},
+    deps=[dg.AssetDep("arxiv_snapshot_papers"), dg.AssetDep("arxiv_api_papers")],
+    description="OpenAlex institutions of each paper's authorships (DOI 10.48550/arXiv.<id>), cached so each id is "
+    "looked up once (recent not-found ids again after 30 days). When OpenAlex is unreachable or OPENALEX=off the "
+    "run is a no-op whose metadata says why.",
+)
+def openalex_works(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, openalex: OpenAlexResource
+) -> dg.MaterializeResult:
+    with warehouse.transaction() as con:
+        con.execute(OPENALEX_DDL)
+        ids = _ids_to_fetch(con, openalex.limit()) if openalex.enabled() else []
+    if not openalex.enabled():
+        context.log.info("OpenAlex lookups skipped: OPENALEX=off")
+        return dg.MaterializeResult(metadata={"skipped": "OPENALEX=off", "fetched": 0})
+    if not ids:
+        return dg.MaterializeResult(metadata={"skipped": "nothing to look up", "fetched": 0})
+
+    client = openalex.client()
+    records: list[dict] = []
+    skipped = ""
+    try:
+        for batch in client.fetch_records(ids):
+            records.extend(batch)
+    except OpenAlexUnreachable as exc:
+        skipped = f"network unreachable: {exc}"
+    except OpenAlexError as exc:
+        skipped = f"stopped after {len(records)} ids: {exc}"
+    finally:
+        client.close()
+    if skipped:
+        context.log.warning(f"OpenAlex: {skipped}")
+
+    fetched_at = datetime.now()
+    frame = pl.DataFrame(
+        records,
+        schema={"arxiv_id": pl.String, "status": pl.String, "openalex_id": pl.String, "institutions": pl.String},
+    ).with_columns(fetched_at=pl.lit(fetched_at))
+    if frame.height:
+        with warehouse.transaction() as con:
+            con.register("_fetched", frame)
+            con.execute("DELETE FROM openalex_works WHERE arxiv_id IN (SELECT arxiv_id FROM _fetched)")
+            con.execute(
+                "INSERT INTO openalex_works SELECT arxiv_id, fetched_at, status, openalex_id, institutions "
+                "FROM _fetched"
+            )
+            con.unregister("_fetched")
+    n_ok = frame.filter(pl.col("status") == "ok").height
+    return dg.MaterializeResult(
+        metadata={
+            "requested": len(ids),
+            "fetched": frame.height,
+            "found": n_ok,
+            "not_found": frame.height - n_ok,
+            "requests": client.n_requests,
+            "skipped": skipped or "no",
+            "base_url": client.base_url,
+        }
+    )
+
+
+def origin_version() -> str:
+    """Hash of the origin code, the organisations seed and the roster file: a change reclassifies everything."""
+    digest = hashlib.sha256()
+    paths = [*VERSION_FILES, organizations.organizations_path(), settings.positions_path()]
+    for path in paths:
+        digest.update(str(path.name).encode())
+        digest.update(path.read_bytes() if path.is_file() else b"missing")
+    return digest.hexdigest()[:16]
+
+
+class PaperOriginsConfig(dg.Config):
+    full_refresh: bool = False  # reclassify every paper even if code, seed and roster are unchanged
+    chunk_size: int = 250_000  # papers classified per step (bounds memory; propagation uses all stored evidence)
+
+
+def _todo(con: duckdb.DuckDBPyConnection, version: str, full: bool) -> tuple[pl.DataFrame, bool]:
+    if not full:
+        rows, stale = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE origin_version <> ?) FROM paper_origins", [version]
+        ).fetchall()[0]
+        full = rows == 0 or stale > 0
+    if full:
+        return con.sql("SELECT arxiv_id FROM papers ORDER BY arxiv_id").pl(), True
+    todo = con.sql(
+        """SELECT p.arxiv_id FROM papers p
+        LEFT JOIN paper_origins o USING (arxiv_id)
+        LEFT JOIN (SELECT arxiv_id, max(fetched_at) AS fetched_at FROM openalex_works
+                   WHERE status = 'ok' GROUP BY arxiv_id) w USING (arxiv_id)
+        WHERE o.arxiv_id IS NULL OR p.ingested_at > o.classified_at OR w.fetched_at > o.classified_at
+        ORDER BY p.arxiv_id"""
+    ).pl()
+    return todo, False
+
+
+def _context(con: duckdb.DuckDBPyConnection, roster_frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Strong author evidence over the whole warehouse (for propagation) and per-name paper counts (ambiguity)."""
+    authors = con.sql(
+        """SELECT arxiv_id, name_normalized, affiliation FROM paper_authors
+        WHERE affiliation IS NOT NULL AND trim(affiliation) <> ''"""
+    ).pl()
+    works = con.sql("SELECT arxiv_id, status, institutions FROM openalex_works WHERE status = 'ok'").pl()
+    ids = pl.concat([authors.select("arxiv_id"), works.select("arxiv_id")]).unique()
+    con.register("_ctx_ids", ids)
+    dates = con.sql("SELECT arxiv_id, published_date FROM papers JOIN _ctx_ids USING (arxiv_id)").pl()
+    con.unregister("_ctx_ids")
+    prior = prior_author_evidence(dates, authors, works)
+    wanted = pl.concat([roster_frame.select("name_normalized"), prior.select("name_normalized")]).unique()
+    con.register("_names", wanted)
+    # The SQL form of origin.name_statistics, over every paper in the warehouse.
+    counts = con.sql(
+        """WITH distinct_names AS (
+            SELECT DISTINCT name_normalized FROM paper_authors WHERE contains(name_normalized, ' ')
+        ), tokens AS (
+            SELECT name_normalized, split_part(name_normalized, ' ', 1) AS first,
+                   regexp_extract(name_normalized, '(\\S+)$', 1) AS last
+            FROM distinct_names
+        ), namesakes AS (
+            SELECT t.name_normalized,
+                   f.n * l.n / (SELECT count(*) FROM distinct_names) AS expected_namesakes
+            FROM tokens t JOIN _names USING (name_normalized)
+            JOIN (SELECT first, count(*) AS n FROM tokens GROUP BY first) f USING (first)
+            JOIN (SELECT last, count(*) AS n FROM tokens GROUP BY last) l USING (last)
+        ), per_year AS (
+            SELECT name_normalized, max(n) AS max_papers_per_year FROM (
+                SELECT a.name_normalized, year(p.published_date) AS y, count(DISTINCT a.arxiv_id) AS n
+                FROM paper_authors a JOIN _names USING (name_normalized) JOIN papers p USING (arxiv_id)
+                GROUP BY 1, 2)
+            GROUP BY 1
+        )
+        SELECT name_normalized, coalesce(max_papers_per_year, 0) AS max_papers_per_year,
+               coalesce(expected_namesakes, 0.0) AS expected_namesakes
+        FROM namesakes FULL JOIN per_year USING (name_normalized)"""
+    ).pl()
+    con.unregister("_names")
+    return prior, counts
+
+
+@dg.asset(
+    group_name="classify",
+    kinds={"duckdb", "polars"},
+    deps=[dg.AssetDep("arxiv_snapshot_papers"), dg.AssetDep("arxiv_api_papers"), openalex_works],
+    description="Origin of each paper (frontier_lab, industry, academic, nonprofit, government, mixed, unknown) with "
+    "the organisations, the evidence and a confidence (pipelines/lib/origin.py). Incremental: only papers without "
+    "a row, re-ingested since, or with new OpenAlex data; everything when code, seed or roster change.",
+)
+def paper_origins(
+    context: dg.AssetExecutionContext, config: PaperOriginsConfig, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    started = time.monotonic()
+    version = origin_version()
+    positions = settings.positions_path()
+    if positions.is_file():
+        roster_frame = roster.load_roster(positions)
+    else:
+        context.log.warning(f"no roster: {positions} not found; roster evidence skipped")
+        roster_frame = pl.DataFrame(schema=roster.ROSTER_SCHEMA)
+    classified_at = datetime.now()
+    counts: dict[str, int] = {}
+    with warehouse.transaction() as con:
+        con.execute(OPENALEX_DDL)
+        con.execute(PAPER_ORIGINS_DDL)
+        todo, full = _todo(con, version, config.full_refresh)
+        prior, name_counts = _context(con, roster_frame) if todo.height else (None, None)
+        for start in range(0, todo.height, config.chunk_size):
+            con.register("_ids", todo.slice(start, config.chunk_size))
+            papers = con.sql(
+                "SELECT arxiv_id, title, abstract, comments, published_date FROM papers JOIN _ids USING (arxiv_id)"
+            ).pl()
+            authors = con.sql(
+                """SELECT arxiv_id, name_normalized, affiliation FROM paper_authors
+                JOIN _ids USING (arxiv_id)"""
+            ).pl()
+            works = con.sql(
+                """SELECT arxiv_id, status, institutions FROM openalex_works
+                JOIN _ids USING (arxiv_id) WHERE status = 'ok'"""
+            ).pl()
+            result = classify_origin(
+                papers, authors, None, roster_frame, works, prior_author_evidence=prior, name_counts=name_counts
+            ).with_columns(origin_version=pl.lit(version), classified_at=pl.lit(classified_at))
+            con.execute("DELETE FROM paper_origins WHERE arxiv_id IN (SELECT arxiv_id FROM _ids)")
+            con.register("_result", result)
+            con.execute(
+                """INSERT INTO paper_origins SELECT arxiv_id, origin, organizations, origin_evidence,
+                origin_evidence_kind, origin_confidence, origin_version, classified_at FROM _result"""
+            )
+            con.unregister("_result")
+            con.unregister("_ids")
+            for row in result.group_by("origin").len().iter_rows():
+                counts[row[0]] = counts.get(row[0], 0) + row[1]
+            context.log.info(f"paper_origins: {start + papers.height:,} / {todo.height:,} classified")
+        if full:
+            con.execute("DELETE FROM paper_origins WHERE arxiv_id NOT IN (SELECT arxiv_id FROM papers)")
+        total, unknown = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE origin = 'unknown') FROM paper_origins"
+        ).fetchall()[0]
+    return dg.MaterializeResult(
+        metadata={
+            "mode": "full" if full else "incremental",
+            "classified": todo.height,
+            "by_origin": dg.MetadataValue.json(counts),
+            "rows_total": total,
+            "unknown_share": unknown / total if total else 0.0,
+            "origin_version": version,
+            "duration_s": round(time.monotonic() - started, 2),
+        }
+    )

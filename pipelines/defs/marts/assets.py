@@ -1,0 +1,208 @@
+"""Neglectedness marts and the claims check, recomputed in full from the warehouse on every run.
+
+Each mart is a pure function in pipelines.lib.metrics of `paper_cells` (papers counted by month, AI-category flag,
+safety flags, primary topic and origin), aggregated once per asset in DuckDB. Every asset also appends its row count
+to `table_row_counts`, which the row-count checks compare with the previous run.
+"""
+
+import datetime as dt
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from pipelines.lib import claims, estimates, metrics
+from pipelines.lib.arxiv_api import load_query_config
+from pipelines.resources import WarehouseResource
+from pipelines.warehouse import replace_table
+
+UPSTREAM = [
+    dg.AssetDep("paper_classification"),
+    dg.AssetDep("arxiv_snapshot_category_counts"),
+    dg.AssetDep("arxiv_api_category_counts"),
+]
+ROW_COUNTS_DDL = """
+CREATE TABLE IF NOT EXISTS table_row_counts (
+    table_name VARCHAR NOT NULL,
+    run_id     VARCHAR NOT NULL,
+    n_rows     BIGINT NOT NULL,
+    counted_at TIMESTAMP NOT NULL
+)
+"""
+MONTH_COUNTS_SQL = "SELECT category, month, n_papers, source, counted_at FROM category_month_counts"
+
+
+def record_row_count(con: duckdb.DuckDBPyConnection, table: str, run_id: str, n_rows: int) -> None:
+    con.execute(ROW_COUNTS_DDL)
+    con.execute("INSERT INTO table_row_counts VALUES (?, ?, ?, ?)", [table, run_id, n_rows, dt.datetime.now()])
+
+
+def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, run_id: str) -> int:
+    """Replace `table` with `frame` and log its row count, inside the caller's transaction."""
+    replace_table(con, table, frame)
+    record_row_count(con, table, run_id, frame.height)
+    return frame.height
+
+
+def ai_categories() -> list[str]:
+    return list(load_query_config().ai_categories)
+
+
+def covered_cells(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(cells restricted to covered months, covered months, category_month_counts)."""
+    cells = metrics.paper_cells(con, ai_categories())
+    month_counts = con.sql(MONTH_COUNTS_SQL).pl()
+    months = metrics.covered_months(month_counts, cells)
+    return metrics.restrict_to_months(cells, months), months, month_counts
+
+
+def _materialize(context: dg.AssetExecutionContext, warehouse: WarehouseResource, table: str, compute) -> dict:
+    with warehouse.transaction() as con:
+        cells, months, month_counts = covered_cells(con)
+        frame = compute(cells, months, month_counts)
+        write_table(con, table, frame, context.run_id)
+    first, last = (months["month"].min(), months["month"].max()) if months.height else (None, None)
+    return {"rows": frame.height, "covered_months": months.height, "first_month": str(first), "last_month": str(last)}
+
+
+@dg.asset(
+    group_name="marts",
+    kinds={"duckdb", "polars"},
+    deps=UPSTREAM,
+    description="Safety share of AI papers per covered month, broad and narrow; the denominator is the ALL_AI "
+    "count of category_month_counts (arxiv_api preferred over arxiv_snapshot).",
+)
+def neglectedness_monthly(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    meta = _materialize(
+        context, warehouse, "neglectedness_monthly", lambda c, m, counts: metrics.neglectedness_monthly(c, counts)
+    )
+    return dg.MaterializeResult(metadata=meta)
+
+
+@dg.asset(
+    group_name="marts",
+    kinds={"duckdb", "polars"},
+    deps=UPSTREAM,
+    description="Safety papers per month by primary topic, for the broad and narrow definitions.",
+)
+def safety_papers_by_topic_monthly(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    meta = _materialize(
+        context,
+        warehouse,
+        "safety_papers_by_topic_monthly",
+        lambda c, m, counts: metrics.safety_papers_by_topic_monthly(c),
+    )
+    return dg.MaterializeResult(metadata=meta)
+
+
+@dg.asset(
+    group_name="marts",
+    kinds={"duckdb", "polars"},
+    deps=UPSTREAM,
+    description="Safety papers per month by origin class, for the broad and narrow definitions.",
+)
+def safety_papers_by_origin_monthly(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    meta = _materialize(
+        context,
+        warehouse,
+        "safety_papers_by_origin_monthly",
+        lambda c, m, counts: metrics.safety_papers_by_origin_monthly(c),
+    )
+    return dg.MaterializeResult(metadata=meta)
+
+
+@dg.asset(
+    group_name="marts",
+    kinds={"duckdb", "polars"},
+    deps=UPSTREAM,
+    description="Frontier-lab share of known-origin safety papers against that of all AI papers, per year "
+    "('mixed' counts as known, not lab).",
+)
+def lab_share_yearly(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    meta = _materialize(context, warehouse, "lab_share_yearly", lambda c, m, counts: metrics.lab_share_yearly(c))
+    return dg.MaterializeResult(metadata=meta)
+
+
+@dg.asset(
+    group_name="marts",
+    kinds={"duckdb", "polars"},
+    deps=[*UPSTREAM, dg.AssetDep("field_size_estimates")],
+    description="Narrow safety papers per technical FTE, per year and estimate series (interpolated only between "
+    "a series' published years; paper counts annualised over covered months).",
+)
+def papers_per_fte_yearly(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    fte = estimates.interpolate_series(estimates.pooled_series(warehouse.read("SELECT * FROM field_size_estimates")))
+    meta = _materialize(
+        context, warehouse, "papers_per_fte_yearly", lambda c, m, counts: metrics.papers_per_fte_yearly(c, m, fte)
+    )
+    return dg.MaterializeResult(metadata=meta)
+
+
+@dg.asset(
+    group_name="marts",
+    kinds={"duckdb", "polars"},
+    deps=UPSTREAM,
+    description="Per topic: safety papers in the last 12 complete months against the 12 before, with a status "
+    "(booming, growing, stable, shrinking, neglected).",
+)
+def topic_growth(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    today = dt.date.today()
+    meta = _materialize(context, warehouse, "topic_growth", lambda c, m, counts: metrics.topic_growth(c, m, today))
+    return dg.MaterializeResult(metadata=meta)
+
+
+CLAIM_TABLES = (
+    "field_size_estimates",
+    "workforce_positions_yearly",
+    "workforce_growth_fit",
+    "workforce_authors_yearly",
+    "neglectedness_monthly",
+    "safety_papers_by_origin_monthly",
+)
+
+
+@dg.asset(
+    group_name="marts",
+    kinds={"duckdb", "polars"},
+    deps=[
+        *UPSTREAM,
+        neglectedness_monthly,
+        safety_papers_by_origin_monthly,
+        *[dg.AssetDep(t) for t in CLAIM_TABLES[:4]],
+    ],
+    description="Each quantitative claim of the source documents with what the data says, the numbers and a "
+    "verdict (supported, contradicted, mixed, not_testable), computed on every run.",
+)
+def claims_check(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.transaction() as con:
+        tables = {t: con.sql(f"SELECT * FROM {t}").pl() for t in CLAIM_TABLES}
+        cells, _, _ = covered_cells(con)
+        inputs = claims.ClaimInputs(
+            estimates=tables["field_size_estimates"],
+            positions=tables["workforce_positions_yearly"],
+            growth=tables["workforce_growth_fit"],
+            authors=tables["workforce_authors_yearly"],
+            neglectedness=tables["neglectedness_monthly"],
+            origins=tables["safety_papers_by_origin_monthly"],
+            cells=cells,
+        )
+        frame = claims.claims_check(inputs)
+        write_table(con, "claims_check", frame, context.run_id)
+    verdicts = frame.group_by("verdict").len().sort("verdict")
+    return dg.MaterializeResult(
+        metadata={
+            "rows": frame.height,
+            **{f"verdict_{v}": n for v, n in verdicts.iter_rows()},
+            "claims": dg.MetadataValue.md(_markdown(frame)),
+        }
+    )
+
+
+def _markdown(frame: pl.DataFrame) -> str:
+    lines = ["| claim | verdict |", "|---|---|"]
+    lines += [f"| {r['claim']} | {r['verdict']} |" for r in frame.iter_rows(named=True)]
+    return "\n".join(lines)

@@ -1,0 +1,180 @@
+"""Data-quality checks on the marts, visible in the Dagster UI: freshness of the arXiv data, row counts against the
+previous run, share of unknown origin, and the internal consistency of shares and verdicts."""
+
+import datetime as dt
+import json
+
+import dagster as dg
+import polars as pl
+
+from pipelines.lib.claims import VERDICTS
+from pipelines.resources import WarehouseResource
+
+MAX_AGE_DAYS = 7  # the API refresh runs daily; a week allows for arXiv holidays and a failed day or two
+MAX_ROW_DROP = 0.5  # a table losing more than half its rows since the previous run warns
+MAX_UNKNOWN_ORIGIN_SHARE = 0.8
+MART_TABLES = (
+    "neglectedness_monthly",
+    "safety_papers_by_topic_monthly",
+    "safety_papers_by_origin_monthly",
+    "lab_share_yearly",
+    "papers_per_fte_yearly",
+    "topic_growth",
+    "claims_check",
+)
+
+
+def freshness(latest: dt.date | None, sources: list[str], today: dt.date, max_age_days: int = MAX_AGE_DAYS) -> dict:
+    """Whether the newest paper is recent enough, and a sentence explaining why not."""
+    if latest is None:
+        return {"passed": False, "age_days": None, "explanation": "The papers table has no dated paper."}
+    age = (today - latest).days
+    passed = age <= max_age_days
+    explanation = f"The newest paper was published {latest:%Y-%m-%d}, {age} days before {today:%Y-%m-%d}."
+    if not passed and "arxiv_api" not in sources:
+        explanation += (
+            " Every paper comes from the offline snapshot, which is frozen at the date it was made; run with the "
+            "network (ARXIV_SOURCE=api or auto) or load a newer snapshot to catch up."
+        )
+    elif not passed:
+        explanation += " The daily API pull has not added newer papers: check the arxiv_api_papers runs."
+    return {"passed": passed, "age_days": age, "explanation": explanation}
+
+
+@dg.asset_check(
+    asset="neglectedness_monthly",
+    description=f"arXiv data freshness: the newest published_date is at most {MAX_AGE_DAYS} days old (warns).",
+)
+def arxiv_data_freshness(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    row = warehouse.read("SELECT max(published_date) AS latest, list(DISTINCT source) AS sources FROM papers")
+    latest = row["latest"][0]
+    sources = [s for s in (row["sources"][0] if row["sources"][0] is not None else []) if s]
+    result = freshness(latest, sources, dt.date.today())
+    return dg.AssetCheckResult(
+        passed=result["passed"],
+        severity=dg.AssetCheckSeverity.WARN,
+        description=result["explanation"],
+        metadata={"latest_published_date": str(latest), "age_days": result["age_days"], "sources": list(sources)},
+    )
+
+
+def row_count_change(history: pl.DataFrame, max_drop: float = MAX_ROW_DROP) -> dict:
+    """Compare the latest two counts of one table (history: n_rows, counted_at)."""
+    ordered = history.sort("counted_at", descending=True)["n_rows"].to_list()
+    if not ordered:
+        return {"passed": False, "current": None, "previous": None, "explanation": "never counted"}
+    current = ordered[0]
+    previous = ordered[1] if len(ordered) > 1 else None
+    if previous is None:
+        return {"passed": current > 0, "current": current, "previous": None, "explanation": "first run"}
+    passed = current >= previous * (1 - max_drop) and not (previous > 0 and current == 0)
+    return {
+        "passed": passed,
+        "current": current,
+        "previous": previous,
+        "explanation": f"{current} rows now, {previous} in the previous run",
+    }
+
+
+def row_count_check(table: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=table,
+        name=f"{table}_row_count_vs_previous_run",
+        description=f"Rows now against the previous run (table_row_counts): warns when empty or down more than "
+        f"{MAX_ROW_DROP:.0%}.",
+    )
+    def check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with warehouse.transaction() as con:
+            exists = con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'table_row_counts'"
+            ).fetchall()[0][0]
+            history = (
+                con.sql(
+                    "SELECT n_rows, counted_at FROM table_row_counts WHERE table_name = ? "
+                    "ORDER BY counted_at DESC LIMIT 2",
+                    params=[table],
+                ).pl()
+                if exists
+                else pl.DataFrame(schema={"n_rows": pl.Int64, "counted_at": pl.Datetime})
+            )
+        result = row_count_change(history)
+        return dg.AssetCheckResult(
+            passed=result["passed"],
+            severity=dg.AssetCheckSeverity.WARN,
+            description=result["explanation"],
+            metadata={"rows": result["current"], "previous_rows": result["previous"]},
+        )
+
+    return check
+
+
+row_count_checks = [row_count_check(table) for table in MART_TABLES]
+
+
+@dg.asset_check(
+    asset="safety_papers_by_origin_monthly",
+    description=f"Share of safety papers (narrow) with unknown origin is at most {MAX_UNKNOWN_ORIGIN_SHARE:.0%} "
+    "(warns): lab-vs-academia figures rest on the rest.",
+)
+def unknown_origin_share(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = warehouse.read(
+        "SELECT definition, origin = 'unknown' AS unknown, sum(n_papers)::BIGINT AS n "
+        "FROM safety_papers_by_origin_monthly GROUP BY ALL"
+    )
+    shares = {}
+    for definition in ("narrow", "broad"):
+        rows = frame.filter(pl.col("definition") == definition)
+        total = rows["n"].sum()
+        shares[definition] = rows.filter(pl.col("unknown"))["n"].sum() / total if total else None
+    narrow = shares["narrow"]
+    return dg.AssetCheckResult(
+        passed=narrow is not None and narrow <= MAX_UNKNOWN_ORIGIN_SHARE,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"unknown_share_narrow": narrow, "unknown_share_broad": shares["broad"]},
+    )
+
+
+@dg.asset_check(
+    asset="neglectedness_monthly",
+    blocking=True,
+    description="Shares within 0..1 and narrow safety papers never more than broad ones.",
+)
+def neglectedness_shares_are_valid(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = warehouse.read("SELECT * FROM neglectedness_monthly")
+    bad = frame.filter(
+        ~pl.col("share_broad").is_between(0, 1).fill_null(True)
+        | ~pl.col("share_narrow").is_between(0, 1).fill_null(True)
+        | (pl.col("n_safety_narrow") > pl.col("n_safety_broad"))
+    )
+    return dg.AssetCheckResult(passed=bad.is_empty(), metadata={"bad_months": bad.height, "months": frame.height})
+
+
+@dg.asset_check(asset="lab_share_yearly", description="Lab shares and coverage within 0..1.")
+def lab_shares_are_valid(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = warehouse.read("SELECT * FROM lab_share_yearly")
+    cols = ("lab_share_safety", "lab_share_ai", "known_origin_coverage_safety")
+    bad = frame.filter(pl.any_horizontal(~pl.col(c).is_between(0, 1).fill_null(True) for c in cols))
+    return dg.AssetCheckResult(passed=bad.is_empty(), metadata={"bad_rows": bad.height})
+
+
+@dg.asset_check(
+    asset="claims_check",
+    blocking=True,
+    description="Every claim has a source, a sentence of evidence, a known verdict and numbers that parse as JSON.",
+)
+def claims_are_complete(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = warehouse.read("SELECT * FROM claims_check")
+    problems = []
+    for row in frame.iter_rows(named=True):
+        try:
+            json.loads(row["numbers"])
+        except (TypeError, ValueError):
+            problems.append(f"{row['claim']}: numbers are not JSON")
+        if row["verdict"] not in VERDICTS:
+            problems.append(f"{row['claim']}: verdict {row['verdict']!r}")
+        if not row["source"] or not row["data_says"]:
+            problems.append(f"{row['claim']}: no source or evidence")
+    return dg.AssetCheckResult(
+        passed=frame.height > 0 and not problems,
+        metadata={"claims": frame.height, "problems": problems[:20]},
+    )

@@ -1,0 +1,143 @@
+"""Human (and peer-pipeline) labels of AI-safety work, loaded into tidy Polars frames for evaluation.
+
+The files live in ../shared/data/labels (settings.labels_dir()); they are read in place, never copied.
+Every frame carries `item_key`, the normalised title, so that the same work lands on the same side of the
+dev/test split whichever label set it comes from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import yaml
+
+TAI_FILE = "tai_safety_bibliography.csv"
+AN_FILE = "alignment_newsletter.csv"
+AG_FILE = "alignment_graph_papers.csv"
+
+PAPER_COLUMNS = ["arxiv_id", "title", "abstract", "categories", "primary_category"]
+
+
+def normalize_title(col: pl.Expr) -> pl.Expr:
+    """Lower case, runs of non-alphanumerics to one space: the join and split key of a work."""
+    return col.str.to_lowercase().str.replace_all(r"[^a-z0-9]+", " ").str.strip_chars()
+
+
+def load_tai(labels_dir: Path) -> pl.DataFrame:
+    """TAI Safety Bibliography: one row per item with `label` in tech|meta|not|unsorted (NULL if unlabelled).
+
+    The source's `safety_label` is e.g. 'TechSafety;AmbiguosSafety'; the suffix becomes `ambiguous`.
+    """
+    raw = pl.read_csv(labels_dir / TAI_FILE, infer_schema=False)
+    base = pl.col("safety_label").str.split(";").list.first()
+    return raw.select(
+        item_key=normalize_title(pl.col("title")),
+        key=pl.col("key"),
+        title=pl.col("title"),
+        abstract=pl.col("abstract"),
+        arxiv_id=pl.col("arxiv_id"),
+        item_type=pl.col("item_type"),
+        year=pl.col("year").cast(pl.Int32, strict=False),
+        label=base.replace_strict(
+            {"TechSafety": "tech", "MetaSafety": "meta", "NotSafety": "not", "UnsortedSafety": "unsorted"},
+            default=None,
+            return_dtype=pl.String,
+        ),
+        ambiguous=pl.col("safety_label").str.contains("Ambiguo").fill_null(False),
+        org_tags=pl.col("org_tags").str.split(";").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+    )
+
+
+def load_an_category_map(path: Path) -> dict[str, str | None]:
+    """Alignment Newsletter category -> our topic id (None: no corresponding topic, excluded from scoring)."""
+    data = yaml.safe_load(path.read_text())
+    mapping = data["categories"]
+    if not isinstance(mapping, dict):
+        raise ValueError(f"{path}: 'categories' must be a mapping")
+    return {str(k): (None if v in (None, "", "none") else str(v)) for k, v in mapping.items()}
+
+
+def load_alignment_newsletter(labels_dir: Path, category_map: dict[str, str | None]) -> pl.DataFrame:
+    """Alignment Newsletter items with the editor's category, our mapped `gold_topic`, and the abstract and
+    safety label (`tai_label`) of the same work in the TAI bibliography (by arXiv id or normalised title),
+    where it is there; the newsletter has no abstracts itself.
+    """
+    raw = pl.read_csv(labels_dir / AN_FILE, infer_schema=False)
+    unknown = set(raw["category"].unique().drop_nulls().to_list()) - set(category_map)
+    if unknown:
+        raise ValueError(f"categories missing from the Alignment Newsletter map: {sorted(unknown)}")
+    tai = load_tai(labels_dir).sort(pl.col("abstract").is_null(), pl.col("label").is_null())
+    by_title = tai.select("item_key", tai_abstract="abstract", title_label="label").unique("item_key", keep="first")
+    by_id = (
+        tai.filter(pl.col("arxiv_id").is_not_null())
+        .select("arxiv_id", id_abstract="abstract", id_label="label")
+        .unique("arxiv_id", keep="first")
+    )
+    items = raw.select(
+        item_key=normalize_title(pl.col("title")),
+        title=pl.col("title"),
+        category=pl.col("category"),
+        gold_topic=pl.col("category").replace_strict(category_map, default=None, return_dtype=pl.String),
+        arxiv_id=pl.col("arxiv_id"),
+        year=pl.col("year").cast(pl.Int32, strict=False),
+        venue=pl.col("venue"),
+    )
+    return (
+        items.join(by_id, on="arxiv_id", how="left")
+        .join(by_title, on="item_key", how="left")
+        .with_columns(
+            abstract=pl.coalesce("id_abstract", "tai_abstract"), tai_label=pl.coalesce("id_label", "title_label")
+        )
+        .drop("id_abstract", "tai_abstract", "id_label", "title_label")
+    )
+
+
+def load_alignment_graph(labels_dir: Path) -> pl.DataFrame:
+    """alignment-graph's kept papers (a peer pipeline's machine picks) with its cluster label."""
+    raw = pl.read_csv(labels_dir / AG_FILE, infer_schema=False)
+    return raw.select(
+        item_key=normalize_title(pl.col("title")),
+        arxiv_id=pl.col("arxiv_id"),
+        title=pl.col("title"),
+        cluster=pl.col("cluster"),
+        domain=pl.col("domain"),
+        date=pl.col("date"),
+    )
+
+
+def load_corpus(path: Path, columns: tuple[str, ...] = ("id", "title", "abstract", "categories")) -> pl.DataFrame:
+    """The arXiv snapshot (a .jsonl[.gz] file or a folder of them) as a frame with the `papers` column names
+    the classifier reads: arxiv_id, title, abstract, categories (list), primary_category.
+    """
+    pattern = str(path / "*.jsonl*") if path.is_dir() else str(path)
+    con = duckdb.connect()
+    try:
+        con.execute("SET preserve_insertion_order = false")
+        schema = ", ".join(f"{c}: 'VARCHAR'" for c in columns)
+        frame = con.sql(
+            f"""
+            SELECT id AS arxiv_id, title, abstract,
+                   string_split(trim(categories), ' ') AS categories,
+                   split_part(trim(categories), ' ', 1) AS primary_category
+            FROM read_json(?, format = 'newline_delimited', columns = {{{schema}}})
+            WHERE id IS NOT NULL
+            """,
+            params=[pattern],
+        ).pl()
+    finally:
+        con.close()
+    return frame.unique("arxiv_id", keep="first").sort("arxiv_id")
+
+
+def as_papers(items: pl.DataFrame, id_col: str = "item_key") -> pl.DataFrame:
+    """Label items in the shape classify_relevance expects (no categories: the text must show AI context)."""
+    cols = items.columns
+    return items.select(
+        arxiv_id=pl.col(id_col),
+        title=pl.col("title").fill_null(""),
+        abstract=pl.col("abstract") if "abstract" in cols else pl.lit(None, dtype=pl.String),
+        categories=pl.col("categories") if "categories" in cols else pl.lit([], dtype=pl.List(pl.String)),
+        primary_category=pl.col("primary_category") if "primary_category" in cols else pl.lit(None, pl.String),
+    )

@@ -1,0 +1,263 @@
+"""Evaluation of origin against the TAI Safety Bibliography's organisation tags.
+
+Gold: each item's `org_tags` mapped to our origin classes (TAG_ORIGIN; FHI, GPI, CHAI, CSER, CFI, CSET are academic
+centres; DeepMind, OpenAI, Anthropic frontier labs; MIRI, CLR, AI Impacts, GCRI, BERI, Ought, FLI... nonprofits). One
+class -> that class; several -> 'mixed'. Items with no tag, or only tags that name no organisation we can class
+('Other-org', 'Non-notable', 'AmbiguousSafety'), have no gold origin and are left out of precision and coverage.
+
+Prediction: the items run through classify_origin exactly as papers do: title, abstract, authors ("Last, First;
+..." -> "First Last", normalised), date as published_date, no comments or affiliations, no OpenAlex (offline), the
+AI Watch roster, and optionally per-name paper counts from the arXiv corpus for the ambiguity rule.
+
+Metrics per split: coverage = share of gold items with a known (not 'unknown') origin; precision = share of those
+whose origin equals the gold class. The split is B1's evaluation.split_of over the normalised title (the same
+`item_key` every label set uses): MD5 of "eval-v1:<key>", test if the first 8 hex digits mod 10,000 < 5,000.
+Tune on dev, report test.
+
+Caveat: the tags list the organisations the bibliography tracked, so a co-author from another organisation makes
+our 'mixed' look wrong against a single-class gold; strict equality is what we report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from pipelines import settings
+from pipelines.lib.evaluation import confusion_table, split_of
+from pipelines.lib.labels import TAI_FILE, load_tai
+from pipelines.lib.names import normalize_name_expr
+from pipelines.lib.organizations import load_organizations
+from pipelines.lib.origin import classify_origin, name_statistics
+from pipelines.lib.roster import load_roster
+
+TAG_ORIGIN = {
+    "FHI": "academic",
+    "GPI": "academic",
+    "CHAI": "academic",
+    "CHAI-Berkeley": "academic",
+    "CSER": "academic",
+    "CFI": "academic",
+    "CSET": "academic",
+    "DeepMind": "frontier_lab",
+    "Open-AI": "frontier_lab",
+    "Anthropic": "frontier_lab",
+    "MIRI": "nonprofit",
+    "CLR": "nonprofit",
+    "AI-Impacts": "nonprofit",
+    "AI-Impacts-NotFeatured": "nonprofit",
+    "GCRI": "nonprofit",
+    "BERI": "nonprofit",
+    "Median-group": "nonprofit",
+    "Ought": "nonprofit",
+    "FLI": "nonprofit",
+    "AI-Safety-Camp": "nonprofit",
+    "AISRP2019": "nonprofit",
+}
+UNCLASSED_TAGS = ("Other-org", "Non-notable", "AmbiguousSafety")
+
+
+def hash_split(key: str) -> str:
+    """'dev' or 'test' for one item key (the normalised title): evaluation.split_of's rule, one key at a time."""
+    return split_of(pl.Series([key]))[0]
+
+
+def tai_items(labels_dir: Path | None = None) -> pl.DataFrame:
+    """TAI items as papers and authors for classify_origin, with gold origin and split."""
+    labels_dir = labels_dir or settings.labels_dir()
+    tai = load_tai(labels_dir)
+    raw = pl.read_csv(labels_dir / TAI_FILE, infer_schema=False).select("key", "date", "authors")
+    items = (
+        tai.join(raw, on="key", how="left")
+        .unique("key", keep="first", maintain_order=True)
+        .with_columns(
+            published_date=pl.coalesce(
+                pl.col("date").str.to_date("%Y-%m-%d", strict=False),
+                pl.date(pl.col("year"), 7, 1),
+            ),
+            gold_classes=pl.col("org_tags")
+            .list.eval(pl.element().replace_strict(TAG_ORIGIN, default=None, return_dtype=pl.String))
+            .list.drop_nulls()
+            .list.unique(),
+        )
+        .with_columns(
+            gold=pl.when(pl.col("gold_classes").list.len() == 1)
+            .then(pl.col("gold_classes").list.first())
+            .when(pl.col("gold_classes").list.len() > 1)
+            .then(pl.lit("mixed")),
+        )
+    )
+    return items.with_columns(split=split_of(items["item_key"].fill_null("")))
+
+
+def tai_authors(items: pl.DataFrame) -> pl.DataFrame:
+    """ "Last, First; Last, First" -> one row per author with name_normalized ("first last")."""
+    parts = (
+        items.select("key", pl.col("authors").str.split(";").alias("author"))
+        .explode("author")
+        .drop_nulls("author")
+        .with_columns(pl.col("author").str.strip_chars())
+        .filter(pl.col("author") != "")
+        .with_columns(
+            name=pl.when(pl.col("author").str.contains(","))
+            .then(
+                pl.concat_str(
+                    [
+                        pl.col("author").str.split_exact(",", 1).struct.field("field_1").str.strip_chars(),
+                        pl.col("author").str.split_exact(",", 1).struct.field("field_0").str.strip_chars(),
+                    ],
+                    separator=" ",
+                )
+            )
+            .otherwise(pl.col("author"))
+        )
+    )
+    return parts.select(
+        pl.col("key").alias("arxiv_id"),
+        "name",
+        normalize_name_expr(pl.col("name")).alias("name_normalized"),
+        pl.lit(None, dtype=pl.String).alias("affiliation"),
+    )
+
+
+def corpus_name_counts(snapshot: Path | None = None) -> pl.DataFrame:
+    """origin.name_statistics over the arXiv snapshot (authors "A, B and C"; year from the listing date)."""
+    path = snapshot or settings.snapshot_path()
+    files = sorted(path.glob("*.jsonl*")) if path.is_dir() else [path]
+    schema = {"id": pl.String, "authors": pl.String, "update_date": pl.String}
+    corpus = pl.concat([pl.read_ndjson(f, schema=schema) for f in files]).unique("id")
+    papers = corpus.select(
+        pl.col("id").alias("arxiv_id"),
+        pl.col("update_date").str.to_date("%Y-%m-%d", strict=False).alias("published_date"),
+    )
+    authors = (
+        corpus.select(
+            pl.col("id").alias("arxiv_id"),
+            pl.col("authors").str.replace_all(r"\s+and\s+", ", ").str.split(", ").alias("name"),
+        )
+        .explode("name")
+        .select("arxiv_id", normalize_name_expr(pl.col("name")).alias("name_normalized"))
+    )
+    return name_statistics(authors, papers)
+
+
+def _metrics(frame: pl.DataFrame) -> dict[str, float | int | None]:
+    gold = frame.filter(pl.col("gold").is_not_null())
+    known = gold.filter(pl.col("origin") != "unknown")
+    correct = known.filter(pl.col("origin") == pl.col("gold")).height
+    consistent = known.filter(pl.col("consistent")).height
+    return {
+        "n_items": frame.height,
+        "n_gold": gold.height,
+        "n_known": known.height,
+        "n_correct": correct,
+        "coverage": known.height / gold.height if gold.height else None,
+        "precision": correct / known.height if known.height else None,
+        "n_consistent": consistent,
+        "precision_consistent": consistent / known.height if known.height else None,
+    }
+
+
+def _consistent(classes: pl.Expr) -> pl.Expr:
+    """Predicted classes and gold tags overlap, and each side's single class is in the other's set: 'mixed' with
+    the gold class among its organisations, or one class that is among a mixed gold's classes."""
+    overlap = classes.list.set_intersection(pl.col("gold_classes")).list.len() > 0
+    return (pl.col("origin") == pl.col("gold")) | (
+        overlap & ((pl.col("origin") == "mixed") | (pl.col("gold") == "mixed"))
+    )
+
+
+def _fmt(value: float | int | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def _md_table(frame: pl.DataFrame) -> str:
+    head = "| " + " | ".join(frame.columns) + " |"
+    sep = "|" + "|".join("---" for _ in frame.columns) + "|"
+    rows = ["| " + " | ".join(_fmt(v) if not isinstance(v, str) else v for v in row) + " |" for row in frame.rows()]
+    return "\n".join([head, sep, *rows])
+
+
+def evaluate_origin(
+    labels_dir: Path | None = None,
+    positions: Path | None = None,
+    *,
+    name_counts: pl.DataFrame | None = None,
+    use_corpus_counts: bool = True,
+) -> tuple[str, dict]:
+    """Score origin on the TAI bibliography: (markdown section, metrics dict with 'dev' and 'test')."""
+    items = tai_items(labels_dir)
+    papers = items.select(
+        pl.col("key").alias("arxiv_id"),
+        "title",
+        "abstract",
+        pl.lit(None, dtype=pl.String).alias("comments"),
+        "published_date",
+    )
+    if name_counts is None and use_corpus_counts:
+        name_counts = corpus_name_counts()
+    predicted = classify_origin(papers, tai_authors(items), None, load_roster(positions), name_counts=name_counts)
+    orgs = load_organizations()
+    org_class = dict(zip(orgs["name"].to_list(), orgs["origin"].to_list(), strict=True))
+    scored = items.select("key", "item_key", "split", "gold", "gold_classes", "title", "published_date").join(
+        predicted, left_on="key", right_on="arxiv_id", how="left"
+    )
+    # Classes of the predicted organisations (current seed class; former types are not needed for this check).
+    classes = (
+        pl.col("organizations")
+        .list.eval(pl.element().replace_strict(org_class, default=None, return_dtype=pl.String))
+        .list.drop_nulls()
+    )
+    scored = scored.with_columns(consistent=_consistent(classes))
+    metrics: dict = {s: _metrics(scored.filter(pl.col("split") == s)) for s in ("dev", "test")}
+    by_kind = (
+        scored.filter(pl.col("gold").is_not_null(), pl.col("origin") != "unknown")
+        .group_by("split", "origin_evidence_kind")
+        .agg(pl.len().alias("n"), (pl.col("origin") == pl.col("gold")).mean().alias("precision"))
+        .sort("split", "origin_evidence_kind")
+    )
+    metrics["by_kind"] = by_kind.rows(named=True)
+    test = scored.filter(pl.col("split") == "test", pl.col("gold").is_not_null())
+    dev_errors = scored.filter(
+        pl.col("split") == "dev",
+        pl.col("gold").is_not_null(),
+        pl.col("origin") != "unknown",
+        pl.col("origin") != pl.col("gold"),
+    ).select(pl.col("title").str.slice(0, 60), "gold", "origin", pl.col("origin_evidence").str.slice(0, 140))
+    summary = pl.DataFrame(
+        [
+            {
+                "split": s,
+                **{k: metrics[s][k] for k in ("n_gold", "n_known", "coverage", "precision", "precision_consistent")},
+            }
+            for s in ("dev", "test")
+        ]
+    )
+    markdown = "\n\n".join(
+        [
+            "Against the TAI Safety Bibliography's organisation tags. Gold: the items' organisation tags mapped "
+            "to origin classes (see pipelines/lib/origin_eval.py); "
+            "items without a classable tag are left out. Coverage: share of gold items given a known origin. "
+            "Precision: share of those equal to the gold class (strict: 'mixed' must match 'mixed'). "
+            "precision_consistent also accepts 'mixed' when the gold class is among our organisations' classes, "
+            "and one class that is among a mixed gold's classes: the tags name only the organisations the "
+            "bibliography tracked, so an untagged co-author's university makes a correct 'mixed' look wrong.",
+            _md_table(summary),
+            "Test split, gold (rows) by predicted origin (columns):",
+            _md_table(confusion_table(test["gold"], test["origin"])),
+            "Known-origin items by evidence kind:",
+            _md_table(by_kind.with_columns(pl.col("origin_evidence_kind").fill_null("-"))),
+            f"Dev-split errors ({dev_errors.height}; tune on these, never on test):",
+            _md_table(dev_errors.head(25)) if dev_errors.height else "none",
+        ]
+    )
+    return markdown, metrics
+
+
+if __name__ == "__main__":
+    text, numbers = evaluate_origin()
+    print(text)
+    print({s: numbers[s] for s in ("dev", "test")})

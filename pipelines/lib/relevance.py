@@ -1,0 +1,232 @@
+"""AI-safety relevance and topics of papers: vectorized phrase matching over title and abstract.
+
+How a paper is scored (all Polars expressions, no per-row Python):
+1. Titles and abstracts are padded and their punctuation turned into spaces; one Aho-Corasick automaton of
+   every seed phrase's literal patterns (`str.extract_many`, ASCII case-insensitive, overlapping) finds all
+   occurrences in one pass per column.
+2. An occurrence inside a longer pattern of the same topic (or inside a negative phrase) is absorbed by it:
+   "harmful content" counts once, not also as "harmful"; "sequence alignment" cancels "alignment".
+3. A phrase found in a topic earns weight x (title_weight if in the title + 1 if in the abstract
+   + repeat_bonus if repeated in the abstract).
+4. Broad evidence sums strong, phrases and broad_phrases; narrow evidence sums the strong and phrases of
+   narrow-scope topics; weak phrases never make a paper relevant, they only help rank its topics.
+   A paper is narrow when narrow evidence reaches narrow_threshold, broad when broad evidence reaches
+   threshold (or it is narrow), and either only in AI context (an AI category or AI terms in the text, or
+   narrow evidence so strong that it is self-evident).
+5. Topics are those whose own score reaches the threshold (else the best one), best first; the fallback
+   topic (general safety) is primary only when no specific topic qualifies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import polars as pl
+
+from pipelines.lib.taxonomy import SEPARATORS, Taxonomy
+
+# Bump when the scoring code changes meaning; together with the seed hash it forms classifier_version.
+CODE_VERSION = "relevance-2025.1"
+FALLBACK_TOPIC = "safety_general"
+# Kinds that count as evidence of relevance; `weak` phrases only help choose among topics.
+NARROW_KINDS = ("strong", "phrases")
+BROAD_KINDS = ("strong", "phrases", "broad_phrases")
+
+RELEVANCE_SCHEMA = {
+    "arxiv_id": pl.String,
+    "is_safety_broad": pl.Boolean,
+    "is_safety_narrow": pl.Boolean,
+    "safety_score": pl.Float64,
+    "topics": pl.List(pl.String),
+    "primary_topic": pl.String,
+    "safety_evidence": pl.String,
+    "classifier_version": pl.String,
+}
+DETAIL_SCHEMA = {"broad_evidence": pl.Float64, "narrow_evidence": pl.Float64, "ai_context": pl.Boolean}
+
+
+def classifier_version(taxonomy: Taxonomy) -> str:
+    return hashlib.sha256(f"{CODE_VERSION}:{taxonomy.seed_sha256}".encode()).hexdigest()[:12]
+
+
+# Typographic ligatures from PDF extraction ("classiﬁer") would hide phrases from the matcher.
+_LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
+
+
+def _normalized(col: pl.Expr) -> pl.Expr:
+    """Text as the matcher sees it: ligatures resolved, separators as spaces, padded with spaces."""
+    patterns = [*_LIGATURES, *SEPARATORS]
+    replacements = [*_LIGATURES.values(), *[" "] * len(SEPARATORS)]
+    return pl.lit(" ") + col.fill_null("").str.replace_many(patterns, replacements) + pl.lit(" ")
+
+
+def _matches(base: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
+    """Occurrence counts per (_row, loc, literal) in titles and abstracts."""
+    literals = taxonomy.literals()
+    found = base.lazy().select(
+        "_row",
+        *[
+            pl.col(loc).str.extract_many(literals, ascii_case_insensitive=True, overlapping=True).alias(loc)
+            for loc in ("title", "abstract")
+        ],
+    )
+    parts = [
+        found.select("_row", literal=pl.col(loc)).explode("literal").drop_nulls("literal").with_columns(loc=pl.lit(loc))
+        for loc in ("title", "abstract")
+    ]
+    return (
+        pl.concat(parts)
+        .with_columns(pl.col("literal").str.to_lowercase())
+        .group_by("_row", "loc", "literal")
+        .agg(n=pl.len())
+        .collect()
+    )
+
+
+def _phrase_hits(counts: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
+    """Per (_row, loc, topic, phrase): occurrences that count, after absorption by containing patterns."""
+    table = taxonomy.phrase_table().filter(pl.col("kind") != "negatives")
+    absorbed = (
+        counts.rename({"literal": "container", "n": "n_absorbed"})
+        .join(taxonomy.absorption_table(), on="container")
+        .group_by("_row", "loc", "topic", "literal")
+        .agg(pl.sum("n_absorbed"))
+    )
+    return (
+        counts.join(table, on="literal")
+        .join(absorbed, on=["_row", "loc", "topic", "literal"], how="left")
+        .with_columns(n=pl.col("n") - pl.col("n_absorbed").fill_null(0))
+        .filter(pl.col("n") > 0)
+        .group_by("_row", "loc", "topic", "phrase")
+        .agg(pl.sum("n"), pl.first("scope", "kind", "weight", "topic_rank"))
+    )
+
+
+def _ai_context(taxonomy: Taxonomy) -> pl.Expr:
+    cats = pl.col("categories").list.eval(pl.element().is_in(list(taxonomy.ai_categories))).list.any()
+    expr = cats.fill_null(False)
+    if taxonomy.ai_terms:
+        terms = list(taxonomy.ai_terms)
+        for loc in ("title", "abstract"):
+            expr = expr | pl.col(loc).str.contains_any(terms, ascii_case_insensitive=True)
+    return expr
+
+
+def _evidence_text(phrase: pl.Expr, in_title: pl.Expr, n_abs: pl.Expr) -> pl.Expr:
+    where = (
+        pl.concat_list(
+            pl.when(in_title).then(pl.lit("title")),
+            pl.when(n_abs == 1)
+            .then(pl.lit("abstract"))
+            .when(n_abs > 1)
+            .then(pl.lit("abstract x") + n_abs.cast(pl.String)),
+        )
+        .list.drop_nulls()
+        .list.join(", ")
+    )
+    return pl.lit("'") + phrase + pl.lit("' (") + where + pl.lit(")")
+
+
+def classify_relevance(papers: pl.DataFrame, taxonomy: Taxonomy, *, details: bool = False) -> pl.DataFrame:
+    """One row per input paper with the paper_relevance columns (and scoring details if asked)."""
+    t = taxonomy
+    version = classifier_version(t)
+    base = papers.select(
+        "arxiv_id",
+        title=_normalized(pl.col("title")),
+        abstract=_normalized(pl.col("abstract")),
+        categories=pl.col("categories").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+    ).with_row_index("_row")
+
+    per_phrase = (
+        _phrase_hits(_matches(base, t), t)
+        .group_by("_row", "topic", "phrase")
+        .agg(
+            pl.first("scope", "kind", "weight", "topic_rank"),
+            in_title=(pl.col("loc") == "title").any(),
+            n_abs=pl.col("n").filter(pl.col("loc") == "abstract").sum(),
+        )
+        .with_columns(
+            score=pl.col("weight")
+            * (
+                t.title_weight * pl.col("in_title").cast(pl.Float64)
+                + (pl.col("n_abs") > 0).cast(pl.Float64)
+                + t.repeat_bonus * (pl.col("n_abs") > 1).cast(pl.Float64)
+            )
+        )
+        .with_columns(
+            narrow=pl.when((pl.col("scope") == "narrow") & pl.col("kind").is_in(NARROW_KINDS))
+            .then(pl.col("score"))
+            .otherwise(0.0),
+            broad=pl.when(pl.col("kind").is_in(BROAD_KINDS)).then(pl.col("score")).otherwise(0.0),
+        )
+    )
+    # Paper-level evidence counts each phrase once even when several topics list it.
+    paper = (
+        per_phrase.group_by("_row", "phrase")
+        .agg(pl.max("broad"), pl.max("narrow"))
+        .group_by("_row")
+        .agg(broad_evidence=pl.sum("broad"), narrow_evidence=pl.sum("narrow"))
+    )
+    topic_scores = (
+        per_phrase.sort("score", descending=True)
+        .group_by("_row", "topic")
+        .agg(
+            pl.first("topic_rank"),
+            score=pl.sum("score"),
+            evidence=_evidence_text(pl.col("phrase"), pl.col("in_title"), pl.col("n_abs")).str.join(", "),
+        )
+        .with_columns(qualifies=pl.col("score") >= t.threshold, fallback=pl.col("topic") == FALLBACK_TOPIC)
+        .sort(
+            ["_row", "qualifies", "fallback", "score", "topic_rank"],
+            descending=[False, True, False, True, False],
+        )
+    )
+    topics = topic_scores.group_by("_row", maintain_order=True).agg(
+        qualified=pl.col("topic").filter(pl.col("qualifies")),
+        best=pl.first("topic"),
+        evidence=(pl.col("topic") + pl.lit(": ") + pl.col("evidence")).str.join("; "),
+    )
+    matched = (
+        paper.join(topics, on="_row")
+        .join(base, on="_row")
+        .with_columns(ai_context=_ai_context(t) | (pl.col("narrow_evidence") >= t.self_evident))
+        .select("_row", "broad_evidence", "narrow_evidence", "ai_context", "qualified", "best", "evidence")
+    )
+    narrow = pl.col("ai_context") & (pl.col("narrow_evidence") >= t.narrow_threshold)
+    broad = pl.col("ai_context") & ((pl.col("broad_evidence") >= t.threshold) | narrow)
+    topic_list = (
+        pl.when(~broad)
+        .then(pl.lit([], dtype=pl.List(pl.String)))
+        .when(pl.col("qualified").list.len() > 0)
+        .then(pl.col("qualified"))
+        .otherwise(pl.concat_list(pl.col("best")))
+    )
+    scored = matched.with_columns(
+        is_safety_narrow=narrow,
+        is_safety_broad=broad,
+        safety_score=pl.when(pl.col("ai_context"))
+        .then(1.0 - pl.lit(0.5).pow(pl.col("broad_evidence") / t.threshold))
+        .otherwise(0.0),
+        topics=topic_list,
+        safety_evidence=pl.when(broad).then(pl.col("evidence")),
+    ).with_columns(primary_topic=pl.col("topics").list.first())
+
+    out = base.select("_row", "arxiv_id").join(scored, on="_row", how="left").sort("_row")
+    columns = [
+        "arxiv_id",
+        pl.col("is_safety_broad").fill_null(False),
+        pl.col("is_safety_narrow").fill_null(False),
+        pl.col("safety_score").fill_null(0.0),
+        pl.col("topics").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+        "primary_topic",
+        "safety_evidence",
+        pl.lit(version).alias("classifier_version"),
+    ]
+    if details:
+        columns += [
+            pl.col("broad_evidence").fill_null(0.0),
+            pl.col("narrow_evidence").fill_null(0.0),
+            pl.col("ai_context").fill_null(False),
+        ]
+    return out.select(columns).cast({**RELEVANCE_SCHEMA, **(DETAIL_SCHEMA if details else {})})

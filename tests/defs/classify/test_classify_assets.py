@@ -1,0 +1,166 @@
+"""paper_relevance and paper_classification materialized into a temporary warehouse: incremental updates,
+reclassification on a new classifier version, the origin join and the checks."""
+
+from datetime import datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.defs.classify import assets as classify_assets
+from pipelines.defs.classify import checks
+from pipelines.defs.classify.assets import paper_classification, paper_relevance
+from pipelines.lib import relevance
+from pipelines.resources import WarehouseResource
+
+CHECKS = [
+    checks.paper_relevance_covers_papers,
+    checks.paper_relevance_safety_share_plausible,
+    checks.paper_classification_covers_papers,
+    checks.paper_classification_unknown_origin_share,
+]
+PAPERS = [
+    (
+        "2501.00001",
+        "Universal Jailbreak Attacks on Aligned Language Models",
+        "Adversarial suffixes elicit harmful content from safety-aligned LLMs.",
+        ["cs.CL"],
+    ),
+    (
+        "2501.00002",
+        "Sparse Autoencoders Find Interpretable Features",
+        "We train sparse autoencoders on the residual stream of a language model.",
+        ["cs.LG"],
+    ),
+    ("2501.00003", "Efficient Video Transformers", "A faster attention mechanism for video.", ["cs.CV"]),
+    ("2501.00004", "Fast Multiple Sequence Alignment", "Protein sequence alignment with better scores.", ["q-bio.GN"]),
+    ("2501.00005", "Mitigating Gender Bias in Rankers", "Algorithmic fairness: we reduce gender bias.", ["cs.LG"]),
+]
+
+
+def _insert(con, arxiv_id, title, abstract, categories, ingested_at=datetime(2025, 1, 1)) -> None:
+    con.execute(
+        """INSERT INTO papers (arxiv_id, title, abstract, primary_category, categories, source, ingested_at)
+           VALUES (?, ?, ?, ?, ?, 'arxiv_snapshot', ?)""",
+        [arxiv_id, title, abstract, categories[0], categories, ingested_at],
+    )
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> WarehouseResource:
+    resource = WarehouseResource(
+        work_path=str(tmp_path / "work" / "warehouse.duckdb"), published_path=str(tmp_path / "warehouse.duckdb")
+    )
+    with resource.transaction() as con:
+        for paper in PAPERS:
+            _insert(con, *paper)
+    return resource
+
+
+def _run(warehouse: WarehouseResource) -> dg.ExecuteInProcessResult:
+    return dg.materialize([paper_relevance, paper_classification, *CHECKS], resources={"warehouse": warehouse})
+
+
+def _rows(warehouse: WarehouseResource, sql: str) -> list[tuple]:
+    con = duckdb.connect(warehouse.work_path, read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _classified(result: dg.ExecuteInProcessResult) -> int:
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key.path == ["paper_relevance"]]
+    return event.materialization.metadata["classified"].value
+
+
+def test_first_run_classifies_everything_and_checks_pass(warehouse):
+    result = _run(warehouse)
+    assert result.success
+    assert _classified(result) == len(PAPERS)
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert all(e.passed for name, e in evaluations.items() if name != "paper_classification_unknown_origin_share")
+    # without paper_origins every origin is unknown: the share check warns (it does not block)
+    unknown = evaluations["paper_classification_unknown_origin_share"]
+    assert not unknown.passed and unknown.severity == dg.AssetCheckSeverity.WARN
+    rows = {
+        r[0]: r[1:]
+        for r in _rows(
+            warehouse,
+            "SELECT arxiv_id, is_safety_broad, is_safety_narrow, primary_topic, origin, organizations, classified_at "
+            "FROM paper_classification",
+        )
+    }
+    assert set(rows) == {p[0] for p in PAPERS}
+    assert rows["2501.00001"][:3] == (True, True, "red_teaming")
+    assert rows["2501.00002"][:3] == (True, True, "interpretability")
+    assert rows["2501.00003"][:3] == (False, False, None)
+    assert rows["2501.00004"][:3] == (False, False, None)
+    assert rows["2501.00005"][:3] == (True, False, "fairness")
+    # no paper_origins table yet: every origin is unknown, with no organisations
+    assert {r[3] for r in rows.values()} == {"unknown"} and all(r[4] == [] for r in rows.values())
+    assert all(r[5] is not None for r in rows.values())
+
+
+def test_incremental_runs_touch_only_new_or_reingested_papers(warehouse):
+    _run(warehouse)
+    assert _classified(_run(warehouse)) == 0
+    with warehouse.transaction() as con:
+        _insert(con, "2501.00006", "Reward Hacking in RLHF", "Policies exploit reward models.", ["cs.LG"])
+        con.execute(
+            "UPDATE papers SET ingested_at = now() + INTERVAL 1 DAY, title = 'Efficient Jailbreaks' "
+            "WHERE arxiv_id = '2501.00003'"
+        )
+    result = _run(warehouse)
+    assert _classified(result) == 2
+    rows = dict(_rows(warehouse, "SELECT arxiv_id, is_safety_narrow FROM paper_relevance"))
+    assert rows["2501.00006"] is True and rows["2501.00003"] is True
+    assert _rows(warehouse, "SELECT count(*), count(DISTINCT arxiv_id) FROM paper_relevance") == [(6, 6)]
+
+
+def test_new_classifier_version_reclassifies_all(warehouse, monkeypatch):
+    _run(warehouse)
+    monkeypatch.setattr(relevance, "CODE_VERSION", "test-next-version")
+    result = _run(warehouse)
+    assert _classified(result) == len(PAPERS)
+    versions = _rows(warehouse, "SELECT DISTINCT classifier_version FROM paper_relevance")
+    assert versions == [(relevance.classifier_version(classify_assets.load_taxonomy()),)]
+
+
+def test_batches_bound_the_work(warehouse):
+    with warehouse.transaction() as con:
+        meta = classify_assets.update_relevance(con, classify_assets.load_taxonomy(), batch_size=2)
+    assert meta["classified"] == len(PAPERS) and meta["batches"] == 3
+    assert _rows(warehouse, "SELECT count(*) FROM paper_relevance") == [(len(PAPERS),)]
+
+
+def test_classification_joins_origins_and_drops_removed_papers(warehouse):
+    _run(warehouse)
+    with warehouse.transaction() as con:
+        con.execute(
+            """CREATE TABLE paper_origins AS SELECT * FROM (VALUES
+               ('2501.00001', 'frontier_lab', ['Anthropic'], 'affiliation: Anthropic', 0.9::DOUBLE, now()::TIMESTAMP))
+               t(arxiv_id, origin, organizations, origin_evidence, origin_confidence, classified_at)"""
+        )
+        con.execute("DELETE FROM papers WHERE arxiv_id = '2501.00004'")
+    result = _run(warehouse)
+    assert result.success
+    rows = {
+        r[0]: r[1:]
+        for r in _rows(warehouse, "SELECT arxiv_id, origin, organizations, origin_confidence FROM paper_classification")
+    }
+    assert rows["2501.00001"] == ("frontier_lab", ["Anthropic"], 0.9)
+    assert rows["2501.00002"] == ("unknown", [], 0.0)
+    assert "2501.00004" not in rows
+    assert _rows(warehouse, "SELECT count(*) FROM paper_relevance WHERE arxiv_id = '2501.00004'") == [(0,)]
+
+
+def test_implausible_safety_share_fails_the_check(warehouse):
+    with warehouse.transaction() as con:
+        for i in range(checks.MIN_PAPERS_FOR_SHARE):
+            _insert(con, f"2502.{i:05d}", "Jailbreak attacks", "Jailbreak prompts and red teaming.", ["cs.CL"])
+    result = _run(warehouse)
+    evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert evaluations["paper_relevance_safety_share_plausible"] is False
+    assert evaluations["paper_relevance_covers_papers"] is True

@@ -1,0 +1,222 @@
+"""openalex_works and paper_origins materialized into a temporary warehouse, OpenAlex served on 127.0.0.1."""
+
+import socket
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+
+from pipelines.defs.classify import origin_checks
+from pipelines.defs.classify.origin_assets import OpenAlexResource, openalex_works, paper_origins
+from pipelines.lib.names import normalize_name
+from pipelines.resources import WarehouseResource
+from tests.fixtures.openalex_server import StubOpenAlex, fixture_works, serve_openalex
+
+CHECKS = [
+    origin_checks.paper_origins_have_evidence,
+    origin_checks.paper_origins_cover_papers,
+    origin_checks.paper_origins_unknown_share,
+]
+PAPERS = [
+    # arxiv_id, published, title, abstract, comments, authors [(name, affiliation)]
+    (
+        "2212.08073",
+        date(2022, 12, 15),
+        "Constitutional AI",
+        "We train a harmless assistant.",
+        None,
+        [("Yuntao Bai", None)],
+    ),
+    ("2401.00001", date(2024, 1, 5), "Affiliated", "Abstract.", None, [("Ann Lee", "Stanford University")]),
+    ("2402.00002", date(2024, 2, 5), "Commented", "Abstract.", "Work done during an internship at IBM Research.", []),
+    ("2403.00003", date(2024, 3, 5), "On the roster", "Abstract.", None, [("Fay Gold", None)]),
+    ("2404.00004", date(2024, 4, 5), "Same author later", "Abstract.", None, [("Ann Lee", None)]),
+    ("2405.00005", date(2024, 5, 5), "Nothing known", "Abstract.", None, [("Zed Nobody", None)]),
+]
+
+
+@pytest.fixture
+def stub() -> Iterator[StubOpenAlex]:
+    with serve_openalex(StubOpenAlex(fixture_works())) as running:
+        yield running
+
+
+@pytest.fixture
+def positions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "positions.csv"
+    pl.DataFrame(
+        {
+            "person": ["Fay Gold"],
+            "organization": ["Anthropic"],
+            "title": ["Member of Technical Staff"],
+            "start_date": ["2021-03-01"],
+            "start_date_precision": ["month"],
+            "end_date": [None],
+            "end_date_precision": [None],
+            "employment_type": ["full-time"],
+            "cause_area": ["AI safety"],
+        },
+        schema_overrides={"end_date": pl.String, "end_date_precision": pl.String},
+    ).write_csv(path)
+    monkeypatch.setenv("AIWATCH_POSITIONS", str(path))
+    return path
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> WarehouseResource:
+    resource = WarehouseResource(
+        work_path=str(tmp_path / "work" / "warehouse.duckdb"), published_path=str(tmp_path / "warehouse.duckdb")
+    )
+    with resource.transaction() as con:
+        for arxiv_id, published, title, abstract, comments, authors in PAPERS:
+            _insert(con, arxiv_id, published, title, abstract, comments, authors)
+    return resource
+
+
+def _insert(con, arxiv_id, published, title, abstract, comments, authors, ingested_at=None) -> None:
+    con.execute(
+        """INSERT INTO papers (arxiv_id, title, abstract, comments, published_date, authors, source, ingested_at)
+        VALUES (?, ?, ?, ?, ?, ?, 'arxiv_snapshot', ?)""",
+        [arxiv_id, title, abstract, comments, published, [a for a, _ in authors], ingested_at or datetime(2025, 1, 1)],
+    )
+    for position, (name, affiliation) in enumerate(authors, start=1):
+        con.execute(
+            "INSERT INTO paper_authors VALUES (?, ?, ?, ?, ?)",
+            [arxiv_id, position, name, normalize_name(name), affiliation],
+        )
+
+
+def _run(warehouse: WarehouseResource, openalex: OpenAlexResource, *, full: bool = False) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        [openalex_works, paper_origins, *CHECKS],
+        resources={"warehouse": warehouse, "openalex": openalex},
+        run_config={"ops": {"paper_origins": {"config": {"full_refresh": full, "chunk_size": 4}}}},
+        raise_on_error=False,
+    )
+
+
+def _rows(warehouse: WarehouseResource, sql: str) -> list[tuple]:
+    con = duckdb.connect(warehouse.work_path, read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _origins(warehouse: WarehouseResource) -> dict[str, tuple]:
+    rows = _rows(warehouse, "SELECT arxiv_id, origin, organizations, origin_evidence_kind FROM paper_origins")
+    return {r[0]: r[1:] for r in rows}
+
+
+def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
+    [event] = result.asset_materializations_for_node(asset)
+    return {k: v.value for k, v in event.metadata.items()}
+
+
+def test_origins_from_every_kind_of_evidence_and_checks_pass(warehouse, stub, positions):
+    result = _run(warehouse, OpenAlexResource(base_url=stub.base_url, mode="auto", min_interval_s=0.0))
+    assert result.success
+    assert all(c.passed for c in result.get_asset_check_evaluations())
+    origins = _origins(warehouse)
+    assert origins["2212.08073"] == ("frontier_lab", ["Anthropic"], "openalex")
+    assert origins["2401.00001"] == ("academic", ["Stanford University"], "affiliation")
+    assert origins["2402.00002"] == ("industry", ["IBM"], "mention")
+    assert origins["2403.00003"] == ("frontier_lab", ["Anthropic"], "roster")
+    assert origins["2404.00004"] == ("academic", ["Stanford University"], "propagation")
+    assert origins["2405.00005"] == ("unknown", [], None)
+    cached = dict(_rows(warehouse, "SELECT arxiv_id, status FROM openalex_works"))
+    assert cached == {p[0]: ("ok" if p[0] == "2212.08073" else "not_found") for p in PAPERS}
+    meta = _metadata(result, "paper_origins")
+    assert (meta["mode"], meta["classified"], meta["rows_total"]) == ("full", len(PAPERS), len(PAPERS))
+
+
+def test_reruns_are_incremental_and_fetch_nothing_twice(warehouse, stub, positions):
+    resource = OpenAlexResource(base_url=stub.base_url, mode="auto", min_interval_s=0.0)
+    assert _run(warehouse, resource).success
+    n_requests = len(stub.requests)
+    second = _run(warehouse, resource)
+    assert second.success
+    assert len(stub.requests) == n_requests  # every id is cached, found or not
+    assert _metadata(second, "openalex_works")["skipped"] == "nothing to look up"
+    assert (_metadata(second, "paper_origins")["mode"], _metadata(second, "paper_origins")["classified"]) == (
+        "incremental",
+        0,
+    )
+    # A re-ingested paper and a new one are classified again; nothing else is.
+    with warehouse.transaction() as con:
+        con.execute(
+            "UPDATE papers SET comments = 'Work done at Google DeepMind.', ingested_at = now() "
+            "WHERE arxiv_id = '2405.00005'"
+        )
+        _insert(con, "2406.00006", date(2024, 6, 6), "New", "Abstract.", None, [("Fay Gold", None)], datetime.now())
+    third = _run(warehouse, resource)
+    assert _metadata(third, "paper_origins")["classified"] == 2
+    origins = _origins(warehouse)
+    assert origins["2405.00005"] == ("frontier_lab", ["Google DeepMind"], "mention")
+    assert origins["2406.00006"] == ("frontier_lab", ["Anthropic"], "roster")
+    assert len(origins) == len(PAPERS) + 1
+
+
+def test_a_changed_roster_reclassifies_everything(warehouse, stub, positions):
+    resource = OpenAlexResource(base_url=stub.base_url, mode="auto", min_interval_s=0.0)
+    assert _run(warehouse, resource).success
+    positions.write_text(positions.read_text().replace("Anthropic", "Redwood Research"))
+    result = _run(warehouse, resource)
+    assert _metadata(result, "paper_origins")["mode"] == "full"
+    assert _origins(warehouse)["2403.00003"] == ("nonprofit", ["Redwood Research"], "roster")
+
+
+def test_offline_openalex_is_a_no_op_with_a_reason(warehouse, positions):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = _run(warehouse, OpenAlexResource(base_url=f"http://127.0.0.1:{port}", mode="auto", min_interval_s=0.0))
+    assert result.success
+    meta = _metadata(result, "openalex_works")
+    assert meta["skipped"].startswith("network unreachable") and meta["fetched"] == 0
+    assert _rows(warehouse, "SELECT count(*) FROM openalex_works") == [(0,)]
+    assert _origins(warehouse)["2212.08073"] == ("unknown", [], None)  # no OpenAlex, no other evidence
+
+
+def test_openalex_off_skips_lookups(warehouse, stub, positions):
+    result = _run(warehouse, OpenAlexResource(base_url=stub.base_url, mode="off"))
+    assert result.success and stub.requests == []
+    assert _metadata(result, "openalex_works")["skipped"] == "OPENALEX=off"
+
+
+def test_warehouse_name_statistics_match_the_polars_rule(tmp_path):
+    from pipelines.defs.classify.origin_assets import _context
+    from pipelines.lib.origin import name_statistics
+    from pipelines.lib.roster import ROSTER_SCHEMA
+    from pipelines.warehouse import ensure_schema
+    from tests.lib.test_origin import _population
+
+    authors, papers = _population()
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_schema(con)
+    con.register("_a", authors)
+    con.register("_p", papers)
+    con.execute(
+        """INSERT INTO papers (arxiv_id, title, published_date, source, ingested_at)
+        SELECT arxiv_id, 't', published_date, 'test', now() FROM _p"""
+    )
+    con.execute("INSERT INTO paper_authors SELECT arxiv_id, 1, name_normalized, name_normalized, NULL FROM _a")
+    con.execute(
+        "CREATE TABLE openalex_works (arxiv_id VARCHAR, fetched_at TIMESTAMP, status VARCHAR, "
+        "openalex_id VARCHAR, institutions VARCHAR)"
+    )
+    wanted = ["wei wang", "rare person", "given7 family7"]
+    roster = pl.DataFrame({"name_normalized": wanted}).with_columns(
+        [pl.lit(None, dtype=t).alias(c) for c, t in ROSTER_SCHEMA.items() if c != "name_normalized"]
+    )
+    _, sql_stats = _context(con, roster)
+    con.close()
+    polars_stats = name_statistics(authors, papers, pl.Series(wanted))
+    joined = sql_stats.join(polars_stats, on="name_normalized", suffix="_pl")
+    assert joined.height == len(wanted)
+    assert (joined["max_papers_per_year"] == joined["max_papers_per_year_pl"]).all()
+    assert ((joined["expected_namesakes"] - joined["expected_namesakes_pl"]).abs() < 1e-9).all()

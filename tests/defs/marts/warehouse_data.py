@@ -1,0 +1,97 @@
+"""A small hand-made warehouse with the contract's input tables, for the workforce and marts asset tests."""
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.resources import WarehouseResource
+
+CONTRACT_COLUMNS = {
+    "field_size_estimates": "year scope low central high unit source_title author url method_note",
+    "workforce_positions_yearly": "year org_type role n_people",
+    "workforce_growth_fit": "series year_from year_to annual_growth growth_low growth_high doubling_years n_points",
+    "workforce_authors_yearly": "year definition n_safety_authors_active n_safety_authors_core n_ai_authors_active "
+    "safety_author_share",
+    "neglectedness_monthly": "month n_ai_papers denominator_source n_safety_broad n_safety_narrow share_broad "
+    "share_narrow",
+    "safety_papers_by_topic_monthly": "month definition topic n_papers",
+    "safety_papers_by_origin_monthly": "month definition origin n_papers",
+    "lab_share_yearly": "year definition n_safety_known n_safety_lab lab_share_safety n_ai_known n_ai_lab "
+    "lab_share_ai known_origin_coverage_safety",
+    "papers_per_fte_yearly": "year estimate_source fte_low fte_central fte_high n_safety_papers papers_per_fte "
+    "papers_per_fte_low papers_per_fte_high",
+    "topic_growth": "topic definition window_end n_last_12m n_prev_12m growth_ratio status",
+    "claims_check": "claim source data_says verdict numbers computed_at",
+}
+
+POSITIONS_CSV = (
+    (
+        "person,organization,title,start_date,start_date_precision,end_date,end_date_precision,employment_type,"
+        "cause_area,ai_safety_relation,subject\n"
+    )
+    + """Ann,OpenAI,Research Scientist,2018-01-01,month,2020-06-01,month,full-time,AI safety,,
+Ben,OpenAI,Operations Manager,2019-3-01,month,,,,AI safety,,
+Cat,Machine Intelligence Research Institute,Researcher,2016,year,2024-01-01,month,,AI safety,,
+Dan,Machine Intelligence Research Institute,Board Member,2016-01-01,month,,,board member,AI safety,,
+Eve,Some Unknown Lab,Engineer,2021-05-01,day,,,,AI safety,,
+Fay,Some Unknown Lab,Engineer,2022-05-01,day,,,,Animal welfare,,
+"""
+)
+
+
+def papers_frame() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Papers over 2024-01..2025-12, 20 a month; every 4th is broad safety, every 8th narrow; 3 authors each."""
+    rows, authors, classification = [], [], []
+    months = [dt.date(2024 + i // 12, i % 12 + 1, 1) for i in range(24)]
+    for m_index, month in enumerate(months):
+        for k in range(20):
+            arxiv_id = f"{month:%y%m}.{k:05d}"
+            rows.append((arxiv_id, f"Paper {arxiv_id}", month + dt.timedelta(days=k), ["cs.LG" if k % 5 else "cs.CR"]))
+            for position in range(3):
+                name = f"author {(m_index * 7 + k * 3 + position) % 40}"
+                authors.append((arxiv_id, position + 1, name.title(), name, None))
+            broad, narrow = k % 4 == 0, k % 8 == 0
+            topic = ("interpretability" if k % 16 == 0 else "red_teaming") if broad else None
+            origin = ["academic", "frontier_lab", "industry", "unknown", "mixed"][k % 5]
+            classification.append((arxiv_id, broad, narrow, topic, origin))
+    papers = pl.DataFrame(rows, schema=["arxiv_id", "title", "published_date", "categories"], orient="row")
+    paper_authors = pl.DataFrame(
+        authors, schema=["arxiv_id", "position", "name", "name_normalized", "affiliation"], orient="row"
+    )
+    cls = pl.DataFrame(
+        classification,
+        schema=["arxiv_id", "is_safety_broad", "is_safety_narrow", "primary_topic", "origin"],
+        orient="row",
+    )
+    return papers, paper_authors, cls
+
+
+def build(warehouse: WarehouseResource, tmp_path: Path) -> Path:
+    """Fill the warehouse's input tables and write a position-records CSV; returns the CSV path."""
+    papers, paper_authors, cls = papers_frame()
+    with warehouse.transaction() as con:
+        con.register("p", papers)
+        con.execute(
+            """INSERT INTO papers (arxiv_id, title, categories, published_date, source, ingested_at)
+            SELECT arxiv_id, title, categories, published_date, 'arxiv_snapshot', now() FROM p"""
+        )
+        con.register("a", paper_authors)
+        con.execute("INSERT INTO paper_authors SELECT * FROM a")
+        con.register("c", cls)
+        con.execute(
+            """CREATE TABLE paper_classification AS
+            SELECT arxiv_id, is_safety_broad, is_safety_narrow, 0.5 AS safety_score,
+                   CASE WHEN primary_topic IS NULL THEN []::VARCHAR[] ELSE [primary_topic] END AS topics,
+                   primary_topic, NULL::VARCHAR AS safety_evidence, origin, []::VARCHAR[] AS organizations,
+                   NULL::VARCHAR AS origin_evidence, 0.5 AS origin_confidence, now() AS classified_at
+            FROM c"""
+        )
+        con.execute(
+            """INSERT INTO category_month_counts
+            SELECT 'ALL_AI', date_trunc('month', published_date)::DATE, count(*), NULL, 'arxiv_snapshot', now()
+            FROM papers WHERE list_has_any(categories, ['cs.LG']) GROUP BY 2"""
+        )
+    path = tmp_path / "positions.csv"
+    path.write_text(POSITIONS_CSV)
+    return path
