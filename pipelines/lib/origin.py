@@ -14,8 +14,9 @@ are not mixed in), and kinds 4-5 are used only when 1-3 found nothing:
                 organisation ("we evaluate Anthropic's Claude") is not evidence.
 4. roster       the author-to-organisation roster (roster.py, AI Watch positions) joined on the normalised name,
                 if the paper's published_date falls in the position's window. Secondary ties (affiliate, research
-                associate...) are ignored; per author, research roles win over other staff roles, and of those the
-                most recently started one (the current job at the paper's date; concurrent roles start together).
+                associate...) are ignored; per author, research roles win over other staff roles; an author whose
+                remaining roles at that date are at organisations of different classes is skipped (which one the
+                paper came from is unknown); else the most recently started role counts (the current job).
 5. propagation  an author's organisation on their nearest paper (within PROPAGATION_WINDOW_DAYS) that has strong
                 author-level evidence (kinds 1-2, or kind 3 on a single-author paper).
 
@@ -26,7 +27,13 @@ their first and last tokens are (name_statistics): "yang liu" and "tony wang" ar
 Origin class: the single class of all matched organisations, else 'mixed'
 (any two different classes, e.g. academic + frontier_lab; the organisations list keeps them all), else 'unknown'
 with no evidence and confidence 0. An organisation's class is the one it had at the paper's date (seed
-former_type). Confidence is fixed per evidence kind (KINDS).
+former_type).
+
+Confidence: the kind's value in KINDS, minus MIXED_PENALTY for a 'mixed' answer (it claims every one of its
+classes). Below MIN_CONFIDENCE the answer is withheld: origin 'unknown', no organisations, no kind, confidence 0,
+and origin_evidence "withheld (<class> at confidence <c> < <threshold>): <evidence>" so nothing is guessed
+silently. With the values below, mixed answers from name matches (roster, propagation) are withheld: on the TAI
+dev split 1 of 8 roster 'mixed' answers equalled the gold class, single-class roster answers 0.91.
 """
 
 from __future__ import annotations
@@ -43,6 +50,10 @@ KINDS: dict[str, tuple[int, float]] = {
     "roster": (4, 0.65),
     "propagation": (5, 0.55),
 }
+# A 'mixed' answer claims every one of its classes, so it is less certain than a single class from the same kind.
+MIXED_PENALTY = 0.2
+# Below this confidence the origin is withheld: 'unknown', confidence 0, the evidence kept in origin_evidence.
+MIN_CONFIDENCE = 0.5
 PROPAGATION_WINDOW_DAYS = 365
 AMBIGUOUS_PAPERS_PER_YEAR = 30
 AMBIGUOUS_NAMESAKES = 0.5
@@ -370,6 +381,7 @@ def roster_evidence(
         .filter(pl.col("published_date").is_between(pl.col("valid_from"), pl.col("valid_to")))
         # Per author, research roles win over other staff roles, then the most recently started role wins.
         .filter(pl.col("role_tier") == pl.col("role_tier").max().over("arxiv_id", "name_normalized"))
+        .filter(pl.col("origin").n_unique().over("arxiv_id", "name_normalized") == 1)
         .filter(pl.col("valid_from") == pl.col("valid_from").max().over("arxiv_id", "name_normalized"))
     )
     return hits.select(
@@ -497,23 +509,43 @@ def resolve(papers: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
     more = pl.when(pl.col("n_details") > MAX_DETAILS).then(
         pl.format("; ... ({} more)", pl.col("n_details") - MAX_DETAILS)
     )
-    decided = decided.select(
-        "arxiv_id",
-        pl.when(pl.col("classes").list.len() == 1)
-        .then(pl.col("classes").list.first())
-        .otherwise(pl.lit("mixed"))
-        .alias("origin"),
-        "organizations",
-        pl.concat_str(
+    single = pl.col("classes").list.len() == 1
+    decided = decided.with_columns(
+        origin=pl.when(single).then(pl.col("classes").list.first()).otherwise(pl.lit("mixed")),
+        origin_confidence=pl.when(single)
+        .then(pl.col("origin_confidence"))
+        .otherwise(pl.col("origin_confidence") - MIXED_PENALTY),
+        origin_evidence=pl.concat_str(
             [
                 pl.col("origin_evidence_kind"),
                 pl.lit(": "),
                 pl.col("details").list.join("; "),
                 more.otherwise(pl.lit("")),
             ]
-        ).alias("origin_evidence"),
-        "origin_evidence_kind",
-        "origin_confidence",
+        ),
+    )
+    withheld = pl.col("origin_confidence") < MIN_CONFIDENCE - 1e-9
+    decided = decided.select(
+        "arxiv_id",
+        pl.when(withheld).then(pl.lit("unknown")).otherwise(pl.col("origin")).alias("origin"),
+        pl.when(withheld)
+        .then(pl.lit([], dtype=pl.List(pl.String)))
+        .otherwise(pl.col("organizations"))
+        .alias("organizations"),
+        pl.when(withheld)
+        .then(
+            pl.format(
+                "withheld ({} at confidence {} < {}): {}",
+                pl.col("origin"),
+                pl.col("origin_confidence").round(2),
+                pl.lit(MIN_CONFIDENCE),
+                pl.col("origin_evidence"),
+            )
+        )
+        .otherwise(pl.col("origin_evidence"))
+        .alias("origin_evidence"),
+        pl.when(~withheld).then(pl.col("origin_evidence_kind")).alias("origin_evidence_kind"),
+        pl.when(withheld).then(pl.lit(0.0)).otherwise(pl.col("origin_confidence")).alias("origin_confidence"),
     )
     return (
         papers.select("arxiv_id")

@@ -11,6 +11,8 @@ from pipelines.lib.openalex import records_from_works
 from pipelines.lib.origin import (
     AMBIGUOUS_PAPERS_PER_YEAR,
     KINDS,
+    MIN_CONFIDENCE,
+    MIXED_PENALTY,
     ORIGIN_SCHEMA,
     classify_origin,
     prior_author_evidence,
@@ -80,7 +82,8 @@ def test_affiliations_are_the_strongest_evidence_and_different_classes_make_mixe
     assert out["p1"]["origin"] == "mixed"
     assert out["p1"]["organizations"] == ["Google DeepMind", "Stanford University"]
     assert out["p1"]["origin_evidence_kind"] == "affiliation"
-    assert out["p1"]["origin_confidence"] == KINDS["affiliation"][1]
+    assert out["p1"]["origin_confidence"] == pytest.approx(KINDS["affiliation"][1] - MIXED_PENALTY)
+    assert out["p2"]["origin_confidence"] == KINDS["affiliation"][1]
     assert "Stanford University <- " in out["p1"]["origin_evidence"]
     # The affiliation wins over the comment that names OpenAI: weaker kinds are not mixed in.
     assert (out["p2"]["origin"], out["p2"]["organizations"]) == ("academic", ["Tsinghua University"])
@@ -168,7 +171,27 @@ def test_roster_within_the_position_window():
     # Research role beats the other staff role held at the same time.
     assert (out["r3"]["origin"], out["r3"]["organizations"]) == ("nonprofit", ["Redwood Research"])
     assert out["r4"]["origin"] == "unknown"  # secondary ties are ignored
-    assert (out["r5"]["origin"], out["r5"]["organizations"]) == ("mixed", ["Anthropic", "Stanford University"])
+    # Roster evidence of two classes is a mixed answer below MIN_CONFIDENCE: withheld, with the evidence kept.
+    assert KINDS["roster"][1] - MIXED_PENALTY < MIN_CONFIDENCE
+    assert (out["r5"]["origin"], out["r5"]["organizations"]) == ("unknown", [])
+    assert (out["r5"]["origin_confidence"], out["r5"]["origin_evidence_kind"]) == (0.0, None)
+    assert out["r5"]["origin_evidence"].startswith("withheld (mixed at confidence")
+    assert "Stanford University <- AI Watch: Ida Jones" in out["r5"]["origin_evidence"]
+
+
+def test_author_with_concurrent_roles_of_different_classes_is_skipped():
+    roster = _roster(
+        ("Jan Roe", "OpenAI", "frontier_lab", D(2018, 1, 1), OPEN_END, 2),
+        ("Jan Roe", "Stanford University", "academic", D(2019, 1, 1), D(2020, 12, 31), 2),
+        ("Kai Loy", "Stanford University", "academic", D(2015, 1, 1), OPEN_END, 2),
+    )
+    papers = _papers(("c1", D(2019, 6, 1), "T", "A.", None), ("c2", D(2022, 6, 1), "T", "A.", None))
+    authors = _authors(("c1", "Jan Roe", None), ("c1", "Kai Loy", None), ("c2", "Jan Roe", None))
+    out = _by_id(classify_origin(papers, authors, None, roster))
+    # In 2019 Jan Roe held research roles at OpenAI and Stanford: which one wrote the paper is unknown.
+    assert (out["c1"]["origin"], out["c1"]["organizations"]) == ("academic", ["Stanford University"])
+    assert "Jan Roe" not in out["c1"]["origin_evidence"]
+    assert (out["c2"]["origin"], out["c2"]["organizations"]) == ("frontier_lab", ["OpenAI"])
 
 
 def test_ambiguous_names_are_skipped():

@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS paper_origins (
     organizations         VARCHAR[],
     origin_evidence       VARCHAR,           -- '<kind>: <organisation> <- <what matched>; ...'
     origin_evidence_kind  VARCHAR,           -- affiliation|openalex|mention|roster|propagation (NULL if unknown)
-    origin_confidence     DOUBLE,            -- fixed per evidence kind; 0 when unknown
+    origin_confidence     DOUBLE,            -- per evidence kind, less for mixed; 0 when unknown
     origin_version        VARCHAR NOT NULL,  -- hash of the origin code, seed and roster file
     classified_at         TIMESTAMP NOT NULL
 )
