@@ -11,10 +11,11 @@ How a paper is scored (all Polars expressions, no per-row Python):
 4. Broad evidence sums strong, phrases and broad_phrases; narrow evidence sums the strong and phrases of
    narrow-scope topics; weak phrases never make a paper relevant, they only help rank its topics.
    A paper is narrow when narrow evidence reaches narrow_threshold, broad when broad evidence reaches
-   threshold (or it is narrow), and either only in AI context (an AI category or AI terms in the text, or
+   broad_threshold (or it is narrow), and either only in AI context (an AI category or AI terms in the text, or
    narrow evidence so strong that it is self-evident).
 5. Topics are those whose own score reaches the threshold (else the best one), best first; the fallback
-   topic (general safety) is primary only when no specific topic qualifies.
+   topic (general safety) is primary only when no specific topic qualifies or it outscores the best
+   specific one fallback_margin times over.
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ def _phrase_hits(counts: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     return (
         counts.join(table, on="literal")
         .join(absorbed, on=["_row", "loc", "topic", "literal"], how="left")
-        .with_columns(n=pl.col("n") - pl.col("n_absorbed").fill_null(0))
+        # Signed: overlapping containers can absorb more occurrences than were counted (unsigned would wrap).
+        .with_columns(n=pl.col("n").cast(pl.Int64) - pl.col("n_absorbed").fill_null(0).cast(pl.Int64))
         .filter(pl.col("n") > 0)
         .group_by("_row", "loc", "topic", "phrase")
         .agg(pl.sum("n"), pl.first("scope", "kind", "weight", "topic_rank"))
@@ -176,7 +178,16 @@ def classify_relevance(papers: pl.DataFrame, taxonomy: Taxonomy, *, details: boo
             score=pl.sum("score"),
             evidence=_evidence_text(pl.col("phrase"), pl.col("in_title"), pl.col("n_abs")).str.join(", "),
         )
-        .with_columns(qualifies=pl.col("score") >= t.threshold, fallback=pl.col("topic") == FALLBACK_TOPIC)
+        .with_columns(qualifies=pl.col("score") >= t.threshold)
+        .with_columns(
+            # General safety yields to a specific topic unless it outscores it by fallback_margin.
+            fallback=(pl.col("topic") == FALLBACK_TOPIC)
+            & (
+                pl.col("score")
+                < t.fallback_margin
+                * pl.col("score").filter(pl.col("topic") != FALLBACK_TOPIC).max().over("_row").fill_null(0.0)
+            )
+        )
         .sort(
             ["_row", "qualifies", "fallback", "score", "topic_rank"],
             descending=[False, True, False, True, False],
@@ -194,7 +205,7 @@ def classify_relevance(papers: pl.DataFrame, taxonomy: Taxonomy, *, details: boo
         .select("_row", "broad_evidence", "narrow_evidence", "ai_context", "qualified", "best", "evidence")
     )
     narrow = pl.col("ai_context") & (pl.col("narrow_evidence") >= t.narrow_threshold)
-    broad = pl.col("ai_context") & ((pl.col("broad_evidence") >= t.threshold) | narrow)
+    broad = pl.col("ai_context") & ((pl.col("broad_evidence") >= t.broad_threshold) | narrow)
     topic_list = (
         pl.when(~broad)
         .then(pl.lit([], dtype=pl.List(pl.String)))

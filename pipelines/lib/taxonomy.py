@@ -119,12 +119,16 @@ class Taxonomy:
     repeat_bonus: float
     threshold: float
     narrow_threshold: float
+    broad_threshold: float  # broad evidence that makes a paper broad-only safety
     self_evident: float  # narrow evidence at which AI context is not required
     ai_categories: tuple[str, ...]
     ai_terms: tuple[str, ...]  # literal patterns
     global_negatives: tuple[Phrase, ...]  # cancel every topic inside the matched span
     seed_sha256: str
     weights: dict[str, float] = field(default_factory=dict)
+    # The general-safety topic is primary over a qualifying specific topic only when its score is at least
+    # this many times the specific topic's; infinity means never.
+    fallback_margin: float = float("inf")
 
     @property
     def topic_ids(self) -> list[str]:
@@ -287,12 +291,14 @@ def parse_taxonomy(text: str) -> Taxonomy:
         repeat_bonus=float(scoring.get("repeat_bonus", 0.5)),
         threshold=threshold,
         narrow_threshold=float(scoring.get("narrow_threshold", threshold)),
+        broad_threshold=float(scoring.get("broad_threshold", threshold)),
         self_evident=float(scoring.get("self_evident", 2 * threshold)),
         ai_categories=tuple(str(c) for c in context.get("categories", [])),
         ai_terms=ai_terms,
         global_negatives=global_negatives,
         seed_sha256=hashlib.sha256(text.encode()).hexdigest(),
         weights=weights,
+        fallback_margin=float(scoring.get("fallback_margin", "inf")),
     )
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from pipelines.lib.labels import load_corpus
 from pipelines.lib.relevance import RELEVANCE_SCHEMA, classifier_version, classify_relevance
-from pipelines.lib.taxonomy import load_taxonomy
+from pipelines.lib.taxonomy import Taxonomy, load_taxonomy, parse_taxonomy
 
 PAPERS = {
     "jailbreak": (
@@ -156,3 +156,81 @@ def test_real_corpus_slice_shares_are_plausible(taxonomy, corpus_slice):
     assert flagged["primary_topic"].null_count() == 0
     assert flagged["safety_evidence"].null_count() == 0
     assert (flagged["topics"].list.len() > 0).all()
+
+
+def _mini_taxonomy(scoring: str) -> Taxonomy:
+    """A hand-made taxonomy: general safety (the fallback), one specific narrow topic, one broad-only topic."""
+    fillers = "\n".join(
+        f"  - {{id: filler{i}, name: F{i}, definition: d, scope: narrow, phrases: [zzfiller{i}]}}" for i in range(9)
+    )
+    return parse_taxonomy(
+        f"""
+scoring:
+{scoring}
+ai_context:
+  categories: [cs.LG]
+topics:
+  - id: safety_general
+    name: General
+    definition: d
+    scope: narrow
+    strong: [ai alignment, alignment forum, ai safety]
+    weak: [alignment]
+  - id: oversight
+    name: Oversight
+    definition: d
+    scope: narrow
+    strong: [debate]
+  - id: fair
+    name: Fairness
+    definition: d
+    scope: broad_only
+    strong: [demographic parity]
+{fillers}
+"""
+    )
+
+
+def _classify(taxonomy: Taxonomy, texts: dict[str, tuple[str, str]]) -> dict[str, dict]:
+    frame = pl.DataFrame(
+        {
+            "arxiv_id": list(texts),
+            "title": [t for t, _ in texts.values()],
+            "abstract": [a for _, a in texts.values()],
+            "categories": [["cs.LG"]] * len(texts),
+        }
+    )
+    out = classify_relevance(frame, taxonomy, details=True)
+    return {row["arxiv_id"]: row for row in out.iter_rows(named=True)}
+
+
+def test_overlapping_containers_do_not_wrap_counts():
+    # " alignment " sits inside both "ai alignment" and "alignment forum": absorbed twice, counted once.
+    # Unsigned arithmetic once turned that into 2**32 - 1 occurrences.
+    tax = _mini_taxonomy("  threshold: 2.0")
+    row = _classify(tax, {"x": ("A note", "Posted on the AI Alignment Forum.")})["x"]
+    assert "'alignment' (" not in row["safety_evidence"]
+    assert "4294967295" not in row["safety_evidence"]
+    assert row["broad_evidence"] == pytest.approx(4.0)  # two strong phrases once in the abstract
+
+
+def test_general_topic_needs_a_margin_to_beat_a_specific_one():
+    texts = {
+        # general: 'ai safety' in title and abstract (2 x 3 = 6) vs oversight: 'debate' in the abstract (2)
+        "general": ("AI safety", "AI safety via debate."),
+        # general 2 vs oversight 2
+        "tie": ("A note", "AI safety via debate."),
+    }
+    by_default = _classify(_mini_taxonomy("  threshold: 2.0"), texts)
+    assert by_default["general"]["primary_topic"] == "oversight"
+    with_margin = _classify(_mini_taxonomy("  threshold: 2.0\n  fallback_margin: 2.0"), texts)
+    assert with_margin["general"]["primary_topic"] == "safety_general"
+    assert with_margin["tie"]["primary_topic"] == "oversight"
+    assert set(with_margin["general"]["topics"]) == {"safety_general", "oversight"}
+
+
+def test_broad_threshold_applies_to_broad_only_evidence():
+    texts = {"fair": ("A note", "We enforce demographic parity in machine learning.")}
+    assert _classify(_mini_taxonomy("  threshold: 2.0"), texts)["fair"]["is_safety_broad"]
+    strict = _classify(_mini_taxonomy("  threshold: 2.0\n  broad_threshold: 3.0"), texts)["fair"]
+    assert not strict["is_safety_broad"] and not strict["is_safety_narrow"]

@@ -82,3 +82,12 @@ def test_absorption_lists_minimal_containers():
     # Every container really contains its literal.
     assert all(lit.strip() in c for lit, c in zip(table["literal"], table["container"], strict=True))
     assert GLOBAL not in table["topic"].to_list()
+
+
+def test_scoring_defaults_and_overrides():
+    default = parse_taxonomy(MINIMAL.replace("TOPICS", _topics(MIN_TOPICS)))
+    assert default.broad_threshold == default.threshold == 2.0
+    assert default.fallback_margin == float("inf")
+    text = MINIMAL.replace("threshold: 2.0", "threshold: 2.0\n  broad_threshold: 3.5\n  fallback_margin: 1.5")
+    tuned = parse_taxonomy(text.replace("TOPICS", _topics(MIN_TOPICS)))
+    assert (tuned.broad_threshold, tuned.fallback_margin, tuned.threshold) == (3.5, 1.5, 2.0)
