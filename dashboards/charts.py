@@ -1,0 +1,489 @@
+"""Altair charts with one fixed colour per topic and per origin on every page, and tooltips on every mark.
+
+Topic colours follow the order of the topics in seeds/taxonomy.yaml (so a topic keeps its colour in every chart and
+every session); topics the taxonomy doesn't know are grey. Origins have a fixed list and fixed colours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import altair as alt
+import polars as pl
+import yaml
+
+from dashboards import state
+from pipelines import settings
+
+TAXONOMY_PATH = settings.SEEDS_DIR / "taxonomy.yaml"
+
+ORIGINS = ("frontier_lab", "industry", "academic", "nonprofit", "government", "mixed", "unknown")
+ORIGIN_LABELS = {
+    "frontier_lab": "Frontier lab",
+    "industry": "Other industry",
+    "academic": "Academia",
+    "nonprofit": "Nonprofit",
+    "government": "Government",
+    "mixed": "Mixed",
+    "unknown": "Unknown",
+}
+ORIGIN_COLORS = {
+    "frontier_lab": "#d62728",
+    "industry": "#ff7f0e",
+    "academic": "#1f77b4",
+    "nonprofit": "#2ca02c",
+    "government": "#9467bd",
+    "mixed": "#8c564b",
+    "unknown": "#b0b0b0",
+}
+# Tableau-20 without its greys, which are kept for "unknown"/"none".
+TOPIC_PALETTE = (
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
+    "#a0cbe8", "#ffbe7d", "#ff9d9a", "#86bcb6", "#8cd17d", "#f1ce63", "#d4a6c8", "#fabfd2", "#d7b5a6",
+)  # fmt: skip
+OTHER_COLOR = "#bab0ac"
+VERDICT_COLORS = {"supported": "green", "contradicted": "red", "mixed": "orange", "not_testable": "gray"}
+SCOPE_COLORS = {"technical": "#4e79a7", "non_technical": "#f28e2b", "total": "#59a14f", "other": "#9c755f"}
+
+
+@functools.cache
+def load_taxonomy(path: Path = TAXONOMY_PATH) -> pl.DataFrame:
+    """Topic ids, names, definitions and scopes from the taxonomy seed, in file order (empty if absent)."""
+    schema = {"id": pl.String, "name": pl.String, "definition": pl.String, "scope": pl.String}
+    if not path.is_file():
+        return pl.DataFrame(schema=schema)
+    raw = yaml.safe_load(path.read_text()) or {}
+    items = raw.get("topics", raw) if isinstance(raw, dict) else raw
+    if isinstance(items, dict):
+        items = [{"id": k, **(v if isinstance(v, dict) else {})} for k, v in items.items()]
+    rows = []
+    for item in items or []:
+        if not isinstance(item, dict) or not item.get("id"):
+            continue
+        rows.append({
+            "id": str(item["id"]),
+            "name": str(item.get("name") or item["id"]),
+            "definition": str(item.get("definition") or item.get("description") or ""),
+            "scope": str(item.get("scope") or item.get("definition_scope") or ""),
+        })  # fmt: skip
+    return pl.DataFrame(rows, schema=schema)
+
+
+def topic_ids() -> list[str]:
+    return load_taxonomy()["id"].to_list()
+
+
+def topic_name(topic: str | None) -> str:
+    if topic is None:
+        return "No topic"
+    names = dict(load_taxonomy().select("id", "name").iter_rows())
+    return names.get(topic, topic.replace("_", " ").capitalize())
+
+
+def topic_scale(present: Iterable[str] = ()) -> alt.Scale:
+    """Taxonomy topics in palette order, then any others (grey). Same topic, same colour, everywhere."""
+    known = topic_ids()
+    extra = sorted(set(present) - set(known))
+    domain = known + extra
+    colors = [TOPIC_PALETTE[i % len(TOPIC_PALETTE)] for i in range(len(known))] + [OTHER_COLOR] * len(extra)
+    if not domain:
+        return alt.Scale()
+    return alt.Scale(domain=domain, range=colors)
+
+
+def origin_scale() -> alt.Scale:
+    return alt.Scale(domain=list(ORIGINS), range=[ORIGIN_COLORS[o] for o in ORIGINS])
+
+
+def _origin_legend() -> alt.Legend:
+    expr = " : ".join(f"datum.value == '{k}' ? '{v}'" for k, v in ORIGIN_LABELS.items()) + " : datum.value"
+    return alt.Legend(title="Origin", labelExpr=expr)
+
+
+def _topic_legend(present: Iterable[str]) -> alt.Legend:
+    names = {t: topic_name(t) for t in set(present) | set(topic_ids())}
+    expr = " : ".join(f"datum.value == {_js(k)} ? {_js(v)}" for k, v in names.items()) + " : datum.value"
+    return alt.Legend(title="Topic", labelExpr=expr, symbolLimit=40, labelLimit=320)
+
+
+def _js(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _month(field: str = "month", title: str = "Month") -> alt.X:
+    return alt.X(f"{field}:T", title=title, axis=alt.Axis(format="%Y-%m"))
+
+
+def _height(chart: alt.Chart, height: int | alt.Step = 320) -> alt.Chart:
+    return chart.properties(height=height)
+
+
+# ---------------------------------------------------------------- output
+
+
+def safety_papers_monthly(frame: pl.DataFrame, definition: str) -> alt.Chart:
+    """Bars of safety papers per month with the safety share as a line on a second axis."""
+    count, share = f"n_safety_{definition}", f"share_{definition}"
+    base = alt.Chart(frame).encode(x=_month())
+    tooltip = [
+        alt.Tooltip("month:T", format="%Y-%m", title="Month"),
+        alt.Tooltip(f"{count}:Q", format=",", title="Safety papers"),
+        alt.Tooltip("n_ai_papers:Q", format=",", title="AI papers"),
+        alt.Tooltip(f"{share}:Q", format=".2%", title="Safety share"),
+    ]
+    bars = base.mark_bar(color="#4e79a7", opacity=0.85).encode(
+        y=alt.Y(f"{count}:Q", title="Safety papers per month"), tooltip=tooltip
+    )
+    line = base.mark_line(color="#e15759", point=alt.OverlayMarkDef(color="#e15759")).encode(
+        y=alt.Y(f"{share}:Q", title="Share of AI papers", axis=alt.Axis(format=".1%", titleColor="#e15759")),
+        tooltip=tooltip,
+    )
+    return _height(alt.layer(bars, line).resolve_scale(y="independent"))
+
+
+def topics_stacked(frame: pl.DataFrame) -> alt.Chart:
+    present = frame["topic"].unique().to_list() if frame.height else []
+    return _height(
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=_month(),
+            y=alt.Y("n_papers:Q", stack="zero", title="Safety papers per month"),
+            color=alt.Color("topic:N", scale=topic_scale(present), legend=_topic_legend(present)),
+            order=alt.Order("topic:N"),
+            tooltip=[
+                alt.Tooltip("month:T", format="%Y-%m", title="Month"),
+                alt.Tooltip("topic_name:N", title="Topic"),
+                alt.Tooltip("n_papers:Q", format=",", title="Papers"),
+            ],
+        )
+        .transform_calculate(topic_name=_name_expr(present))
+    )
+
+
+def _name_expr(present: Iterable[str]) -> str:
+    names = {t: topic_name(t) for t in present}
+    return " : ".join(f"datum.topic == {_js(k)} ? {_js(v)}" for k, v in names.items()) + " : datum.topic"
+
+
+SERIES_COLORS = ("#d62728", "#4e79a7", "#59a14f", "#f28e2b")
+
+
+def _year(field: str = "year") -> alt.X:
+    return alt.X(f"{field}:O", title="Year", axis=alt.Axis(labelAngle=0))
+
+
+def share_lines(frame: pl.DataFrame, x: str, columns: dict[str, str], y_title: str, temporal: bool) -> alt.Chart:
+    """Lines for several share columns (wide frame) with a percent axis; `columns` maps column -> label."""
+    long = frame.unpivot(index=[x], on=list(columns), variable_name="series", value_name="value").with_columns(
+        pl.col("series").replace_strict(columns)
+    )
+    labels = list(columns.values())
+    x_enc = _month(x, "Month") if temporal else _year(x)
+    x_tip = alt.Tooltip(f"{x}:T", format="%Y-%m", title="Month") if temporal else alt.Tooltip(f"{x}:O", title="Year")
+    return _height(
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=x_enc,
+            y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=".1%"), scale=alt.Scale(zero=True)),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=labels, range=list(SERIES_COLORS[: len(labels)])),
+                legend=alt.Legend(orient="top", labelLimit=400),
+            ),
+            tooltip=[x_tip, alt.Tooltip("series:N", title="Series"), alt.Tooltip("value:Q", format=".2%")],
+        ),
+        280,
+    )
+
+
+# ---------------------------------------------------------------- origins
+
+
+def origin_shares(frame: pl.DataFrame) -> alt.Chart:
+    """Share of safety papers by origin per month (normalised stacked area)."""
+    data = frame.with_columns(share=pl.col("n_papers") / pl.col("n_papers").sum().over("month"))
+    return _height(
+        alt.Chart(data)
+        .mark_area()
+        .encode(
+            x=_month(),
+            y=alt.Y("n_papers:Q", stack="normalize", title="Share of safety papers", axis=alt.Axis(format="%")),
+            color=alt.Color("origin:N", scale=origin_scale(), legend=_origin_legend(), sort=list(ORIGINS)),
+            order=alt.Order("origin_rank:Q"),
+            tooltip=[
+                alt.Tooltip("month:T", format="%Y-%m", title="Month"),
+                alt.Tooltip("origin:N", title="Origin"),
+                alt.Tooltip("n_papers:Q", format=",", title="Papers"),
+                alt.Tooltip("share:Q", format=".1%", title="Share"),
+            ],
+        )
+        .transform_calculate(origin_rank=f"indexof({list(ORIGINS)!r}, datum.origin)")
+    )
+
+
+def lab_share(frame: pl.DataFrame) -> alt.Chart:
+    return share_lines(
+        frame,
+        "year",
+        {"lab_share_safety": "Safety papers", "lab_share_ai": "All AI papers"},
+        "Frontier-lab share",
+        temporal=False,
+    )
+
+
+def top_organizations(frame: pl.DataFrame) -> alt.Chart:
+    return _height(
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("n_papers:Q", title="Safety papers", axis=alt.Axis(format="d", tickMinStep=1)),
+            y=alt.Y("organization:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+            color=alt.Color("origin:N", scale=origin_scale(), legend=_origin_legend()),
+            tooltip=[
+                alt.Tooltip("organization:N", title="Organisation"),
+                alt.Tooltip("n_papers:Q", format=",", title="Safety papers"),
+                alt.Tooltip("origin:N", title="Usual origin"),
+                alt.Tooltip("n_mixed:Q", format=",", title="…of which with other origins"),
+            ],
+        ),
+        alt.Step(24),
+    )
+
+
+def coverage(frame: pl.DataFrame) -> alt.Chart:
+    return _height(
+        alt.Chart(frame)
+        .mark_bar(color="#76b7b2")
+        .encode(
+            x=_year(),
+            y=alt.Y(
+                "known_origin_coverage_safety:Q",
+                title="Known origin",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            tooltip=[
+                alt.Tooltip("year:O"),
+                alt.Tooltip("known_origin_coverage_safety:Q", format=".1%", title="Known origin"),
+                alt.Tooltip("n_safety_known:Q", format=",", title="Safety papers, origin known"),
+            ],
+        ),
+        220,
+    )
+
+
+# ---------------------------------------------------------------- topics
+
+
+def topic_growth(frame: pl.DataFrame) -> alt.Chart:
+    present = frame["topic"].to_list()
+    data = frame.with_columns(topic_name=pl.col("topic").map_elements(topic_name, return_dtype=pl.String))
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .transform_calculate(no_change="1")
+        .encode(
+            x=alt.X(
+                "growth_ratio:Q", title="Papers in the last 12 months ÷ the 12 before", scale=alt.Scale(type="log")
+            ),
+            x2="no_change:Q",
+            y=alt.Y("topic_name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
+            color=alt.Color("topic:N", scale=topic_scale(present), legend=None),
+            tooltip=[
+                alt.Tooltip("topic_name:N", title="Topic"),
+                alt.Tooltip("status:N", title="Status"),
+                alt.Tooltip("growth_ratio:Q", format=".2f", title="Growth ratio"),
+                alt.Tooltip("n_last_12m:Q", format=",", title="Last 12 months"),
+                alt.Tooltip("n_prev_12m:Q", format=",", title="12 months before"),
+            ],
+        )
+    )
+    rule = alt.Chart(pl.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
+    return _height(alt.layer(bars, rule), alt.Step(26))
+
+
+def topic_size_vs_growth(frame: pl.DataFrame) -> alt.Chart:
+    present = frame["topic"].to_list()
+    data = frame.with_columns(topic_name=pl.col("topic").map_elements(topic_name, return_dtype=pl.String))
+    return _height(
+        alt.Chart(data)
+        .mark_circle(size=160, opacity=0.85)
+        .encode(
+            x=alt.X("n_last_12m:Q", title="Safety papers, last 12 months", scale=alt.Scale(zero=False)),
+            y=alt.Y("growth_ratio:Q", title="Growth ratio", scale=alt.Scale(type="log")),
+            color=alt.Color("topic:N", scale=topic_scale(present), legend=_topic_legend(present)),
+            tooltip=[
+                alt.Tooltip("topic_name:N", title="Topic"),
+                alt.Tooltip("status:N", title="Status"),
+                alt.Tooltip("n_last_12m:Q", format=",", title="Last 12 months"),
+                alt.Tooltip("growth_ratio:Q", format=".2f", title="Growth ratio"),
+            ],
+        )
+    )
+
+
+# ---------------------------------------------------------------- workforce
+
+
+def estimate_points(frame: pl.DataFrame) -> pl.DataFrame:
+    """One plotted value per estimate: the central value, else the middle of the range, else the bound given."""
+    return frame.with_columns(
+        value=pl.coalesce("central", (pl.col("low") + pl.col("high")) / 2, "high", "low"),
+        kind=pl.when(pl.col("central").is_not_null())
+        .then(pl.lit("central estimate"))
+        .when(pl.col("low").is_not_null() & pl.col("high").is_not_null())
+        .then(pl.lit("middle of range"))
+        .when(pl.col("high").is_not_null())
+        .then(pl.lit("upper bound"))
+        .otherwise(pl.lit("lower bound")),
+        range_low=pl.coalesce("low", "central", "high"),
+        range_high=pl.coalesce("high", "central", "low"),
+    ).filter(pl.col("value").is_not_null())
+
+
+def headcount_estimates(frame: pl.DataFrame) -> alt.Chart:
+    data = estimate_points(frame)
+    scale = alt.Scale(domain=list(SCOPE_COLORS), range=list(SCOPE_COLORS.values()))
+    tooltip = [
+        alt.Tooltip("year:O", title="Year"),
+        alt.Tooltip("scope:N", title="Scope"),
+        alt.Tooltip("value:Q", format=",.0f", title="Value"),
+        alt.Tooltip("kind:N", title="Plotted"),
+        alt.Tooltip("low:Q", format=",.0f"),
+        alt.Tooltip("high:Q", format=",.0f"),
+        alt.Tooltip("unit:N"),
+        alt.Tooltip("source_title:N", title="Source"),
+        alt.Tooltip("author:N"),
+    ]
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False, padding=24)
+        ),
+        color=alt.Color("scope:N", scale=scale, title="Scope"),
+        tooltip=tooltip,
+    )
+    unit = ", ".join(sorted(set(frame["unit"].drop_nulls()))) or "value"
+    bars = base.mark_rule(strokeWidth=2).encode(y=alt.Y("range_low:Q", title=unit), y2="range_high:Q")
+    points = base.mark_point(filled=True, size=90).encode(
+        y="value:Q",
+        shape=alt.Shape(
+            "kind:N",
+            title="Plotted value",
+            scale=alt.Scale(
+                domain=["central estimate", "middle of range", "upper bound", "lower bound"],
+                range=["circle", "diamond", "triangle-down", "triangle-up"],
+            ),
+        ),
+    )
+    return _height(alt.layer(bars, points), 340)
+
+
+def positions(frame: pl.DataFrame) -> alt.Chart:
+    return _height(
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=_year(),
+            y=alt.Y("sum(n_people):Q", title="People in AI-safety positions"),
+            color=alt.Color("org_type:N", title="Organisation type", scale=_category_scale(frame["org_type"])),
+            tooltip=[
+                alt.Tooltip("year:O"),
+                alt.Tooltip("org_type:N", title="Organisation type"),
+                alt.Tooltip("sum(n_people):Q", format=",", title="People"),
+            ],
+        ),
+        300,
+    )
+
+
+def _category_scale(values: pl.Series) -> alt.Scale:
+    """Origin colours for values that are origins (or organisation types mapping to them), a palette otherwise."""
+    aliases = {"big_tech": "industry", "other_industry": "industry"}
+    domain = sorted(v for v in values.drop_nulls().unique().to_list())
+    palette = iter(TOPIC_PALETTE[::-1])
+    return alt.Scale(domain=domain, range=[ORIGIN_COLORS.get(aliases.get(v, v)) or next(palette) for v in domain])
+
+
+def authors(frame: pl.DataFrame) -> alt.Chart:
+    long = frame.unpivot(
+        index=["year", "definition"],
+        on=["n_safety_authors_active", "n_safety_authors_core"],
+        variable_name="series",
+        value_name="n_authors",
+    ).with_columns(
+        series=pl.concat_str(
+            pl.col("definition"),
+            pl.col("series").replace_strict(
+                {"n_safety_authors_active": "active (≥1 paper in 24 months)", "n_safety_authors_core": "core (≥2)"}
+            ),
+            separator=", ",
+        )
+    )
+    return _height(
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=_year(),
+            y=alt.Y("n_authors:Q", title="Distinct safety authors"),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                legend=alt.Legend(orient="top", columns=2, labelLimit=400),
+                scale=alt.Scale(range=["#4e79a7", "#9ecae9", "#d62728", "#ff9d9a"]),
+            ),
+            tooltip=[alt.Tooltip("year:O"), alt.Tooltip("series:N"), alt.Tooltip("n_authors:Q", format=",")],
+        ),
+        300,
+    )
+
+
+def papers_per_fte(frame: pl.DataFrame) -> alt.Chart:
+    base = alt.Chart(frame).encode(
+        x=_year(),
+        color=alt.Color("estimate_source:N", title="Headcount estimate", legend=alt.Legend(labelLimit=320)),
+        tooltip=[
+            alt.Tooltip("year:O"),
+            alt.Tooltip("estimate_source:N", title="Estimate"),
+            alt.Tooltip("papers_per_fte:Q", format=".2f", title="Papers per FTE"),
+            alt.Tooltip("papers_per_fte_low:Q", format=".2f", title="Low"),
+            alt.Tooltip("papers_per_fte_high:Q", format=".2f", title="High"),
+            alt.Tooltip("n_safety_papers:Q", format=",", title="Safety papers"),
+            alt.Tooltip("fte_central:Q", format=",.0f", title="FTE"),
+        ],
+        xOffset="estimate_source:N",
+    )
+    rules = base.mark_rule(strokeWidth=2).encode(y=alt.Y("papers_per_fte_low:Q"), y2="papers_per_fte_high:Q")
+    points = base.mark_point(filled=True, size=90).encode(y=alt.Y("papers_per_fte:Q", title="Safety papers per FTE"))
+    return _height(alt.layer(rules, points), 300)
+
+
+def topic_color_table(topics: Sequence[str]) -> dict[str, str]:
+    """The colour of each topic, for legends drawn outside Altair (badges, tables)."""
+    scale = topic_scale(topics).to_dict()
+    return dict(zip(scale.get("domain", []), scale.get("range", []), strict=False))
+
+
+# ---------------------------------------------------------------- date-range control
+
+
+def default_start(months: pl.DataFrame, min_fraction: float = 0.1) -> dt.date:
+    """The first month whose AI-paper count reaches a tenth of the recent monthly median.
+
+    A sampled corpus has a thin tail of old papers; shares over those months are noise, so the default view starts
+    where the data is dense. The control still reaches back to the first month.
+    """
+    recent = months.sort("month").tail(12)["n_ai_papers"].median() or 0
+    dense = months.filter(pl.col("n_ai_papers") >= min_fraction * recent)
+    return (dense if dense.height else months)["month"].min()
+
+
+def date_range_control(months: pl.DataFrame, key: str = state.MONTHS) -> tuple[dt.date, dt.date]:
+    """The month-range slider shared by the time-series pages (bound to the URL); returns first and last month."""
+    all_months = state.months_between(months["month"].min(), months["month"].max())
+    return state.month_range(all_months, (default_start(months), all_months[-1]), key=key)

@@ -1,0 +1,65 @@
+"""Labs vs academia: who writes safety papers, how that changes, and how much of it we can attribute at all."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards import charts, data, queries, state
+from dashboards.data import fmt_pct
+
+
+def body() -> None:
+    st.title("Labs vs academia")
+    months = data.load(queries.month_bounds)
+    if months.is_empty():
+        st.info("No months in `neglectedness_monthly` yet. Run `make refresh`.")
+        return
+    definition = state.definition()
+    start, end = charts.date_range_control(months)
+
+    with data.section():
+        origins = data.load(queries.origin_monthly, definition, start, end)
+        st.subheader(f"Origin of safety papers per month ({definition})")
+        if origins.is_empty():
+            st.info("No origin counts in this range.")
+        else:
+            st.altair_chart(charts.origin_shares(origins), width="stretch")
+            totals = origins.group_by("origin").agg(pl.col("n_papers").sum())
+            total = totals["n_papers"].sum()
+            unknown = totals.filter(pl.col("origin") == "unknown")["n_papers"].sum()
+            st.caption(
+                f"{total:,} safety papers in range; origin unknown for {fmt_pct(unknown / total if total else None)}"
+                " (no affiliation, organisation mention or roster match). Unknown is shown, never guessed."
+            )
+
+    left, right = st.columns([3, 2])
+    with left, data.section():
+        st.subheader("Frontier-lab share: safety vs all AI")
+        lab = data.load(queries.lab_share_yearly, definition)
+        if lab.is_empty():
+            st.info("`lab_share_yearly` is empty.")
+        else:
+            st.altair_chart(charts.lab_share(lab), width="stretch")
+            st.caption("Among papers with a known origin, per year (`lab_share_yearly`).")
+    with right, data.section():
+        st.subheader("Coverage of known origin")
+        if not lab.is_empty():
+            st.altair_chart(charts.coverage(lab), width="stretch")
+            st.caption("Share of safety papers whose origin could be attributed: read the shares with this in mind.")
+
+    with data.section():
+        st.subheader("Top organisations")
+        orgs = data.load(queries.top_organizations, definition, start, state.month_end(end), 25)
+        if orgs.is_empty():
+            st.info("No organisations attributed to safety papers in this range.")
+        else:
+            st.altair_chart(charts.top_organizations(orgs), width="stretch")
+            st.caption(
+                "Safety papers naming each organisation in the range (a paper with several organisations counts "
+                "for each); colour: the origin of its single-origin papers."
+            )
+    state.share_hint()
+
+
+data.run_page(body)

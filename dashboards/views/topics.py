@@ -1,0 +1,68 @@
+"""Topics: growth of each safety topic (last 12 months against the 12 before), neglected and booming areas."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards import charts, data, queries, state
+
+GROWING = ("booming", "growing")
+LAGGING = ("neglected", "shrinking")
+
+
+def _status_list(frame: pl.DataFrame, statuses: tuple[str, ...], empty: str) -> None:
+    rows = frame.filter(pl.col("status").is_in(list(statuses)))
+    if rows.is_empty():
+        st.caption(empty)
+        return
+    for r in rows.iter_rows(named=True):
+        ratio = f"×{r['growth_ratio']:.2f}" if r["growth_ratio"] is not None else "new"
+        st.markdown(
+            f"- **{charts.topic_name(r['topic'])}** — {r['status']}, {ratio} "
+            f"({r['n_last_12m']:,} papers vs {r['n_prev_12m']:,})"
+        )
+
+
+def body() -> None:
+    st.title("Topics")
+    definition = state.definition()
+    growth = data.load(queries.topic_growth, definition)
+    if growth.is_empty():
+        st.info(f"`topic_growth` has no rows for the {definition} definition yet.")
+        return
+    window_end = growth["window_end"].max()
+    st.caption(f"12-month windows ending {window_end:%Y-%m-%d} · source `topic_growth`")
+
+    booming, neglected = st.columns(2)
+    with booming:
+        st.subheader(":material/trending_up: Booming and growing")
+        _status_list(growth, GROWING, "No topic is growing fast.")
+    with neglected:
+        st.subheader(":material/trending_down: Neglected and shrinking")
+        _status_list(growth, LAGGING, "No topic is flagged as neglected or shrinking.")
+
+    st.subheader("Growth per topic")
+    st.altair_chart(charts.topic_growth(growth.drop_nulls("growth_ratio")), width="stretch")
+    st.caption("Dashed line: no change. Log scale, so halving and doubling are equally far from it.")
+
+    st.subheader("Size against growth")
+    st.altair_chart(charts.topic_size_vs_growth(growth.drop_nulls("growth_ratio")), width="stretch")
+
+    taxonomy = charts.load_taxonomy()
+    table = growth.with_columns(name=pl.col("topic").map_elements(charts.topic_name, return_dtype=pl.String))
+    if taxonomy.height:
+        table = table.join(taxonomy.select(topic="id", definition_text="definition"), on="topic", how="left")
+    with st.expander("All topics", expanded=False):
+        st.dataframe(
+            table,
+            hide_index=True,
+            column_config={
+                "growth_ratio": st.column_config.NumberColumn("growth ratio", format="%.2f"),
+                "definition_text": st.column_config.TextColumn("definition", width="large"),
+            },
+        )
+    state.share_hint()
+
+
+data.run_page(body)

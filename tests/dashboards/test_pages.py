@@ -1,0 +1,144 @@
+"""AppTest smoke tests: every page renders on the fixture warehouse, and fails soft without one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines.lib.schema import INGEST_TABLES_DDL
+
+APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
+# page script -> (title, least number of Altair charts, least number of metrics)
+PAGES = {
+    "views/overview.py": ("AI safety field monitor", 1, 8),
+    "views/output_trends.py": ("Output trends", 3, 0),
+    "views/labs_vs_academia.py": ("Labs vs academia", 4, 0),
+    "views/topics.py": ("Topics", 2, 0),
+    "views/workforce.py": ("Workforce & neglectedness", 6, 0),
+    "views/claims_check.py": ("Claims check", 0, 4),
+    "views/paper_explorer.py": ("Paper explorer", 0, 0),
+    "views/pipeline_status.py": ("Data & pipeline status", 0, 4),
+}
+
+
+def _open(page: str, query: dict[str, object] | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    at.switch_page(page)
+    if query:
+        at.query_params = dict(query)
+    return at.run()
+
+
+def _charts(at: AppTest) -> int:
+    return len(at.get("vega_lite_chart")) + sum(len(c.get("vega_lite_chart")) for c in at.columns)
+
+
+def _texts(at: AppTest) -> str:
+    parts = [e.value for kind in (at.markdown, at.caption, at.info, at.warning, at.subheader) for e in kind]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_renders(warehouse: Path, page: str) -> None:
+    title, min_charts, min_metrics = PAGES[page]
+    at = _open(page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert [t.value for t in at.title] == [title]
+    assert len(at.get("vega_lite_chart")) >= min_charts
+    assert len(at.metric) >= min_metrics
+
+
+def test_overview_figures_come_from_the_warehouse(warehouse: Path, fixture_tables) -> None:
+    at = _open("views/overview.py")
+    neglect = fixture_tables["neglectedness_monthly"].sort("month").tail(12)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Safety papers, narrow"] == f"{neglect['n_safety_narrow'].sum():,}"
+    share = neglect["n_safety_broad"].sum() / neglect["n_ai_papers"].sum()
+    assert metrics["Share of AI papers, broad"] == f"{100 * share:.2f}%"
+    captions = "\n".join(c.value for c in at.caption)
+    assert f"12 months to {neglect['month'].max():%Y-%m}" in captions
+    assert "denominator: arxiv_snapshot" in captions
+    assert "sample of arXiv, not a census" in _texts(at)
+
+
+def test_definition_toggle_and_url_state(warehouse: Path) -> None:
+    at = _open("views/output_trends.py", {"def": "broad", "months": ["2024-01", "2024-12"]})
+    assert not at.exception
+    assert "Safety papers per month (broad)" in [s.value for s in at.subheader]
+    assert at.select_slider(key="months").value == ("2024-01", "2024-12")
+    narrow = _open("views/output_trends.py")
+    assert "Safety papers per month (narrow)" in [s.value for s in narrow.subheader]
+
+
+def test_explorer_search_filters_and_download(warehouse: Path) -> None:
+    at = _open("views/paper_explorer.py", {"q": "hazardous", "safety": "all", "months": ["2023-02", "2026-08"]})
+    assert not at.exception
+    shown = at.dataframe[0].value
+    assert list(shown["arxiv_id"]) == ["2511.08877"]
+    assert list(shown["url"]) == ["https://arxiv.org/abs/2511.08877"]
+    assert len(at.get("download_button")) == 1
+    assert "**1** matching papers (2023-02 to 2026-08)" in _texts(at)
+
+
+def test_explorer_row_limit_note(warehouse: Path, fixture_tables) -> None:
+    at = _open("views/paper_explorer.py", {"safety": "all", "limit": "100", "months": ["2023-02", "2026-08"]})
+    assert len(at.dataframe[0].value) == fixture_tables["papers"].height
+    assert "more match" not in _texts(at)
+
+
+@pytest.mark.parametrize("text", ["'; DROP TABLE papers; --", "%' OR 1=1 --", "Robert'); DELETE FROM papers;--"])
+def test_explorer_sql_injection_is_treated_as_text(warehouse: Path, fixture_tables, text: str) -> None:
+    at = _open("views/paper_explorer.py", {"safety": "all", "months": ["2023-02", "2026-08"]})
+    at.text_input(key="q").input(text).run()
+    assert not at.exception and not at.error
+    assert at.text_input(key="q").value == text
+    assert "No papers match" in _texts(at)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM papers").fetchone()[0] == fixture_tables["papers"].height
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_missing_warehouse_shows_build_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str) -> None:
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "absent" / "warehouse.duckdb"))
+    at = _open(page)
+    assert not at.exception
+    assert any("has not been built yet" in w.value for w in at.warning)
+    assert "make refresh" in [c.value for c in at.code]
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_ingest_only_warehouse_degrades_per_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str) -> None:
+    """Before classification and marts exist, pages say what is missing instead of failing."""
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(INGEST_TABLES_DDL)
+    con.close()
+    monkeypatch.setenv("WAREHOUSE_PATH", str(path))
+    at = _open(page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+    messages = [m.value for m in at.info] + [m.value for m in at.warning]
+    assert any("Not computed yet" in m or "Not built yet" in m or "empty" in m for m in messages), messages
+
+
+def test_claims_page_shows_every_claim_with_its_verdict(warehouse: Path, fixture_tables) -> None:
+    at = _open("views/claims_check.py")
+    claims = fixture_tables["claims_check"]
+    text = _texts(at)
+    for claim in claims["claim"]:
+        assert claim in text
+    counts = dict(claims.group_by("verdict").len().iter_rows())
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Supported"] == str(counts.get("supported", 0))
+    at = _open("views/claims_check.py", {"verdict": "mixed"})
+    shown = [c for c in claims["claim"] if c in _texts(at)]
+    assert shown == claims.filter(pl.col("verdict") == "mixed")["claim"].to_list()

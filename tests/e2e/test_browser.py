@@ -1,0 +1,167 @@
+"""End to end: the real app on 127.0.0.1, every page opened in headless Debian Chromium through Playwright.
+
+Needs /usr/bin/chromium (`make browser` installs Debian's chromium and chromium-driver); never `playwright install`.
+Screenshots go to docs/screenshots/<page>.png.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.dashboards.conftest import build_warehouse
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+# url path -> (screenshot name, a heading the page must show, the least number of charts it must draw)
+# The default page is served at the root; its url_path is not a route of its own.
+PAGES = {
+    "": ("overview", "AI safety field monitor", 1),
+    "trends": ("output_trends", "Output trends", 3),
+    "labs": ("labs_vs_academia", "Labs vs academia", 4),
+    "topics": ("topics", "Topics", 2),
+    "workforce": ("workforce", "Workforce & neglectedness", 6),
+    "claims": ("claims_check", "Claims check", 0),
+    "explorer": ("paper_explorer", "Paper explorer", 0),
+    "status": ("pipeline_status", "Data & pipeline status", 0),
+}
+ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+CHARTS = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg.marks'
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        "Debian chromium is not installed at /usr/bin/chromium (run `make browser`, or "
+        "`apt-get install chromium chromium-driver`)",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited early with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"streamlit did not become healthy at {url}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    warehouse = build_warehouse(tmp_path_factory.mktemp("e2e") / "warehouse.duckdb")
+    port = _free_port()
+    env = {**os.environ, "WAREHOUSE_PATH": str(warehouse), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    log = (tmp_path_factory.mktemp("e2e_log") / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "app.py"),
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[object]:
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _wait_idle(page: object, timeout_ms: int = 30_000) -> None:
+    """Until the script has finished: the app reports not-running for a moment."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
+    page.wait_for_timeout(500)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
+
+
+def _screenshot(page: object, path: Path) -> None:
+    """The whole page: Streamlit scrolls inside its main container, so grow the viewport to its height first."""
+    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": min(max(int(height), 1000), 8000)})
+    page.wait_for_timeout(800)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path))
+
+
+@pytest.mark.parametrize("url_path", list(PAGES), ids=[v[0] for v in PAGES.values()])
+def test_page_renders_in_browser(server: str, browser: object, url_path: str) -> None:
+    name, heading, min_charts = PAGES[url_path]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    console_errors: list[str] = []
+    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    try:
+        page.goto(f"{server}/{url_path}", wait_until="domcontentloaded")
+        page.get_by_role("heading", name=heading).first.wait_for(timeout=30_000)
+        _wait_idle(page)
+        if min_charts:
+            page.wait_for_selector(CHARTS, timeout=30_000)
+            page.wait_for_function(
+                "n => document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]').length >= n", arg=min_charts
+            )
+            assert page.locator(CHARTS).count() >= min_charts
+        assert page.locator(ERRORS).count() == 0, page.locator(ERRORS).all_inner_texts()
+        assert page.get_by_text("Page not found").count() == 0
+        assert not console_errors, console_errors
+        _screenshot(page, SCREENSHOTS / f"{name}.png")
+    finally:
+        context.close()
+
+
+def test_explorer_search_in_browser(server: str, browser: object) -> None:
+    """A search typed in the box filters the table and lands in the URL, so the view can be shared."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/explorer?safety=all", wait_until="domcontentloaded")
+        box = page.get_by_role("textbox", name="Search title, abstract and authors")
+        box.wait_for(timeout=30_000)
+        _wait_idle(page)
+        box.fill("hazardous knowledge")
+        box.press("Enter")
+        page.wait_for_url("**q=hazardous*", timeout=15_000)
+        _wait_idle(page)
+        page.get_by_text("matching papers").wait_for(timeout=15_000)
+        assert "1 matching papers" in page.locator('[data-testid="stCaptionContainer"]').all_inner_texts()[-2]
+        assert page.locator(ERRORS).count() == 0
+    finally:
+        context.close()
