@@ -9,10 +9,15 @@ from dashboards import charts, data, queries
 from dashboards.data import fmt_int, fmt_pct, fmt_range
 
 
-def _delta(last: float | None, prev: float | None) -> str | None:
-    if last is None or not prev:
+def _delta(last: float | None, prev: float | None, prev_months: int, last_months: int, is_count: bool) -> str | None:
+    """Change against the window before. A count is only compared with a window as fully covered as its own;
+    a share is comparable across windows of different coverage, and says how many months it compares with."""
+    if last is None or not prev or not prev_months:
         return None
-    return f"{100 * (last / prev - 1):+.0f}% on the year before"
+    if is_count and prev_months != last_months:
+        return None
+    against = "the year before" if prev_months == 12 else f"the {prev_months} covered months before"
+    return f"{100 * (last / prev - 1):+.0f}% on {against}"
 
 
 def output_metrics() -> None:
@@ -30,7 +35,7 @@ def output_metrics() -> None:
         col.metric(
             f"Safety papers, {definition}",
             fmt_int(n),
-            _delta(n, prev.get(f"n_safety_{definition}")),
+            _delta(n, prev.get(f"n_safety_{definition}"), prev.get("n_months", 0), last["n_months"], True),
             border=True,
             help=f"Papers classified as {definition} safety work, published {window}; change against the 12 "
             "months before.",
@@ -41,7 +46,7 @@ def output_metrics() -> None:
         col.metric(
             f"Share of AI papers, {definition}",
             fmt_pct(share, 2),
-            _delta(share, prev.get(f"share_{definition}")),
+            _delta(share, prev.get(f"share_{definition}"), prev.get("n_months", 0), last["n_months"], False),
             border=True,
             help=f"{definition.capitalize()} safety papers ÷ all AI papers, {window}; change against the 12 "
             "months before.",
