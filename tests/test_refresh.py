@@ -115,3 +115,14 @@ def test_killed_refresh_leaves_published_and_working_warehouses_as_they_were(
 
     assert _sha(published) == published_hash
     assert _counts(work) == work_counts
+
+
+def test_schedules_and_the_publish_sensor_run_by_default() -> None:
+    from pipelines.definitions import defs
+
+    loaded = defs()
+    schedules = {s.name: s for s in loaded.schedules}
+    assert {"daily_snapshot_refresh", "daily_downstream_refresh"} <= set(schedules)
+    assert all(s.default_status == dg.DefaultScheduleStatus.RUNNING for s in schedules.values())
+    sensor = next(s for s in loaded.sensors if s.name == "publish_warehouse_on_success")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING

@@ -23,14 +23,24 @@ downstream_refresh_job = dg.define_asset_job(
 )
 
 
-@dg.schedule(job=snapshot_refresh_job, cron_schedule="0 7 * * *", execution_timezone="UTC")
+@dg.schedule(
+    job=snapshot_refresh_job,
+    cron_schedule="0 7 * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
 def daily_snapshot_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
     if settings.arxiv_source_mode() == "api":
         return dg.SkipReason("ARXIV_SOURCE=api: the API schedules pull new days instead")
     return dg.RunRequest(run_key=f"snapshot@{context.scheduled_execution_time:%Y-%m-%d}")
 
 
-@dg.schedule(job=downstream_refresh_job, cron_schedule="0 8 * * *", execution_timezone="UTC")
+@dg.schedule(
+    job=downstream_refresh_job,
+    cron_schedule="0 8 * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
 def daily_downstream_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
     if settings.arxiv_source_mode() == "snapshot":
         return dg.SkipReason("ARXIV_SOURCE=snapshot: daily_snapshot_refresh rebuilds everything")
@@ -40,6 +50,7 @@ def daily_downstream_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunReq
 @dg.run_status_sensor(
     run_status=dg.DagsterRunStatus.SUCCESS,
     monitored_jobs=[snapshot_refresh_job, downstream_refresh_job],
+    default_status=dg.DefaultSensorStatus.RUNNING,
     description="Copies the working warehouse over the published one after a successful run.",
 )
 def publish_warehouse_on_success(context: dg.RunStatusSensorContext, warehouse: WarehouseResource) -> None:
