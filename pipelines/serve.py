@@ -22,7 +22,7 @@ def _commands(host: str, dashboard_port: int, dagster_port: int) -> dict[str, li
         "dashboard": [
             str(bin_dir / "streamlit"), "run", str(PROJECT_ROOT / "dashboards" / "app.py"),
             "--server.address", host, "--server.port", str(dashboard_port), "--server.headless", "true",
-            "--browser.gatherUsageStats", "false",
+            "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
         ],
         "dagster-webserver": [
             str(bin_dir / "dagster-webserver"), "-m", "pipelines.definitions", "-h", host, "-p", str(dagster_port),

@@ -77,12 +77,3 @@ def publish(work_path: Path, published_path: Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return published_path
-
-
-def read_frame(path: Path, sql: str, params: list | None = None) -> pl.DataFrame:
-    """A short-lived read-only query against a (published) warehouse."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.sql(sql, params=params).pl() if params else con.sql(sql).pl()
-    finally:
-        con.close()

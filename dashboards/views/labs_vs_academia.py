@@ -33,20 +33,21 @@ def body() -> None:
                 " (no affiliation, organisation mention or roster match). Unknown is shown, never guessed."
             )
 
-    left, right = st.columns([3, 2])
-    with left, data.section():
-        st.subheader("Frontier-lab share: safety vs all AI")
+    lab = None
+    with data.section():
         lab = data.load(queries.lab_share_yearly, definition)
-        if lab.is_empty():
-            st.info("`lab_share_yearly` is empty.")
-        else:
+    if lab is not None and lab.height:
+        left, right = st.columns([3, 2])
+        with left:
+            st.subheader("Frontier-lab share: safety vs all AI")
             st.altair_chart(charts.lab_share(lab), width="stretch")
             st.caption("Among papers with a known origin, per year (`lab_share_yearly`).")
-    with right, data.section():
-        st.subheader("Coverage of known origin")
-        if not lab.is_empty():
+        with right:
+            st.subheader("Coverage of known origin")
             st.altair_chart(charts.coverage(lab), width="stretch")
             st.caption("Share of safety papers whose origin could be attributed: read the shares with this in mind.")
+    elif lab is not None:
+        st.info("`lab_share_yearly` is empty.")
 
     with data.section():
         st.subheader("Top organisations")

@@ -18,7 +18,9 @@ def estimates() -> None:
         return
     units = est.group_by("unit").len().sort(["len", "unit"], descending=[True, False])["unit"].drop_nulls().to_list()
     default = "FTE" if "FTE" in units else units[0]
-    unit = st.selectbox("Unit", units, index=units.index(default), key=state.UNIT, bind="query-params")
+    unit = st.columns([1, 3])[0].selectbox(
+        "Unit", units, index=units.index(default), key=state.UNIT, bind="query-params"
+    )
     st.altair_chart(charts.headcount_estimates(est.filter(pl.col("unit") == unit)), width="stretch")
     st.caption(
         "Estimates in `field_size_estimates` measured in the chosen unit, each with its range (vertical line). "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -9,6 +10,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboards import queries
 from pipelines.lib.schema import INGEST_TABLES_DDL
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
@@ -142,3 +144,42 @@ def test_claims_page_shows_every_claim_with_its_verdict(warehouse: Path, fixture
     at = _open("views/claims_check.py", {"verdict": "mixed"})
     shown = [c for c in claims["claim"] if c in _texts(at)]
     assert shown == claims.filter(pl.col("verdict") == "mixed")["claim"].to_list()
+
+
+@pytest.mark.parametrize("table", queries.CLASSIFICATION_TABLES + queries.MART_TABLES)
+def test_every_page_survives_one_missing_table(
+    warehouse_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str
+) -> None:
+    """A step that has not run yet (one table absent) costs one section, never a page."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(warehouse_file, path)
+    con = duckdb.connect(str(path))
+    con.execute(f'DROP TABLE "{table}"')
+    con.close()
+    monkeypatch.setenv("WAREHOUSE_PATH", str(path))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert not at.error, (page, [e.value for e in at.error])
+
+
+def test_a_newly_published_warehouse_replaces_cached_results(
+    warehouse_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    published = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(warehouse_file, published)
+    monkeypatch.setenv("WAREHOUSE_PATH", str(published))
+    at = _open("views/claims_check.py")
+    assert "A claim added by the next run" not in _texts(at)
+
+    staged = tmp_path / "next.duckdb"  # what the pipeline's publish step does: copy, change, rename over
+    shutil.copyfile(published, staged)
+    con = duckdb.connect(str(staged))
+    con.execute(
+        "INSERT INTO claims_check VALUES ('A claim added by the next run', 'seed 001', 'Data.', 'mixed', '{}', now())"
+    )
+    con.close()
+    staged.replace(published)
+    at.run()
+    assert "A claim added by the next run" in _texts(at)
