@@ -61,4 +61,4 @@ def labels_dir() -> Path:
 
 
 def duckdb_memory_limit() -> str:
-    return os.environ.get("DUCKDB_MEMORY_LIMIT", "4GB")
+    return os.environ.get("DUCKDB_MEMORY_LIMIT", "3GB")

@@ -166,8 +166,11 @@ def files_to_load(con: duckdb.DuckDBPyConnection, files: list[Path], force: bool
     return out
 
 
-def _as_table(chunks: list[Chunk]) -> pa.Table:
-    """Lines with their file and number, in small record batches so DuckDB parses them on every core."""
+def _as_batches(chunks: list[Chunk]) -> pa.RecordBatchReader:
+    """Lines with their file and number, as a stream of small batches (DuckDB parses them on every core).
+
+    A stream, not a table: a table registered inside a transaction stays referenced until the commit, so every
+    block of the load would stay in memory; a consumed stream is released at once."""
     table = pa.table(
         {
             "source_file": pa.array([c.file.name for c in chunks for _ in c.lines], pa.string()),
@@ -177,14 +180,18 @@ def _as_table(chunks: list[Chunk]) -> pa.Table:
             "raw": pa.array([line for c in chunks for line in c.lines], pa.string()),
         }
     )
-    return pa.Table.from_batches(table.to_batches(max_chunksize=4096))
+    return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=4096))
 
 
 def _stage_lines(
     con: duckdb.DuckDBPyConnection, chunks: list[Chunk], run: RunRecord, now: datetime, first: bool
 ) -> None:
-    """Parse blocks of lines: accepted rows go to `_staged`, the others to rejected_records."""
-    con.register("_chunk", _as_table(chunks))
+    """Parse blocks of lines: accepted rows go to `_staged`, the others to rejected_records.
+
+    `_staged` is a table of the warehouse itself, not a TEMP table: inside the load's transaction its rows are
+    written to the database file as they accumulate, so memory stays bounded at any snapshot size, and a
+    rollback (failure, kill) removes it with everything else."""
+    con.register("_chunk", _as_batches(chunks))
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _parsed AS {PARSE_CHUNK_SQL}")
     finally:
@@ -201,7 +208,7 @@ def _stage_lines(
         )
     accepted = f"{PAPERS_FROM_PARSED_SQL} WHERE reject_reason IS NULL"
     if first:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS {accepted}")
+        con.execute(f"CREATE OR REPLACE TABLE _staged AS {accepted}")  # not TEMP: spills to the file
     else:
         con.execute(f"INSERT INTO _staged {accepted}")
 
