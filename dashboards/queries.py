@@ -17,27 +17,20 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.lib.schema import (
+    CLASSIFICATION_TABLES,
+    INGEST_TABLES,
+    NEGLECTEDNESS_MART_TABLES,
+    WORKFORCE_TABLES,
+)
+
 BUILD_COMMAND = "make refresh"
 
 DEFINITIONS = ("narrow", "broad")
 SAFETY_FILTERS = ("broad", "narrow", "any")
 _SAFETY_COLUMN = {"broad": "c.is_safety_broad", "narrow": "c.is_safety_narrow"}
 
-INGEST_TABLES = ("papers", "paper_authors", "category_month_counts", "ingest_runs", "rejected_records")
-CLASSIFICATION_TABLES = ("paper_relevance", "paper_origins", "paper_classification")
-MART_TABLES = (
-    "field_size_estimates",
-    "workforce_positions_yearly",
-    "workforce_growth_fit",
-    "workforce_authors_yearly",
-    "neglectedness_monthly",
-    "safety_papers_by_topic_monthly",
-    "safety_papers_by_origin_monthly",
-    "lab_share_yearly",
-    "papers_per_fte_yearly",
-    "topic_growth",
-    "claims_check",
-)
+MART_TABLES = WORKFORCE_TABLES + NEGLECTEDNESS_MART_TABLES
 CONTRACT_TABLES = INGEST_TABLES + CLASSIFICATION_TABLES + MART_TABLES
 
 MAX_SEARCH_TERMS = 6

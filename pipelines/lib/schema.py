@@ -72,3 +72,22 @@ CREATE TABLE IF NOT EXISTS snapshot_files (
     loaded_at         TIMESTAMP NOT NULL
 );
 """
+
+# The public tables by the stage that writes them (see docs/warehouse.md and docs/metrics.md).
+INGEST_TABLES = ("papers", "paper_authors", "category_month_counts", "ingest_runs", "rejected_records")
+CLASSIFICATION_TABLES = ("paper_relevance", "paper_origins", "paper_classification")
+WORKFORCE_TABLES = (
+    "field_size_estimates",
+    "workforce_positions_yearly",
+    "workforce_growth_fit",
+    "workforce_authors_yearly",
+)
+NEGLECTEDNESS_MART_TABLES = (
+    "neglectedness_monthly",
+    "safety_papers_by_topic_monthly",
+    "safety_papers_by_origin_monthly",
+    "lab_share_yearly",
+    "papers_per_fte_yearly",
+    "topic_growth",
+    "claims_check",
+)

@@ -8,20 +8,13 @@ import dagster as dg
 import polars as pl
 
 from pipelines.lib.claims import VERDICTS
+from pipelines.lib.schema import NEGLECTEDNESS_MART_TABLES
 from pipelines.resources import WarehouseResource
 
 MAX_AGE_DAYS = 7  # the API refresh runs daily; a week allows for arXiv holidays and a failed day or two
 MAX_ROW_DROP = 0.5  # a table losing more than half its rows since the previous run warns
 MAX_UNKNOWN_ORIGIN_SHARE = 0.8
-MART_TABLES = (
-    "neglectedness_monthly",
-    "safety_papers_by_topic_monthly",
-    "safety_papers_by_origin_monthly",
-    "lab_share_yearly",
-    "papers_per_fte_yearly",
-    "topic_growth",
-    "claims_check",
-)
+MART_TABLES = NEGLECTEDNESS_MART_TABLES
 
 
 def freshness(latest: dt.date | None, sources: list[str], today: dt.date, max_age_days: int = MAX_AGE_DAYS) -> dict:
