@@ -7,16 +7,15 @@ import streamlit as st
 
 from dashboards import charts, data, queries, state
 from dashboards.data import fmt_pct
+from dashboards.views.common import monthly_filters
 
 
 def body() -> None:
     st.title("Labs vs academia")
-    months = data.load(queries.month_bounds)
-    if months.is_empty():
-        st.info("No months in `neglectedness_monthly` yet. Run `make refresh`.")
+    filters = monthly_filters()
+    if filters is None:
         return
-    definition = state.definition()
-    start, end = charts.date_range_control(months)
+    definition, start, end = filters
 
     with data.section():
         origins = data.load(queries.origin_monthly, definition, start, end)

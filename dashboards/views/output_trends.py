@@ -5,16 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import charts, data, queries, state
+from dashboards.views.common import monthly_filters
 
 
 def body() -> None:
     st.title("Output trends")
-    months = data.load(queries.month_bounds)
-    if months.is_empty():
-        st.info("No months in `neglectedness_monthly` yet. Run `make refresh`.")
+    filters = monthly_filters()
+    if filters is None:
         return
-    definition = state.definition()
-    start, end = charts.date_range_control(months)
+    definition, start, end = filters
 
     monthly = data.load(queries.neglectedness_monthly, start, end)
     st.subheader(f"Safety papers per month ({definition})")
