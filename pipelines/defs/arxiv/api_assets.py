@@ -5,8 +5,6 @@ the 3 s spacing across processes anyway.
 """
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import dagster as dg
@@ -14,6 +12,7 @@ import polars as pl
 
 from pipelines.arxiv_client import ArxivClient
 from pipelines.defs.arxiv.api_resource import ArxivApiResource
+from pipelines.defs.arxiv.run_records import record_failure
 from pipelines.ingest import RunRecord, UpsertCounts, record_rejects, upsert_papers
 from pipelines.lib.arxiv_api import (
     SOURCE,
@@ -60,22 +59,6 @@ def fetch_day(
     return papers, authors, rejects, raw.height
 
 
-@contextmanager
-def _record_failure(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, run: RunRecord
-) -> Iterator[None]:
-    """A failed run still leaves its ingest_runs row (in its own transaction; the work is rolled back)."""
-    try:
-        yield
-    except Exception as exc:
-        try:
-            with warehouse.transaction() as con:
-                run.write(con, "failed", f"{type(exc).__name__}: {exc}"[:4000])
-        except Exception as log_exc:  # the original error matters more than the bookkeeping
-            context.log.warning(f"could not record the failed run in ingest_runs: {log_exc}")
-        raise
-
-
 def _source_detail(arxiv_api: ArxivApiResource, queries: QueryConfig) -> str:
     return f"{arxiv_api.base_url} queries: {', '.join(q.name for q in queries.queries)}"
 
@@ -104,7 +87,7 @@ def arxiv_api_papers(
         source_detail=_source_detail(arxiv_api, queries),
         partition_key=context.partition_key,
     )
-    with _record_failure(context, warehouse, run):
+    with record_failure(context, warehouse, run):
         client = arxiv_api.client(context.log)
         papers, authors, rejects, run.n_read = fetch_day(client, queries, day, arxiv_api.result_cap)
         run.n_rejected = rejects.height
@@ -160,7 +143,7 @@ def arxiv_api_category_counts(
         source_detail=f"{arxiv_api.base_url} ai_categories: {', '.join(queries.ai_categories)}",
         partition_key=context.partition_key,
     )
-    with _record_failure(context, warehouse, run):
+    with record_failure(context, warehouse, run):
         counts = arxiv_api.client(context.log).category_counts(queries.ai_categories, month)
         run.n_read = counts.height
         with warehouse.transaction() as con:

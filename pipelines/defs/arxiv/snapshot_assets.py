@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.defs.arxiv.run_records import record_failure
 from pipelines.ingest import RunRecord
 from pipelines.lib.arxiv_api import load_query_config
 from pipelines.lib.category_counts import snapshot_category_counts_sql
@@ -30,15 +31,10 @@ def arxiv_snapshot_papers(
     snapshot: SnapshotResource,
 ) -> dg.MaterializeResult:
     run = RunRecord(run_id=context.run_id, asset="arxiv_snapshot_papers", source="arxiv_snapshot")
-    try:
-        with warehouse.transaction() as con:
-            load_snapshot(con, Path(snapshot.path), run, log=context.log.info, force=config.force_reload)
-            run.write(con, "success")
-            n_papers = con.execute("SELECT count(*) FROM papers").fetchone()[0]
-    except Exception as exc:
-        with warehouse.transaction() as con:
-            run.write(con, "failed", f"{type(exc).__name__}: {exc}")
-        raise
+    with record_failure(context, warehouse, run), warehouse.transaction() as con:
+        load_snapshot(con, Path(snapshot.path), run, log=context.log.info, force=config.force_reload)
+        run.write(con, "success")
+        n_papers = con.execute("SELECT count(*) FROM papers").fetchone()[0]
     c = run.counts
     return dg.MaterializeResult(
         metadata={
