@@ -17,10 +17,10 @@ import yaml
 
 from dashboards import state
 from pipelines import settings
+from pipelines.lib.organizations import ORIGINS
 
 TAXONOMY_PATH = settings.SEEDS_DIR / "taxonomy.yaml"
 
-ORIGINS = ("frontier_lab", "industry", "academic", "nonprofit", "government", "mixed", "unknown")
 ORIGIN_LABELS = {
     "frontier_lab": "Frontier lab",
     "industry": "Other industry",

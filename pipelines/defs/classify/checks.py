@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.defs.classify.assets import paper_classification, paper_relevance
+from pipelines.lib.organizations import ORIGINS
 from pipelines.lib.relevance import classifier_version
 from pipelines.lib.taxonomy import load_taxonomy
 from pipelines.resources import WarehouseResource
@@ -70,9 +71,9 @@ def paper_classification_covers_papers(warehouse: WarehouseResource) -> dg.Asset
     with warehouse.transaction() as con:
         papers, rows, distinct, bad_origin = con.execute(
             """SELECT (SELECT count(*) FROM papers), count(*), count(DISTINCT arxiv_id),
-                      count(*) FILTER (WHERE origin NOT IN ('frontier_lab', 'industry', 'academic', 'nonprofit',
-                                                            'government', 'mixed', 'unknown'))
-               FROM paper_classification"""
+                      count(*) FILTER (WHERE NOT list_contains(?::VARCHAR[], origin))
+               FROM paper_classification""",
+            [list(ORIGINS)],
         ).fetchone()
     return dg.AssetCheckResult(
         passed=rows == papers and distinct == rows and bad_origin == 0,
