@@ -12,7 +12,7 @@ DASHBOARD_PORT ?= 8501
 DAGSTER_PORT ?= 3000
 HOST ?= 127.0.0.1
 
-.PHONY: run refresh test lint eval bench dashboard dagster browser clean
+.PHONY: run refresh test lint train eval bench dashboard dagster browser clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -49,6 +49,9 @@ test: $(VENV)/.synced browser
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+train: $(VENV)/.synced
+	$(BIN)/python -m pipelines.train_relevance
 
 eval: $(VENV)/.synced
 	$(BIN)/python -m pipelines.evaluate

@@ -21,8 +21,7 @@ import psutil
 
 from pipelines import settings
 from pipelines.lib.labels import load_corpus
-from pipelines.lib.relevance import classifier_version, classify_relevance
-from pipelines.lib.taxonomy import load_taxonomy
+from pipelines.lib.relevance import classifier_version, classify_relevance, load_classifier
 
 SEED = 20250301
 
@@ -33,11 +32,12 @@ def resampled_corpus(n: int) -> pl.DataFrame:
     return sample.with_columns(arxiv_id=pl.format("b{}", pl.int_range(pl.len())))
 
 
-def classify_in_batches(papers: pl.DataFrame, batch: int) -> tuple[int, int]:
-    taxonomy = load_taxonomy()
+def classify_in_batches(papers: pl.DataFrame, batch: int, first_stage_only: bool = False) -> tuple[int, int]:
+    taxonomy, model, _ = load_classifier()
+    model = None if first_stage_only else model
     broad = narrow = 0
     for start in range(0, papers.height, batch):
-        out = classify_relevance(papers.slice(start, batch), taxonomy)
+        out = classify_relevance(papers.slice(start, batch), taxonomy, model=model)
         broad += int(out["is_safety_broad"].sum())
         narrow += int(out["is_safety_narrow"].sum())
     return broad, narrow
@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--papers", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch", type=int, default=250_000)
+    parser.add_argument("--first-stage-only", action="store_true", help="phrases only, without the second stage")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     timings, counts = [], (0, 0)
     for _ in range(args.repeats):
         t0 = time.perf_counter()
-        counts = classify_in_batches(papers, args.batch)
+        counts = classify_in_batches(papers, args.batch, args.first_stage_only)
         timings.append(time.perf_counter() - t0)
     median = statistics.median(timings)
     result = {
@@ -76,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         "rss_input_gib": round(baseline_rss / 2**30, 2),
         "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "polars_threads": pl.thread_pool_size(),
-        "classifier_version": classifier_version(load_taxonomy()),
+        "second_stage": not args.first_stage_only and load_classifier()[1] is not None,
+        "classifier_version": classifier_version(*load_classifier()[:2]),
         "prepare_s": round(prepared, 1),
     }
     print(

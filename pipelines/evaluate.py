@@ -1,24 +1,24 @@
 """`make eval`: score the classifier against ../shared/data/labels and write docs/evaluation.md.
 
-    .venv/bin/python -m pipelines.evaluate [--out docs/evaluation.md] [--corpus-negatives 2000]
+    .venv/bin/python -m pipelines.evaluate [--out docs/evaluation.md]
 
-Label sets and how they are used (decisions documented in the written report):
+Label sets and how they are used (pipelines/lib/eval_sets.py; decisions documented in the written report):
 - TAI Safety Bibliography: TechSafety = narrow positive; NotSafety = negative; MetaSafety (strategy,
   governance, forecasting) is left out of the narrow score and reported separately; Ambiguous and Unsorted
   items are left out. Items are deduplicated by normalised title.
-- Random corpus papers (fixed seed) are assumed negative; how many the classifier flags is reported as an
-  upper bound on contamination, with the flagged titles listed for inspection.
+- The judged corpus sample (seeds/eval/corpus_sample_labels.csv): 2,000 random corpus papers judged narrow /
+  broad / borderline against docs/labelling.md; borderline papers are left out.
 - Alignment Newsletter: the editor's category mapped to our topics (seeds/an_category_map.yaml) for topic
   scores; the newsletter has no abstracts, so abstracts come from the TAI entry of the same work.
 - alignment-graph: a peer pipeline's picks, joined to the corpus by arXiv id, for agreement rates.
-Every item is assigned to dev or test by a hash of its normalised title; tuning used dev only.
+Every item is assigned to dev or test by a hash of its normalised title; phrases, thresholds and the second stage
+were tuned and trained on dev only.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +26,9 @@ from pathlib import Path
 import polars as pl
 
 from pipelines import settings
+from pipelines.lib import eval_sets as es
 from pipelines.lib import labels as lab
+from pipelines.lib.eval_sets import classify_items, has_abstract
 from pipelines.lib.evaluation import (
     NONE_LABEL,
     binary_confusion,
@@ -37,10 +39,9 @@ from pipelines.lib.evaluation import (
     split_of,
 )
 from pipelines.lib.relevance import classifier_version, classify_relevance
+from pipelines.lib.relevance_model import RelevanceModel, load_model
 from pipelines.lib.taxonomy import Taxonomy, load_taxonomy
 
-CORPUS_SEED = 20250301
-MIN_ABSTRACT_CHARS = 100
 SPLITS = ("dev", "test")
 TARGETS = {"narrow_precision": 0.85, "narrow_recall": 0.80, "topic_macro_f1": 0.60}
 MIN_CLASS_SUPPORT = 5  # topics with fewer gold items in a split are shown but left out of macro-F1
@@ -50,107 +51,29 @@ def an_map_path() -> Path:
     return settings.SEEDS_DIR / "an_category_map.yaml"
 
 
-# ---------------------------------------------------------------- evaluation sets
-
-
-def tai_works(tai: pl.DataFrame) -> pl.DataFrame:
-    """TAI items deduplicated by normalised title (preprint and published copies); conflicting labels dropped."""
-    return (
-        tai.group_by("item_key")
-        .agg(
-            pl.first("title"),
-            abstract=pl.col("abstract").drop_nulls().first(),
-            labels=pl.col("label").drop_nulls().unique(),
-            ambiguous=pl.col("ambiguous").any(),
-            item_type=pl.first("item_type"),
-        )
-        .filter(pl.col("labels").list.len() == 1)
-        .with_columns(label=pl.col("labels").list.first())
-        .drop("labels")
-        .sort("item_key")
-    )
-
-
-def has_abstract() -> pl.Expr:
-    return pl.col("abstract").fill_null("").str.len_chars() >= MIN_ABSTRACT_CHARS
-
-
-def corpus_negatives(corpus: pl.DataFrame, n: int, exclude_keys: pl.Series) -> pl.DataFrame:
-    keyed = corpus.with_columns(item_key=lab.normalize_title(pl.col("title"))).filter(
-        ~pl.col("item_key").is_in(exclude_keys.implode())
-    )
-    return keyed.sample(n=min(n, keyed.height), seed=CORPUS_SEED, shuffle=True)
-
-
-def relevance_set(tai: pl.DataFrame, negatives: pl.DataFrame) -> pl.DataFrame:
-    """Narrow-relevance items: source, label (tech|meta|not|unsorted|corpus), ambiguous, title, abstract..."""
-    works = tai_works(tai).select(
-        "item_key",
-        "title",
-        "abstract",
-        "label",
-        "ambiguous",
-        "item_type",
-        source=pl.lit("tai"),
-        arxiv_id=pl.lit(None, pl.String),
-        categories=pl.lit([], dtype=pl.List(pl.String)),
-        primary_category=pl.lit(None, pl.String),
-    )
-    corpus = negatives.select(
-        "item_key",
-        "title",
-        "abstract",
-        label=pl.lit("corpus"),
-        ambiguous=pl.lit(False),
-        item_type=pl.lit("arxiv"),
-        source=pl.lit("corpus"),
-        arxiv_id="arxiv_id",
-        categories="categories",
-        primary_category="primary_category",
-    )
-    items = pl.concat([works, corpus], how="vertical_relaxed")
-    return items.with_columns(split=split_of(items["item_key"]))
-
-
-def topic_set(an: pl.DataFrame) -> pl.DataFrame:
-    """Newsletter items with a mapped topic, minus works TAI labels NotSafety (capabilities work the editor
-    filed under an alignment heading, e.g. imitation learning under "Learning human intent")."""
-    items = (
-        an.filter(pl.col("gold_topic").is_not_null(), pl.col("tai_label").fill_null("") != "not")
-        .unique("item_key", keep="first")
-        .sort("item_key")
-    )
-    return items.with_columns(split=split_of(items["item_key"]))
-
-
-def classify_items(items: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
-    """Run the classifier on label items (keyed by row) and attach its columns."""
-    keyed = items.with_row_index("_item").with_columns(pl.col("_item").cast(pl.String))
-    papers = lab.as_papers(keyed, id_col="_item")
-    result = classify_relevance(papers, taxonomy, details=True).rename({"arxiv_id": "_item"})
-    return keyed.join(result, on="_item", how="left").drop("_item")
-
-
 # ---------------------------------------------------------------- metrics
 
 
 def narrow_metrics(rel: pl.DataFrame, split: str) -> dict:
-    """Narrow P/R/F1 on TechSafety (positive) vs NotSafety + corpus negatives, items with abstracts."""
-    scored = rel.filter(
-        pl.col("split") == split,
-        pl.col("label").is_in(["tech", "not", "corpus"]),
-        ~pl.col("ambiguous"),
-        has_abstract(),
-    )
-    truth = scored["label"] == "tech"
-    return {
-        "all": binary_metrics(truth, scored["is_safety_narrow"]),
-        "confusion": binary_confusion(truth, scored["is_safety_narrow"], ("TechSafety", "negative")),
-        "label_only": binary_metrics(
-            truth.filter(scored["label"] != "corpus"),
-            scored.filter(pl.col("label") != "corpus")["is_safety_narrow"],
-        ),
+    """Narrow P/R/F1 on the items with a narrow truth (TechSafety + judged-yes corpus papers vs NotSafety +
+    judged-no corpus papers; items with abstracts), overall and per source."""
+    scored = rel.filter(pl.col("split") == split, pl.col("truth_narrow").is_not_null())
+    out = {
+        "all": binary_metrics(scored["truth_narrow"], scored["is_safety_narrow"]),
+        "confusion": binary_confusion(scored["truth_narrow"], scored["is_safety_narrow"], ("safety", "not safety")),
     }
+    for source in ("tai", "corpus"):
+        part = scored.filter(pl.col("source") == source)
+        out[source] = binary_metrics(part["truth_narrow"], part["is_safety_narrow"])
+    return out
+
+
+def broad_metrics(rel: pl.DataFrame, split: str) -> dict:
+    """Broad P/R/F1 on the judged corpus sample (judged broad yes vs no; borderline left out)."""
+    scored = rel.filter(
+        pl.col("split") == split, pl.col("source") == "corpus", pl.col("judged_broad").is_in(["yes", "no"])
+    )
+    return binary_metrics(scored["judged_broad"] == "yes", scored["is_safety_broad"])
 
 
 def flag_rates(frame: pl.DataFrame, by: str) -> pl.DataFrame:
@@ -211,6 +134,50 @@ def metrics_row(name: str, m: dict) -> dict:
     return {"set": name, **{k: m[k] for k in ("n", "tp", "fp", "fn", "tn", "precision", "recall", "f1")}}
 
 
+def model_description(model: RelevanceModel | None, taxonomy: Taxonomy) -> str:
+    if model is None:
+        return "no second stage"
+    stale = "" if model.taxonomy_sha256 == taxonomy.seed_sha256 else ", TRAINED ON AN OLDER TAXONOMY: run make train"
+    return f"second stage seeds/relevance_model.json {model.sha256[:12]}{stale}"
+
+
+def second_stage_section(rel: pl.DataFrame, rel_first: pl.DataFrame, model: RelevanceModel) -> str:
+    """What the second stage changed: papers it added and first-stage answers it overruled, per split."""
+    both = rel.select("split", "truth_narrow", "is_safety_narrow", "model_probability").with_columns(
+        first=rel_first["is_safety_narrow"]
+    )
+    rows = []
+    for split in SPLITS:
+        s = both.filter(pl.col("split") == split, pl.col("truth_narrow").is_not_null())
+        added = s.filter(pl.col("is_safety_narrow") & ~pl.col("first"))
+        vetoed = s.filter(~pl.col("is_safety_narrow") & pl.col("first"))
+        rows.append(
+            {
+                "split": split,
+                "added": added.height,
+                "added, truly safety": int(added["truth_narrow"].sum()),
+                "overruled": vetoed.height,
+                "overruled, truly not safety": int((~vetoed["truth_narrow"]).sum()),
+            }
+        )
+    cv = model.training.get("cross_validation", {})
+    return "\n".join(
+        [
+            "### Second stage",
+            "",
+            "A logistic regression over the first stage's phrase matches and the words of title and abstract "
+            "(pipelines/lib/relevance_model.py), trained on the dev split by `make train`. A paper is narrow when "
+            f"its probability reaches {model.threshold}, or the phrases make it narrow and the probability is not "
+            f"below {model.veto}. Trained on {model.training.get('items')} dev items "
+            f"({model.training.get('positives')} positive), {model.training.get('features')} features, L2 "
+            f"{model.training.get('l2')}; dev 5-fold cross-validation: first stage {cv.get('first_stage')}, "
+            f"combined {cv.get('combined')}.",
+            "",
+            md_table(pl.DataFrame(rows)),
+        ]
+    )
+
+
 def origin_section() -> tuple[str, dict]:
     """Origin evaluation from helper B2's module, when it exists."""
     try:
@@ -224,16 +191,20 @@ def origin_section() -> tuple[str, dict]:
 def build_report(args: argparse.Namespace) -> tuple[str, dict]:
     started = time.perf_counter()
     taxonomy = load_taxonomy()
+    model = None if args.first_stage_only else load_model()
     labels_dir = settings.labels_dir()
     tai = lab.load_tai(labels_dir)
     an = lab.load_alignment_newsletter(labels_dir, lab.load_an_category_map(an_map_path()))
     ag = lab.load_alignment_graph(labels_dir)
     corpus = lab.load_corpus(settings.snapshot_path())
+    sample = es.corpus_sample(corpus, es.load_sample_labels())
 
-    label_keys = pl.concat([tai["item_key"], an["item_key"]]).unique()
-    rel = classify_items(relevance_set(tai, corpus_negatives(corpus, args.corpus_negatives, label_keys)), taxonomy)
-    topics = classify_items(topic_set(an), taxonomy)
-    corpus_all = corpus.join(classify_relevance(corpus, taxonomy), on="arxiv_id")
+    items = es.relevance_set(tai, sample)
+    rel = classify_items(items, taxonomy, model)
+    rel_first = classify_items(items, taxonomy, None) if model is not None else rel
+    rel_text = classify_items(es.relevance_set(tai, sample, label_categories=()), taxonomy, model)
+    topics = classify_items(es.topic_set(an), taxonomy, model)
+    corpus_all = corpus.join(classify_relevance(corpus, taxonomy, model=model), on="arxiv_id")
     ag_joined = ag.join(
         corpus_all.select("arxiv_id", "is_safety_broad", "is_safety_narrow", "primary_topic"),
         on="arxiv_id",
@@ -241,23 +212,25 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
     )
     ag_joined = ag_joined.with_columns(split=split_of(ag_joined["item_key"]))
 
-    metrics: dict = {"classifier_version": classifier_version(taxonomy)}
+    metrics: dict = {"classifier_version": classifier_version(taxonomy, model)}
     out: list[str] = []
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     out += [
         "# Classifier evaluation",
         "",
-        f"Written by `{' '.join(['.venv/bin/python -m pipelines.evaluate', *sys.argv[1:]])}` (`make eval`) "
-        f"on {now}; classifier version `{metrics['classifier_version']}` "
-        f"(seeds/taxonomy.yaml + pipelines/lib/relevance.py). Do not edit by hand.",
+        f"Written by `.venv/bin/python -m pipelines.evaluate` (`make eval`) on {now}; classifier version "
+        f"`{metrics['classifier_version']}` (seeds/taxonomy.yaml, {model_description(model, taxonomy)}, "
+        "pipelines/lib/relevance.py). Do not edit by hand.",
         "",
         "Labels: `../shared/data/labels` (TAI Safety Bibliography, Alignment Newsletter, alignment-graph) and "
-        f"{args.corpus_negatives} random papers of the arXiv corpus (seed {CORPUS_SEED}) as assumed negatives. "
-        "Every item goes to **dev** or **test** by an MD5 hash of its normalised title (50/50), so one work "
-        "lands on the same side in every label set. Phrases and thresholds were tuned on dev only; "
+        f"{sample.height} random papers of the arXiv corpus judged against the written rubric "
+        "(`seeds/eval/corpus_sample_labels.csv`, how they were judged: `docs/labelling.md`). Every item goes to "
+        "**dev** or **test** by an MD5 hash of its normalised title (50/50), so one work lands on the same side "
+        "in every label set. Phrases and thresholds were tuned, and the second stage trained, on dev only; "
         "**test is the reported figure**.",
         "",
-        "Targets on test: narrow precision >= 0.85, narrow recall >= 0.80, topic macro-F1 >= 0.60.",
+        "Targets on test: narrow precision >= 0.85, narrow recall >= 0.80, topic macro-F1 >= 0.60; origin "
+        "precision >= 0.90 where not unknown (section Origin).",
         "",
     ]
 
@@ -268,7 +241,11 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
         tm = topic_metrics(topics, split, taxonomy, with_abstract=True)
         metrics[split] = {
             "narrow": nm["all"],
-            "narrow_label_only": nm["label_only"],
+            "narrow_tai": nm["tai"],
+            "narrow_corpus": nm["corpus"],
+            "narrow_first_stage": narrow_metrics(rel_first, split)["all"],
+            "narrow_text_context": narrow_metrics(rel_text, split)["all"],
+            "broad_corpus": broad_metrics(rel, split),
             "topic_macro_f1": tm["macro_f1"],
             "topic_accuracy": tm["accuracy"],
             "topic_macro_f1_flagged": tm["macro_f1_flagged"],
@@ -281,9 +258,19 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
                 "narrow F1": nm["all"]["f1"],
                 "topic macro-F1": tm["macro_f1"],
                 "topic accuracy": tm["accuracy"],
+                "broad precision (corpus)": metrics[split]["broad_corpus"]["precision"],
+                "broad recall (corpus)": metrics[split]["broad_corpus"]["recall"],
             }
         )
-    out += ["## Headline", "", md_table(pl.DataFrame(head_rows)), ""]
+    out += [
+        "## Headline",
+        "",
+        md_table(pl.DataFrame(head_rows)),
+        "",
+        "The dev rows are in-sample for the second stage (trained on dev); its cross-validated dev estimate is in "
+        "'Second stage' below. Broad precision and recall are measured on the judged corpus sample only.",
+        "",
+    ]
     t = metrics["test"]
     met = {
         "narrow precision": (t["narrow"]["precision"] or 0) >= TARGETS["narrow_precision"],
@@ -296,27 +283,43 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
     out += [
         "## Narrow safety relevance",
         "",
-        "Positives: TAI `TechSafety` works with an abstract (>= 100 characters). Negatives: TAI `NotSafety` "
-        "and the random corpus papers. Left out: `MetaSafety` (strategy/governance/forecasting: not technical "
-        "work, reported below), `UnsortedSafety`, anything tagged `AmbiguosSafety`, items without an abstract "
-        "(reported below), and works whose copies carry conflicting labels.",
+        "Positives: TAI `TechSafety` works and corpus-sample papers judged narrow `yes`. Negatives: TAI "
+        "`NotSafety` works and corpus-sample papers judged `no`. Left out: `MetaSafety` (strategy/governance/"
+        "forecasting: not technical work, reported below), `UnsortedSafety`, anything tagged `AmbiguosSafety`, "
+        "corpus papers judged `borderline`, items without an abstract (>= 100 characters; reported below), and "
+        "works whose copies carry conflicting labels. The bibliography's works carry no arXiv categories; they "
+        f"are scored as listed in {', '.join(es.LABEL_ITEM_CATEGORIES)} (every classified paper has categories; "
+        "see `pipelines/lib/eval_sets.py`), and the row 'AI context from text only' scores them without.",
+        "",
+        "The corpus-sample rows are the figure for the population the pipeline counts (AI papers of 2025-26); "
+        "the TAI rows cover the older literature the bibliography collects (2015-2021, many essays and posts).",
         "",
     ]
     rows = []
     for split in SPLITS:
-        nm = narrow_metrics(rel, split)
-        rows.append(metrics_row(f"{split}: TechSafety vs NotSafety + corpus", nm["all"]))
-        rows.append(metrics_row(f"{split}: TechSafety vs NotSafety only", nm["label_only"]))
+        m = metrics[split]
+        rows += [
+            metrics_row(f"{split}: all", m["narrow"]),
+            metrics_row(f"{split}: TAI works only", m["narrow_tai"]),
+            metrics_row(f"{split}: corpus sample only", m["narrow_corpus"]),
+            metrics_row(f"{split}: first stage only (phrases)", m["narrow_first_stage"]),
+            metrics_row(f"{split}: AI context from text only", m["narrow_text_context"]),
+        ]
     out += [md_table(pl.DataFrame(rows)), ""]
     for split in SPLITS:
         out += [f"Confusion ({split}):", "", md_table(narrow_metrics(rel, split)["confusion"]), ""]
+    if model is not None:
+        out += [second_stage_section(rel, rel_first, model), ""]
 
-    # flag rates by label (all TAI labels, with and without abstract)
+    # flag rates by label (all TAI labels, with and without abstract; corpus sample by judgement)
     fr = flag_rates(
         rel.with_columns(
             group=pl.col("split")
             + pl.lit(" / ")
             + pl.col("label")
+            + pl.when(pl.col("source") == "corpus")
+            .then(pl.lit(" judged ") + pl.col("judged_narrow"))
+            .otherwise(pl.lit(""))
             + pl.when(pl.col("ambiguous")).then(pl.lit(" (ambiguous)")).otherwise(pl.lit(""))
             + pl.when(has_abstract()).then(pl.lit("")).otherwise(pl.lit(" / title only"))
         ),
@@ -328,77 +331,47 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
         md_table(fr),
         "",
     ]
-    # definitional gap: TechSafety the classifier puts in broad-only topics
-    broad_only = [tp.id for tp in taxonomy.topics if not tp.is_narrow]
-    gap_rows = []
-    for split in SPLITS:
-        tech = rel.filter(pl.col("split") == split, pl.col("label") == "tech", ~pl.col("ambiguous"), has_abstract())
-        missed = tech.filter(~pl.col("is_safety_narrow"))
-        gap_rows.append(
-            {
-                "split": split,
-                "TechSafety": tech.height,
-                "missed (not narrow)": missed.height,
-                "of which broad": missed.filter(pl.col("is_safety_broad")).height,
-                "of which primary topic broad-only": missed.filter(pl.col("primary_topic").is_in(broad_only)).height,
-            }
-        )
-    out += [
-        "Misses by kind: TAI counts adversarial robustness and similar work as technical safety; our narrow "
-        "definition puts it in broad-only topics (robustness, fairness, privacy, hallucination).",
-        "",
-        md_table(pl.DataFrame(gap_rows)),
-        "",
-    ]
 
-    # contamination of corpus negatives
-    cn = rel.filter(pl.col("label") == "corpus")
-    ag_ids = ag["arxiv_id"].implode()
-    cont_rows = []
+    # the judged corpus sample: shares and the test split's errors, for inspection
+    share_rows = []
     for split in SPLITS:
-        s = cn.filter(pl.col("split") == split)
-        flagged = s.filter(pl.col("is_safety_narrow"))
-        cont_rows.append(
+        s = rel.filter(pl.col("split") == split, pl.col("source") == "corpus")
+        share_rows.append(
             {
                 "split": split,
-                "corpus negatives": s.height,
-                "flagged narrow": flagged.height,
-                "flagged narrow share": flagged.height / s.height if s.height else None,
-                "flagged and kept by alignment-graph": flagged.filter(pl.col("arxiv_id").is_in(ag_ids)).height,
-                "flagged broad": s.filter(pl.col("is_safety_broad")).height,
+                "papers": s.height,
+                "judged narrow yes": (s["judged_narrow"] == "yes").mean(),
+                "judged borderline": (s["judged_narrow"] == "borderline").mean(),
+                "flagged narrow": s["is_safety_narrow"].mean(),
+                "judged broad yes": (s["judged_broad"] == "yes").mean(),
+                "flagged broad": s["is_safety_broad"].mean(),
             }
         )
-        metrics[split]["corpus_negatives_flagged_narrow"] = flagged.height
-    test_flagged = cn.filter(pl.col("split") == "test", pl.col("is_safety_narrow"))
+    test_corpus = rel.filter(pl.col("split") == "test", pl.col("source") == "corpus")
+    errors = test_corpus.filter(
+        pl.col("judged_narrow").is_in(["yes", "no"]), (pl.col("judged_narrow") == "yes") != pl.col("is_safety_narrow")
+    ).select(
+        "arxiv_id",
+        "title",
+        judged="judged_narrow",
+        flagged="is_safety_narrow",
+        note="judged_note",
+        evidence=pl.col("safety_evidence").str.slice(0, 140),
+    )
     out += [
-        "### Contamination of the corpus negatives",
+        "### The judged corpus sample",
         "",
-        "Random corpus papers are assumed negative, but some are genuine safety papers; every one the "
-        "classifier flags counts as a false positive above, so the precision is a lower bound. Flagged test "
-        "negatives, for inspection:",
+        "How much of the AI literature is safety work, judged by reading, against the classifier's count on the "
+        "same papers (the broad judgement follows ETO's wider notion; see docs/labelling.md):",
         "",
-        md_table(pl.DataFrame(cont_rows)),
+        md_table(pl.DataFrame(share_rows)),
+        "",
+        "Test-split disagreements, for inspection (judged `yes` and not flagged, or judged `no` and flagged):",
+        "",
+        md_table(errors.sort("judged", "arxiv_id")) if errors.height else "(none)",
         "",
     ]
-    if test_flagged.height:
-        out += [
-            md_table(
-                test_flagged.select(
-                    "arxiv_id", "title", "primary_topic", evidence=pl.col("safety_evidence").str.slice(0, 160)
-                )
-            ),
-            "",
-        ]
-        tp = metrics["test"]["narrow"]["tp"]
-        fp_label = metrics["test"]["narrow"]["fp"] - test_flagged.height
-        if tp + fp_label:
-            adj = tp / (tp + fp_label)
-            metrics["test"]["narrow_precision_if_flagged_corpus_true"] = adj
-            out += [
-                f"If every flagged corpus paper above were a true safety paper, test precision would be "
-                f"{adj:.3f}; the truth lies between that and the figure in the headline.",
-                "",
-            ]
+    metrics["corpus_sample"] = share_rows
 
     # -- topics
     out += [
@@ -504,7 +477,9 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=settings.PROJECT_ROOT / "docs" / "evaluation.md")
-    parser.add_argument("--corpus-negatives", type=int, default=2000)
+    parser.add_argument(
+        "--first-stage-only", action="store_true", help="score the phrase stage alone (ignore the second stage)"
+    )
     args = parser.parse_args(argv)
     report, _ = build_report(args)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -14,9 +14,12 @@ are not mixed in), and kinds 4-5 are used only when 1-3 found nothing:
                 organisation ("we evaluate Anthropic's Claude") is not evidence.
 4. roster       the author-to-organisation roster (roster.py, AI Watch positions) joined on the normalised name,
                 if the paper's published_date falls in the position's window. Secondary ties (affiliate, research
-                associate...) are ignored; per author, research roles win over other staff roles; an author whose
-                remaining roles at that date are at organisations of different classes is skipped (which one the
-                paper came from is unknown); else the most recently started role counts (the current job).
+                associate...) are ignored; an author whose remaining roles at that date (research or other staff)
+                are at organisations of different classes is skipped (which one the paper came from is unknown:
+                a research fellowship at a university centre held beside a policy job at a lab); else, per author,
+                research roles win over other staff roles, then the most recently started role (the current job).
+                The class is the organisation's at the paper's date, or at the position's end when the position
+                had ended before the paper (counted through the publication lag: the work was done there then).
 5. propagation  an author's organisation on their nearest paper (within PROPAGATION_WINDOW_DAYS) that has strong
                 author-level evidence (kinds 1-2, or kind 3 on a single-author paper).
 
@@ -27,13 +30,27 @@ their first and last tokens are (name_statistics): "yang liu" and "tony wang" ar
 Origin class: the single class of all matched organisations, else 'mixed'
 (any two different classes, e.g. academic + frontier_lab; the organisations list keeps them all), else 'unknown'
 with no evidence and confidence 0. An organisation's class is the one it had at the paper's date (seed
-former_type).
+former_type), for a roster position that had ended before the paper the one it had at the position's end.
 
 Confidence: the kind's value in KINDS, minus MIXED_PENALTY for a 'mixed' answer (it claims every one of its
-classes). Below MIN_CONFIDENCE the answer is withheld: origin 'unknown', no organisations, no kind, confidence 0,
-and origin_evidence "withheld (<class> at confidence <c> < <threshold>): <evidence>" so nothing is guessed
-silently. With the values below, mixed answers from name matches (roster, propagation) are withheld: on the TAI
-dev split 1 of 8 roster 'mixed' answers equalled the gold class, single-class roster answers 0.91.
+classes), minus the roster doubts below for a roster answer. Below MIN_CONFIDENCE the answer is withheld: origin
+'unknown', no organisations, no kind, confidence 0, and origin_evidence "withheld (<class> at confidence <c> <
+<threshold>): <evidence>" so nothing is guessed silently. With the values below, mixed answers from name matches
+(roster, propagation) are withheld: on the TAI dev split 1 of 8 roster 'mixed' answers equalled the gold class.
+
+Roster doubts (ROSTER_DOUBTS, quoted in origin_evidence as "[doubts, -<sum>: ...]"); the roster places people, not
+papers, so an answer is weaker when what it rests on may not be where the paper was written:
+- minority (MIXED_PENALTY, so withheld on its own): on a multi-author paper the roster placed fewer than
+  MIN_ROSTER_SHARE of the authors. The unplaced co-authors are likely elsewhere and the truth 'mixed'. Not when
+  a placed author leads research (roster `senior`: professor, faculty, head/director/lead of research, VP of
+  research): their unplaced co-authors are mostly their own group or team. On the TAI dev split such minority
+  answers were right for 20 of 25 items, the senior-led ones for 15 of 15, the other roster answers 0.94.
+- ended (0.1): every placed author's positions had ended before the paper date (counted only through
+  roster.PUBLICATION_LAG_DAYS): they may have moved on and written it at the next job.
+- junior (0.1): every placed author is a student or intern (roster `junior`) at a non-academic organisation: they
+  are enrolled at a university too, which typically co-authors the paper.
+An author's doubt holds only if it holds for all their roles that count at that date (a current staff role beside
+an internship that had ended removes both). ended and junior withhold only together or beside minority.
 """
 
 from __future__ import annotations
@@ -42,6 +59,7 @@ import polars as pl
 
 from pipelines.lib.openalex import ROR_TYPE_TO_ORG_TYPE, institutions_frame
 from pipelines.lib.organizations import ORIGIN_OF_TYPE, domain_table, load_organizations, match_organizations
+from pipelines.lib.roster import JUNIOR_TITLE, OPEN_END, PUBLICATION_LAG_DAYS, SENIOR_TITLE
 
 KINDS: dict[str, tuple[int, float]] = {
     "affiliation": (1, 0.95),
@@ -54,6 +72,11 @@ KINDS: dict[str, tuple[int, float]] = {
 MIXED_PENALTY = 0.2
 # Below this confidence the origin is withheld: 'unknown', confidence 0, the evidence kept in origin_evidence.
 MIN_CONFIDENCE = 0.5
+# Doubts about a roster answer (module docstring) and what each takes off its confidence. A minority answer is as
+# unsure as a mixed one (the authors the roster could not place are likely elsewhere): withheld on its own; the
+# others withhold only together.
+ROSTER_DOUBTS = {"minority": MIXED_PENALTY, "ended": 0.1, "junior": 0.1}
+MIN_ROSTER_SHARE = 0.5  # a roster answer is a minority one when it places fewer than this share of the authors
 PROPAGATION_WINDOW_DAYS = 365
 AMBIGUOUS_PAPERS_PER_YEAR = 30
 AMBIGUOUS_NAMESAKES = 0.5
@@ -362,12 +385,38 @@ def ambiguous_names(
     )
 
 
+def _roles_at(roster: pl.DataFrame) -> pl.DataFrame:
+    """Roster with role_tier, junior and senior filled in from the title if missing (frames built by hand may lack
+    them) and `ended`, the date the position ended before PUBLICATION_LAG_DAYS were added (null while current)."""
+    title = pl.col("title").fill_null("")
+    if "role_tier" not in roster.columns:
+        roster = roster.with_columns(role_tier=pl.lit(1, dtype=pl.Int8))
+    if "junior" not in roster.columns:
+        roster = roster.with_columns(junior=title.str.contains(JUNIOR_TITLE))
+    if "senior" not in roster.columns:
+        roster = roster.with_columns(
+            senior=(pl.col("role_tier") == 2) & ~pl.col("junior") & title.str.contains(SENIOR_TITLE)
+        )
+    return roster.with_columns(
+        ended=pl.when(pl.col("valid_to") < OPEN_END).then(pl.col("valid_to") - pl.duration(days=PUBLICATION_LAG_DAYS))
+    )
+
+
 def roster_evidence(
-    papers: pl.DataFrame, authors: pl.DataFrame, roster: pl.DataFrame, ambiguous: pl.DataFrame
+    papers: pl.DataFrame,
+    authors: pl.DataFrame,
+    roster: pl.DataFrame,
+    ambiguous: pl.DataFrame,
+    organizations: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Kind 4, author-level: roster positions whose window contains the paper's published_date."""
+    """Kind 4, author-level: roster positions whose window contains the paper's published_date.
+
+    Returns the evidence columns plus the paper's roster doubts: `penalty` (the sum of ROSTER_DOUBTS that apply)
+    and `doubt` (what they are, null without any), the same on each of the paper's rows.
+    """
     if roster.height == 0:
-        return _empty_evidence()
+        return _empty_evidence().with_columns(penalty=pl.lit(0.0), doubt=pl.lit(None, dtype=pl.String))
+    n_authors = authors.group_by("arxiv_id").agg(pl.col("name_normalized").n_unique().alias("n_authors"))
     candidates = (
         authors.select("arxiv_id", "name_normalized")
         .join(roster.select(pl.col("name_normalized").unique()), on="name_normalized", how="semi")
@@ -375,35 +424,87 @@ def roster_evidence(
         .join(papers.select("arxiv_id", "published_date"), on="arxiv_id")
         .drop_nulls("published_date")
     )
-    tier = roster["role_tier"] if "role_tier" in roster.columns else pl.repeat(1, roster.height, eager=True)
-    hits = (
-        candidates.join(roster.with_columns(role_tier=tier).filter(pl.col("role_tier") > 0), on="name_normalized")
+    active = (
+        candidates.join(_roles_at(roster).filter(pl.col("role_tier") > 0), on="name_normalized")
         .filter(pl.col("published_date").is_between(pl.col("valid_from"), pl.col("valid_to")))
-        # Per author, research roles win over other staff roles, then the most recently started role wins.
-        .filter(pl.col("role_tier") == pl.col("role_tier").max().over("arxiv_id", "name_normalized"))
-        .filter(pl.col("origin").n_unique().over("arxiv_id", "name_normalized") == 1)
-        .filter(pl.col("valid_from") == pl.col("valid_from").max().over("arxiv_id", "name_normalized"))
+        # The class the organisation had while the author worked there: at the paper's date, or at the end of a
+        # position that had ended before it (counted through the publication lag).
+        .with_columns(lagging=pl.col("ended").is_not_null() & (pl.col("published_date") > pl.col("ended")))
+        .with_columns(as_of=pl.min_horizontal("published_date", "ended"))
     )
-    return hits.select(
-        "arxiv_id",
-        "name_normalized",
-        pl.lit("roster").alias("kind"),
-        "organization",
-        "origin",
-        pl.concat_str(
-            [
-                pl.col("organization"),
-                pl.lit(" <- AI Watch: "),
-                pl.col("person"),
-                pl.lit(", "),
-                pl.col("title").fill_null(""),
-                pl.lit(" ("),
-                pl.col("valid_from").cast(pl.String),
-                pl.lit(".."),
-                pl.col("valid_to").cast(pl.String),
-                pl.lit(")"),
-            ]
-        ).alias("detail"),
+    active = _class_at(active, "as_of", organizations)
+    per_author = ("arxiv_id", "name_normalized")
+    # Roles at that date (research or other staff) at organisations of different classes: the author is skipped.
+    split = pl.col("origin").n_unique().over(*per_author) > 1
+    placed = active.filter(~split)
+    # Per author, research roles win over other staff roles, then the most recently started role wins.
+    hits = placed.filter(pl.col("role_tier") == pl.col("role_tier").max().over(*per_author)).filter(
+        pl.col("valid_from") == pl.col("valid_from").max().over(*per_author)
+    )
+    doubts = _roster_doubts(placed, n_authors)
+    return (
+        hits.select(
+            "arxiv_id",
+            "name_normalized",
+            pl.lit("roster").alias("kind"),
+            "organization",
+            "origin",
+            pl.concat_str(
+                [
+                    pl.col("organization"),
+                    pl.lit(" <- AI Watch: "),
+                    pl.col("person"),
+                    pl.lit(", "),
+                    pl.col("title").fill_null(""),
+                    pl.lit(" ("),
+                    pl.col("valid_from").cast(pl.String),
+                    pl.lit(".."),
+                    pl.col("valid_to").cast(pl.String),
+                    pl.lit(")"),
+                ]
+            ).alias("detail"),
+        )
+        .join(doubts, on="arxiv_id", how="left")
+        .with_columns(pl.col("penalty").fill_null(0.0))
+    )
+
+
+def _roster_doubts(placed: pl.DataFrame, n_authors: pl.DataFrame) -> pl.DataFrame:
+    """Per paper with roster hits and ROSTER_DOUBTS: penalty (their sum) and doubt (a readable list).
+
+    placed: every role that counts for the paper's placed authors (one class per author, tiers above 0), not only
+    the one reported. n_authors: arxiv_id, n_authors.
+    """
+    # An author's doubt holds only if it holds for every role they had at that date: a current role beside one
+    # that had ended, or a staff role beside an internship, removes it.
+    author_level = placed.group_by("arxiv_id", "name_normalized").agg(
+        pl.col("lagging").all().alias("ended"),
+        (pl.col("junior") & (pl.col("origin") != "academic")).all().alias("junior"),
+        pl.col("senior").any(),
+    )
+    flags = (
+        author_level.group_by("arxiv_id")
+        .agg(pl.len().alias("n_placed"), pl.col("ended").all(), pl.col("junior").all(), pl.col("senior").any())
+        .join(n_authors, on="arxiv_id", how="left")
+        .with_columns(
+            # A research leader's unplaced co-authors are mostly their own group: no minority doubt.
+            minority=(pl.col("n_authors") > 1)
+            & (pl.col("n_placed") < MIN_ROSTER_SHARE * pl.col("n_authors"))
+            & ~pl.col("senior")
+        )
+    )
+    notes = {
+        "minority": pl.format("only {} of {} authors placed", pl.col("n_placed"), pl.col("n_authors")),
+        "ended": pl.lit("every position had ended before the paper"),
+        "junior": pl.lit("student or intern at a non-academic organisation"),
+    }
+    return (
+        flags.with_columns(
+            penalty=pl.sum_horizontal([pl.when(d).then(pl.lit(w)).otherwise(0.0) for d, w in ROSTER_DOUBTS.items()]),
+            doubt=pl.concat_list([pl.when(d).then(notes[d]) for d in ROSTER_DOUBTS]).list.drop_nulls().list.join("; "),
+        )
+        .filter(pl.col("penalty") > 0)
+        .select("arxiv_id", "penalty", "doubt")
     )
 
 
@@ -469,30 +570,42 @@ def propagation_evidence(
     )
 
 
-def apply_former_types(
-    evidence: pl.DataFrame, papers: pl.DataFrame, organizations: pl.DataFrame | None = None
-) -> pl.DataFrame:
-    """Organisations whose type changed (seed former_type) get their former class for papers published before."""
+def _class_at(frame: pl.DataFrame, date_col: str, organizations: pl.DataFrame | None = None) -> pl.DataFrame:
+    """`origin` of each row's organisation as it was at `date_col`: organisations whose type changed (seed
+    former_type) get their former class on dates up to former_until."""
     orgs = organizations if organizations is not None else load_organizations()
     if "former_origin" not in orgs.columns:
-        return evidence
+        return frame
     former = orgs.filter(pl.col("former_origin").is_not_null()).select(
         pl.col("name").alias("organization"), "former_origin", "former_until"
     )
     if former.height == 0:
-        return evidence
-    dated = evidence.join(papers.select("arxiv_id", "published_date"), on="arxiv_id", how="left").join(
-        former, on="organization", how="left"
+        return frame
+    return (
+        frame.join(former, on="organization", how="left")
+        .with_columns(
+            origin=pl.when(pl.col(date_col) <= pl.col("former_until"))
+            .then(pl.col("former_origin"))
+            .otherwise(pl.col("origin"))
+        )
+        .drop("former_origin", "former_until")
     )
-    return dated.with_columns(
-        origin=pl.when(pl.col("published_date") <= pl.col("former_until"))
-        .then(pl.col("former_origin"))
-        .otherwise(pl.col("origin"))
-    ).select(*EVIDENCE_SCHEMA)
 
 
-def resolve(papers: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
-    """One row per paper: the strongest evidence kind present decides; no evidence means 'unknown'."""
+def apply_former_types(
+    evidence: pl.DataFrame, papers: pl.DataFrame, organizations: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Organisations whose type changed (seed former_type) get their former class for papers published before."""
+    dated = evidence.join(papers.select("arxiv_id", "published_date"), on="arxiv_id", how="left")
+    return _class_at(dated, "published_date", organizations).select(*EVIDENCE_SCHEMA)
+
+
+def resolve(papers: pl.DataFrame, evidence: pl.DataFrame, doubts: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per paper: the strongest evidence kind present decides; no evidence means 'unknown'.
+
+    doubts (arxiv_id, kind, penalty, doubt): lower the confidence of the paper's answer by `penalty` when that
+    kind decided it, and are quoted in origin_evidence.
+    """
     ranks = pl.DataFrame(
         {"kind": list(KINDS), "rank": [r for r, _ in KINDS.values()], "conf": [c for _, c in KINDS.values()]},
         schema={"kind": pl.String, "rank": pl.Int8, "conf": pl.Float64},
@@ -506,21 +619,35 @@ def resolve(papers: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
         pl.col("detail").unique().sort().head(MAX_DETAILS).alias("details"),
         pl.col("detail").n_unique().alias("n_details"),
     )
+    if doubts is None or doubts.height == 0:
+        doubts = pl.DataFrame(
+            schema={"arxiv_id": pl.String, "kind": pl.String, "penalty": pl.Float64, "doubt": pl.String}
+        )
+    decided = decided.join(
+        doubts.select("arxiv_id", pl.col("kind").alias("origin_evidence_kind"), "penalty", "doubt"),
+        on=["arxiv_id", "origin_evidence_kind"],
+        how="left",
+    ).with_columns(pl.col("penalty").fill_null(0.0))
     more = pl.when(pl.col("n_details") > MAX_DETAILS).then(
         pl.format("; ... ({} more)", pl.col("n_details") - MAX_DETAILS)
+    )
+    doubted = pl.when(pl.col("doubt").is_not_null()).then(
+        pl.format(" [doubts, -{}: {}]", pl.col("penalty").round(2), pl.col("doubt"))
     )
     single = pl.col("classes").list.len() == 1
     decided = decided.with_columns(
         origin=pl.when(single).then(pl.col("classes").list.first()).otherwise(pl.lit("mixed")),
         origin_confidence=pl.when(single)
         .then(pl.col("origin_confidence"))
-        .otherwise(pl.col("origin_confidence") - MIXED_PENALTY),
+        .otherwise(pl.col("origin_confidence") - MIXED_PENALTY)
+        - pl.col("penalty"),
         origin_evidence=pl.concat_str(
             [
                 pl.col("origin_evidence_kind"),
                 pl.lit(": "),
                 pl.col("details").list.join("; "),
                 more.otherwise(pl.lit("")),
+                doubted.otherwise(pl.lit("")),
             ]
         ),
     )
@@ -632,7 +759,7 @@ def classify_origin(
     known_names = pl.concat([roster.select("name_normalized"), strong.select("name_normalized")]).unique()
     candidates = weak_authors.join(known_names, on="name_normalized", how="semi")["name_normalized"]
     ambiguous = ambiguous_names(candidates, papers, authors, name_counts)
-    on_roster = roster_evidence(weak_pending, weak_authors, roster, ambiguous) if roster.height else _empty_evidence()
+    on_roster = roster_evidence(weak_pending, weak_authors, roster, ambiguous, organizations)
     on_roster_ids = on_roster.select("arxiv_id").unique()
     propagated = propagation_evidence(
         weak_pending.join(on_roster_ids, on="arxiv_id", how="anti"),
@@ -641,4 +768,5 @@ def classify_origin(
         ambiguous,
     )
     evidence = pl.concat([direct, on_roster.select(*EVIDENCE_SCHEMA), propagated])
-    return resolve(papers, apply_former_types(evidence, papers, organizations))
+    doubts = on_roster.filter(pl.col("penalty") > 0).select("arxiv_id", "kind", "penalty", "doubt").unique()
+    return resolve(papers, apply_former_types(evidence, papers, organizations), doubts)

@@ -253,8 +253,9 @@ def evaluate_origin(
             "to origin classes (see pipelines/lib/origin_eval.py); "
             "items without a classable tag are left out. Coverage: share of gold items given a known origin; "
             f"answers below origin_confidence {MIN_CONFIDENCE} are withheld as unknown (n_withheld: mixed answers "
-            "from name matches). **Precision (the headline) is strict**: the predicted class equals the gold class, "
-            "'mixed' only matching 'mixed'. precision_consistent, an upper bound, also accepts 'mixed' when the "
+            "from name matches, and roster answers in doubt, such as those placing a minority of the authors; see "
+            "pipelines/lib/origin.py). **Precision (the headline) is strict**: the predicted class equals the gold "
+            "class, 'mixed' only matching 'mixed'. precision_consistent, an upper bound, also accepts 'mixed' when the "
             "gold class is among our organisations' classes, and one class that is among a mixed gold's classes: "
             "the tags name only the organisation behind the item among those the bibliography tracked, so an "
             "untagged co-author's university makes a true 'mixed' look wrong; but it cannot check our extra class.",

@@ -24,10 +24,11 @@ import hashlib
 
 import polars as pl
 
-from pipelines.lib.taxonomy import SEPARATORS, Taxonomy
+from pipelines.lib.relevance_model import RelevanceModel, load_model, model_scores
+from pipelines.lib.taxonomy import SEPARATORS, Taxonomy, load_taxonomy
 
 # Bump when the scoring code changes meaning; together with the seed hash it forms classifier_version.
-CODE_VERSION = "relevance-2025.1"
+CODE_VERSION = "relevance-2026.2"
 FALLBACK_TOPIC = "safety_general"
 # Kinds that count as evidence of relevance; `weak` phrases only help choose among topics.
 NARROW_KINDS = ("strong", "phrases")
@@ -43,11 +44,28 @@ RELEVANCE_SCHEMA = {
     "safety_evidence": pl.String,
     "classifier_version": pl.String,
 }
-DETAIL_SCHEMA = {"broad_evidence": pl.Float64, "narrow_evidence": pl.Float64, "ai_context": pl.Boolean}
+DETAIL_SCHEMA = {
+    "broad_evidence": pl.Float64,
+    "narrow_evidence": pl.Float64,
+    "ai_context": pl.Boolean,
+    "model_probability": pl.Float64,
+}
 
 
-def classifier_version(taxonomy: Taxonomy) -> str:
-    return hashlib.sha256(f"{CODE_VERSION}:{taxonomy.seed_sha256}".encode()).hexdigest()[:12]
+def classifier_version(taxonomy: Taxonomy, model: RelevanceModel | None = None) -> str:
+    """Changes whenever the scoring code, the taxonomy seed or the second-stage model changes."""
+    model_part = model.sha256 if model is not None else "none"
+    return hashlib.sha256(f"{CODE_VERSION}:{taxonomy.seed_sha256}:{model_part}".encode()).hexdigest()[:12]
+
+
+def load_classifier() -> tuple[Taxonomy, RelevanceModel | None, str | None]:
+    """The seeds the pipeline classifies with: taxonomy, second-stage model (None when absent or trained on
+    another taxonomy, whose phrases its features would no longer name) and, if the model was set aside, why."""
+    taxonomy = load_taxonomy()
+    model = load_model()
+    if model is not None and model.taxonomy_sha256 != taxonomy.seed_sha256:
+        return taxonomy, None, "seeds/relevance_model.json was trained on another taxonomy: run `make train`"
+    return taxonomy, model, None
 
 
 # Typographic ligatures from PDF extraction ("classiﬁer") would hide phrases from the matcher.
@@ -129,18 +147,21 @@ def _evidence_text(phrase: pl.Expr, in_title: pl.Expr, n_abs: pl.Expr) -> pl.Exp
     return pl.lit("'") + phrase + pl.lit("' (") + where + pl.lit(")")
 
 
-def classify_relevance(papers: pl.DataFrame, taxonomy: Taxonomy, *, details: bool = False) -> pl.DataFrame:
-    """One row per input paper with the paper_relevance columns (and scoring details if asked)."""
-    t = taxonomy
-    version = classifier_version(t)
-    base = papers.select(
+def prepare(papers: pl.DataFrame) -> pl.DataFrame:
+    """Papers as the matcher reads them: _row, arxiv_id, normalised title and abstract, categories."""
+    return papers.select(
         "arxiv_id",
         title=_normalized(pl.col("title")),
         abstract=_normalized(pl.col("abstract")),
         categories=pl.col("categories").fill_null(pl.lit([], dtype=pl.List(pl.String))),
     ).with_row_index("_row")
 
-    per_phrase = (
+
+def phrase_scores(base: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
+    """One row per (_row, topic, phrase) found: scope, kind, weight, topic_rank, in_title, n_abs, score, and the
+    score's share that counts as narrow and as broad evidence."""
+    t = taxonomy
+    return (
         _phrase_hits(_matches(base, t), t)
         .group_by("_row", "topic", "phrase")
         .agg(
@@ -163,13 +184,34 @@ def classify_relevance(papers: pl.DataFrame, taxonomy: Taxonomy, *, details: boo
             broad=pl.when(pl.col("kind").is_in(BROAD_KINDS)).then(pl.col("score")).otherwise(0.0),
         )
     )
-    # Paper-level evidence counts each phrase once even when several topics list it.
-    paper = (
+
+
+def paper_evidence(per_phrase: pl.DataFrame) -> pl.DataFrame:
+    """(_row, broad_evidence, narrow_evidence): each phrase counts once even when several topics list it."""
+    return (
         per_phrase.group_by("_row", "phrase")
         .agg(pl.max("broad"), pl.max("narrow"))
         .group_by("_row")
         .agg(broad_evidence=pl.sum("broad"), narrow_evidence=pl.sum("narrow"))
     )
+
+
+def classify_relevance(
+    papers: pl.DataFrame, taxonomy: Taxonomy, *, model: RelevanceModel | None = None, details: bool = False
+) -> pl.DataFrame:
+    """One row per input paper with the paper_relevance columns (and scoring details if asked).
+
+    With a second-stage `model`, a paper is also narrow when the model's probability reaches its threshold.
+    """
+    t = taxonomy
+    version = classifier_version(t, model)
+    base = prepare(papers)
+    per_phrase = phrase_scores(base, t)
+    paper = paper_evidence(per_phrase)
+    if model is not None:
+        paper = paper.join(model_scores(base, per_phrase, paper, model), on="_row", how="left")
+    else:
+        paper = paper.with_columns(model_probability=pl.lit(None, pl.Float64), model_terms=pl.lit(None, pl.String))
     topic_scores = (
         per_phrase.sort("score", descending=True)
         .group_by("_row", "topic")
@@ -202,9 +244,27 @@ def classify_relevance(papers: pl.DataFrame, taxonomy: Taxonomy, *, details: boo
         paper.join(topics, on="_row")
         .join(base, on="_row")
         .with_columns(ai_context=_ai_context(t) | (pl.col("narrow_evidence") >= t.self_evident))
-        .select("_row", "broad_evidence", "narrow_evidence", "ai_context", "qualified", "best", "evidence")
+        .select(
+            "_row",
+            "broad_evidence",
+            "narrow_evidence",
+            "model_probability",
+            "model_terms",
+            "ai_context",
+            "qualified",
+            "best",
+            "evidence",
+        )
     )
-    narrow = pl.col("ai_context") & (pl.col("narrow_evidence") >= t.narrow_threshold)
+    by_rule = pl.col("narrow_evidence") >= t.narrow_threshold
+    if model is not None:
+        p = pl.col("model_probability")
+        by_model = (p >= model.threshold).fill_null(False)
+        vetoed = by_rule & (p < model.veto).fill_null(False)
+    else:
+        by_model = vetoed = pl.lit(False)
+    narrow = pl.col("ai_context") & ((by_rule & ~vetoed) | by_model)
+    probability = pl.col("model_probability").round(2)
     broad = pl.col("ai_context") & ((pl.col("broad_evidence") >= t.broad_threshold) | narrow)
     topic_list = (
         pl.when(~broad)
@@ -220,7 +280,14 @@ def classify_relevance(papers: pl.DataFrame, taxonomy: Taxonomy, *, details: boo
         .then(1.0 - pl.lit(0.5).pow(pl.col("broad_evidence") / t.threshold))
         .otherwise(0.0),
         topics=topic_list,
-        safety_evidence=pl.when(broad).then(pl.col("evidence")),
+        safety_evidence=pl.when(broad).then(
+            pl.when(by_model & ~by_rule)
+            .then(pl.format("second stage p={} ({}); ", probability, pl.col("model_terms")))
+            .when(vetoed)
+            .then(pl.format("not narrow: second stage p={} overrules the phrases; ", probability))
+            .otherwise(pl.lit(""))
+            + pl.col("evidence")
+        ),
     ).with_columns(primary_topic=pl.col("topics").list.first())
 
     out = base.select("_row", "arxiv_id").join(scored, on="_row", how="left").sort("_row")
@@ -239,5 +306,6 @@ def classify_relevance(papers: pl.DataFrame, taxonomy: Taxonomy, *, details: boo
             pl.col("broad_evidence").fill_null(0.0),
             pl.col("narrow_evidence").fill_null(0.0),
             pl.col("ai_context").fill_null(False),
+            "model_probability",
         ]
     return out.select(columns).cast({**RELEVANCE_SCHEMA, **(DETAIL_SCHEMA if details else {})})

@@ -12,8 +12,14 @@ One roster row is a person at a seed organisation over a window of dates. Rules:
 - role_tier: 0 for secondary ties (employment type affiliate/associate, or titles such as research associate,
   affiliate, member, contributor, visiting), 2 for research roles (researcher, scientist, fellow, PhD student,
   professor, engineer, member of technical staff, intern), 1 for other staff (director, operations...). On the
-  TAI dev split secondary ties named the right class for half the items only, so origin.py ignores tier 0 and, per
-  author, keeps only the highest tier that matched;
+  TAI dev split secondary ties named the right class for half the items only, so origin.py ignores tier 0; it
+  skips an author whose tier 1-2 roles at the date span classes, else keeps only the highest tier that matched;
+- junior: a student or intern role (employment type intern / student, or a title such as intern, PhD student,
+  graduate student, summer fellow, trainee). origin.py is less sure of such a role at a non-academic organisation:
+  the student is enrolled at a university too, which typically co-authors the paper;
+- senior: a research role (tier 2) that leads others (professor, faculty, head / director / lead of research, VP of
+  research, principal or chief scientist), not a junior one. origin.py takes the unplaced co-authors of such a
+  person's paper to be mostly their own group or team;
 - names are normalised like paper_authors.name_normalized (names.normalize_name_expr) after dropping parenthesised
   parts ("Amanda (Lipson) Kelley"); names with one token or a one-letter token ("Alex S.") are dropped as ambiguous.
 """
@@ -45,6 +51,13 @@ RESEARCH_TITLE = (
     r"(?i)(research|scientist|\bfellow\b|ph\.?\s?d|student|postdoc|professor|faculty|lecturer|engineer|"
     r"technical staff|\bintern\b)"
 )
+# Student and intern roles (junior), and research roles that lead others (senior; research roles only, not junior):
+JUNIOR_EMPLOYMENT = ("intern", "student", "graduate student", "phd student")
+JUNIOR_TITLE = r"(?i)(\bintern\b|\binternship|student|\bph\.?\s?d\b|\bdoctoral\b|\bsummer\b|\btrainee\b)"
+SENIOR_TITLE = (  # "Faculty" or "Faculty (Computer Science)", not "Faculty Affairs Coordinator"
+    r"(?i)(professor|\bfaculty\b(?:\s*\(|\s*$)|\bvp\b|vice president|\bhead\b|director|\blead\b|principal|"
+    r"chief scientist|group leader)"
+)
 ROSTER_SCHEMA = {
     "name_normalized": pl.String,
     "person": pl.String,
@@ -55,6 +68,8 @@ ROSTER_SCHEMA = {
     "valid_to": pl.Date,
     "title": pl.String,
     "role_tier": pl.Int8,
+    "junior": pl.Boolean,
+    "senior": pl.Boolean,
 }
 
 
@@ -89,7 +104,8 @@ def _bound(date: pl.Expr, precision: pl.Expr, *, end: bool) -> pl.Expr:
 
 def build_roster(positions: pl.DataFrame, organizations: pl.DataFrame | None = None) -> pl.DataFrame:
     """Roster rows (name_normalized, person, organization, org_type, origin, valid_from, valid_to, title,
-    role_tier: 2 research role, 1 other staff role, 0 secondary tie such as affiliate or research associate)."""
+    role_tier: 2 research role, 1 other staff role, 0 secondary tie such as affiliate or research associate;
+    junior: a student or intern role; senior: a research role leading others)."""
     if positions.height == 0:
         return pl.DataFrame(schema=ROSTER_SCHEMA)
     rows = positions.with_columns(
@@ -131,6 +147,10 @@ def build_roster(positions: pl.DataFrame, organizations: pl.DataFrame | None = N
             .when(pl.col("title").str.contains(RESEARCH_TITLE))
             .then(pl.lit(2))
             .otherwise(pl.lit(1)),
+            junior=pl.col("_employment").is_in(JUNIOR_EMPLOYMENT) | pl.col("title").str.contains(JUNIOR_TITLE),
+        )
+        .with_columns(
+            senior=(pl.col("role_tier") == 2) & ~pl.col("junior") & pl.col("title").str.contains(SENIOR_TITLE)
         )
         .filter(pl.col("valid_to") >= pl.col("valid_from"))
     )

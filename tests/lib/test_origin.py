@@ -12,15 +12,19 @@ from pipelines.lib.origin import (
     AMBIGUOUS_PAPERS_PER_YEAR,
     KINDS,
     MIN_CONFIDENCE,
+    MIN_ROSTER_SHARE,
     MIXED_PENALTY,
     ORIGIN_SCHEMA,
+    ROSTER_DOUBTS,
     classify_origin,
     prior_author_evidence,
 )
-from pipelines.lib.roster import OPEN_END
+from pipelines.lib.roster import OPEN_END, PUBLICATION_LAG_DAYS
 from tests.fixtures.openalex_server import fixture_works
 
 D = dt.date
+LAG = dt.timedelta(days=PUBLICATION_LAG_DAYS)
+ROSTER = KINDS["roster"][1]
 
 
 def _papers(*rows: tuple) -> pl.DataFrame:
@@ -40,7 +44,8 @@ def _authors(*rows: tuple) -> pl.DataFrame:
 
 
 def _roster(*rows: tuple) -> pl.DataFrame:
-    """rows: (person, organization, origin, valid_from, valid_to, role_tier)"""
+    """rows: (person, organization, origin, valid_from, valid_to, role_tier[, title]); the title is "Researcher"
+    unless given, and origin.py derives the junior and senior flags from it."""
     return pl.DataFrame(
         [
             {
@@ -48,13 +53,13 @@ def _roster(*rows: tuple) -> pl.DataFrame:
                 "person": p,
                 "organization": o,
                 "org_type": t,
-                "origin": t if t != "industry" else "industry",
+                "origin": t,
                 "valid_from": f,
                 "valid_to": u,
-                "title": "Researcher",
+                "title": title[0] if title else "Researcher",
                 "role_tier": r,
             }
-            for p, o, t, f, u, r in rows
+            for p, o, t, f, u, r, *title in rows
         ]
     )
 
@@ -139,7 +144,7 @@ def _roster_case(**kwargs) -> pl.DataFrame:
     roster = _roster(
         ("Fay Gold", "Anthropic", "frontier_lab", D(2021, 3, 1), OPEN_END, 2),
         ("Gus Hart", "Redwood Research", "nonprofit", D(2020, 1, 1), D(2022, 6, 30), 2),
-        ("Gus Hart", "OpenAI", "frontier_lab", D(2019, 1, 1), OPEN_END, 1),
+        ("Gus Hart", "METR", "nonprofit", D(2019, 1, 1), OPEN_END, 1),
         ("Hal Ives", "OpenAI", "frontier_lab", D(2019, 1, 1), OPEN_END, 0),
         ("Ida Jones", "Stanford University", "academic", D(2015, 1, 1), OPEN_END, 2),
     )
@@ -168,7 +173,7 @@ def test_roster_within_the_position_window():
     assert out["r1"]["origin_evidence_kind"] == "roster"
     assert out["r1"]["origin_confidence"] == KINDS["roster"][1]
     assert out["r2"]["origin"] == "unknown"  # before Fay Gold joined
-    # Research role beats the other staff role held at the same time.
+    # Research role beats the other staff role held at the same time (in the same class).
     assert (out["r3"]["origin"], out["r3"]["organizations"]) == ("nonprofit", ["Redwood Research"])
     assert out["r4"]["origin"] == "unknown"  # secondary ties are ignored
     # Roster evidence of two classes is a mixed answer below MIN_CONFIDENCE: withheld, with the evidence kept.
@@ -192,6 +197,122 @@ def test_author_with_concurrent_roles_of_different_classes_is_skipped():
     assert (out["c1"]["origin"], out["c1"]["organizations"]) == ("academic", ["Stanford University"])
     assert "Jan Roe" not in out["c1"]["origin_evidence"]
     assert (out["c2"]["origin"], out["c2"]["organizations"]) == ("frontier_lab", ["OpenAI"])
+
+
+def test_roles_of_different_classes_skip_the_author_whatever_their_tiers():
+    # A research fellowship at a university centre beside a policy job at a lab: the research role does not win.
+    roster = _roster(
+        ("Jo Policy", "OpenAI", "frontier_lab", D(2018, 10, 1), OPEN_END, 1, "Policy Director"),
+        ("Jo Policy", "Center for Security and Emerging Technology", "academic", D(2019, 6, 1), D(2020, 1, 31), 2),
+    )
+    papers = _papers(("k1", D(2019, 7, 1), "T", "A.", None), ("k2", D(2020, 6, 1), "T", "A.", None))
+    authors = _authors(("k1", "Jo Policy", None), ("k2", "Jo Policy", None))
+    out = _by_id(classify_origin(papers, authors, None, roster))
+    assert (out["k1"]["origin"], out["k1"]["origin_evidence"]) == ("unknown", None)
+    assert (out["k2"]["origin"], out["k2"]["organizations"]) == ("frontier_lab", ["OpenAI"])
+
+
+def test_roster_class_is_the_one_the_organisation_had_while_the_author_was_there():
+    # GovAI was part of Oxford's FHI (academic) until 2021-06-30 (seed former_type), a non-profit after.
+    govai, fhi = "Centre for the Governance of AI", "Future of Humanity Institute"
+    roster = _roster(
+        ("Nia Left", govai, "nonprofit", D(2018, 1, 1), D(2021, 3, 31) + LAG, 1, "Director"),
+        ("Ola Stay", govai, "nonprofit", D(2018, 1, 1), OPEN_END, 2),
+        ("Pat Two", govai, "nonprofit", D(2018, 1, 1), OPEN_END, 2),
+        ("Pat Two", fhi, "academic", D(2018, 1, 1), OPEN_END, 2),
+    )
+    papers = _papers(
+        ("g1", D(2021, 8, 5), "T", "A.", None),
+        ("g2", D(2021, 8, 5), "T", "A.", None),
+        ("g3", D(2019, 5, 1), "T", "A.", None),
+        ("g4", D(2023, 5, 1), "T", "A.", None),
+    )
+    authors = _authors(
+        ("g1", "Nia Left", None), ("g2", "Ola Stay", None), ("g3", "Pat Two", None), ("g4", "Pat Two", None)
+    )
+    out = _by_id(classify_origin(papers, authors, None, roster))
+    # Nia's position ended in March 2021, the paper came out in the publication lag: GovAI was academic then.
+    assert (out["g1"]["origin"], out["g1"]["organizations"]) == ("academic", [govai])
+    assert out["g2"]["origin"] == "nonprofit"
+    # In 2019 GovAI and FHI were both academic, so Pat's two roles agree; in 2023 they do not and Pat is skipped.
+    assert out["g3"]["origin"] == "academic"
+    assert out["g4"]["origin"] == "unknown"
+
+
+def test_minority_roster_answers_are_withheld_unless_a_research_leader_is_placed():
+    assert ROSTER - ROSTER_DOUBTS["minority"] < MIN_CONFIDENCE
+    roster = _roster(
+        ("Ann Placed", "Anthropic", "frontier_lab", D(2020, 1, 1), OPEN_END, 2, "Member of Technical Staff"),
+        ("Cal Second", "Anthropic", "frontier_lab", D(2020, 1, 1), OPEN_END, 2, "Research Scientist"),
+        ("Bea Prof", "Stanford University", "academic", D(2010, 1, 1), OPEN_END, 2, "Professor of Computer Science"),
+    )
+    papers = _papers(*[(f"m{i}", D(2024, 1, 1), "T", "A.", None) for i in range(1, 5)])
+    authors = _authors(
+        ("m1", "Ann Placed", None),
+        ("m1", "Uma Else", None),
+        ("m1", "Vic Else", None),
+        ("m2", "Ann Placed", None),
+        ("m2", "Cal Second", None),
+        ("m2", "Uma Else", None),
+        ("m3", "Bea Prof", None),
+        ("m3", "Uma Else", None),
+        ("m3", "Vic Else", None),
+        ("m3", "Wes Else", None),
+        ("m4", "Ann Placed", None),
+    )
+    out = _by_id(classify_origin(papers, authors, None, roster))
+    # 1 of 3 authors placed (< MIN_ROSTER_SHARE): the other two are likely elsewhere, the truth likely mixed.
+    assert 1 / 3 < MIN_ROSTER_SHARE <= 2 / 3
+    assert (out["m1"]["origin"], out["m1"]["origin_confidence"]) == ("unknown", 0.0)
+    assert out["m1"]["origin_evidence"].startswith("withheld (frontier_lab at confidence 0.45 < 0.5): roster:")
+    assert "only 1 of 3 authors placed" in out["m1"]["origin_evidence"]
+    assert (out["m2"]["origin"], out["m2"]["origin_confidence"]) == ("frontier_lab", ROSTER)
+    # A professor's unplaced co-authors are mostly their own group.
+    assert (out["m3"]["origin"], out["m3"]["origin_confidence"]) == ("academic", ROSTER)
+    assert (out["m4"]["origin"], out["m4"]["origin_confidence"]) == ("frontier_lab", ROSTER)
+
+
+def test_roster_doubts_for_positions_that_had_ended_and_for_interns():
+    roster = _roster(
+        ("Dee Left", "OpenAI", "frontier_lab", D(2018, 1, 1), D(2020, 6, 30) + LAG, 2),
+        ("Eli Intern", "Google DeepMind", "frontier_lab", D(2023, 6, 1), OPEN_END, 2, "Research Intern"),
+        ("Fin Student", "Stanford University", "academic", D(2022, 1, 1), OPEN_END, 2, "PhD Student"),
+        ("Hal Summer", "OpenAI", "frontier_lab", D(2022, 6, 1), D(2022, 8, 31) + LAG, 2, "Summer Intern"),
+        ("Ivy Stay", "OpenAI", "frontier_lab", D(2021, 1, 1), D(2021, 6, 30) + LAG, 2, "Intern"),
+        ("Ivy Stay", "OpenAI", "frontier_lab", D(2021, 7, 1), OPEN_END, 1, "Policy Analyst"),
+    )
+    papers = _papers(
+        ("e1", D(2020, 9, 1), "T", "A.", None),
+        ("e2", D(2020, 3, 1), "T", "A.", None),
+        ("e3", D(2023, 9, 1), "T", "A.", None),
+        ("e4", D(2023, 9, 1), "T", "A.", None),
+        ("e5", D(2022, 12, 1), "T", "A.", None),
+        ("e6", D(2021, 9, 1), "T", "A.", None),
+    )
+    authors = _authors(
+        ("e1", "Dee Left", None),
+        ("e2", "Dee Left", None),
+        ("e3", "Eli Intern", None),
+        ("e4", "Fin Student", None),
+        ("e5", "Hal Summer", None),
+        ("e6", "Ivy Stay", None),
+    )
+    out = _by_id(classify_origin(papers, authors, None, roster))
+    ended, junior = ROSTER - ROSTER_DOUBTS["ended"], ROSTER - ROSTER_DOUBTS["junior"]
+    # Published after the position ended (within the publication lag): still shown, less sure.
+    assert (out["e1"]["origin"], out["e1"]["origin_confidence"]) == ("frontier_lab", pytest.approx(ended))
+    assert "every position had ended before the paper" in out["e1"]["origin_evidence"]
+    assert (out["e2"]["origin"], out["e2"]["origin_confidence"]) == ("frontier_lab", ROSTER)
+    # An intern at a lab is enrolled at a university too; a PhD student at a university is not in doubt.
+    assert (out["e3"]["origin"], out["e3"]["origin_confidence"]) == ("frontier_lab", pytest.approx(junior))
+    assert "student or intern at a non-academic organisation" in out["e3"]["origin_evidence"]
+    assert (out["e4"]["origin"], out["e4"]["origin_confidence"]) == ("academic", ROSTER)
+    # Both doubts: an internship that had ended is withheld.
+    assert ROSTER - ROSTER_DOUBTS["ended"] - ROSTER_DOUBTS["junior"] < MIN_CONFIDENCE
+    assert out["e5"]["origin"] == "unknown"
+    assert out["e5"]["origin_evidence"].startswith("withheld (frontier_lab")
+    # A current staff role at the same organisation beside the internship that had ended removes both doubts.
+    assert (out["e6"]["origin"], out["e6"]["origin_confidence"]) == ("frontier_lab", ROSTER)
 
 
 def test_ambiguous_names_are_skipped():

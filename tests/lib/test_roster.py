@@ -96,6 +96,28 @@ def test_role_tiers(title, employment, tier):
     assert roster["role_tier"].to_list() == [tier]
 
 
+@pytest.mark.parametrize(
+    ("title", "employment", "junior", "senior"),
+    [
+        ("Research Intern", "", True, False),
+        ("Software Engineer", "intern", True, False),
+        ("PhD Student, Computer Science", "", True, False),
+        ("Student Researcher and Team Lead", "", True, False),
+        ("Research Scientist", "", False, False),
+        ("Postdoctoral Research Scientist", "", False, False),
+        ("Professor of Computer Science", "", False, True),
+        ("Faculty (Computer Science)", "", False, True),
+        ("VP of Research", "", False, True),
+        ("Research Lead (Reasoning Team)", "", False, True),
+        ("Faculty Affairs Coordinator", "", False, False),
+        ("Head of Operations", "full-time", False, False),  # leads, but not research (tier 1)
+    ],
+)
+def test_junior_and_senior_roles(title, employment, junior, senior):
+    roster = build_roster(_positions(("Sam Role", "OpenAI", title, "2020-01-01", "month", "", "", employment, "")))
+    assert roster.select("junior", "senior").row(0) == (junior, senior)
+
+
 def test_real_roster_only_names_seed_organisations():
     path = settings.positions_path()
     if not path.is_file():

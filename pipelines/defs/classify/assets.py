@@ -7,8 +7,9 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from pipelines.lib.relevance import RELEVANCE_SCHEMA, classifier_version, classify_relevance
-from pipelines.lib.taxonomy import Taxonomy, load_taxonomy
+from pipelines.lib.relevance import RELEVANCE_SCHEMA, classifier_version, classify_relevance, load_classifier
+from pipelines.lib.relevance_model import RelevanceModel
+from pipelines.lib.taxonomy import Taxonomy
 from pipelines.resources import WarehouseResource
 
 # Papers classified per batch: bounds memory (about 1 GiB of Polars working set per 250k papers).
@@ -23,7 +24,7 @@ CREATE TABLE IF NOT EXISTS paper_relevance (
     topics              VARCHAR[] NOT NULL,  -- taxonomy topic ids, best first; empty if not safety
     primary_topic       VARCHAR,             -- NULL if not safety
     safety_evidence     VARCHAR,             -- "topic: 'phrase' (title, abstract x2); ..." for safety papers
-    classifier_version  VARCHAR NOT NULL,    -- hash of pipelines/lib/relevance.py CODE_VERSION + seeds/taxonomy.yaml
+    classifier_version  VARCHAR NOT NULL,    -- hash of relevance.py CODE_VERSION, taxonomy and model seeds
     classified_at       TIMESTAMP NOT NULL
 )
 """
@@ -68,10 +69,15 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0])
 
 
-def update_relevance(con: duckdb.DuckDBPyConnection, taxonomy: Taxonomy, batch_size: int = BATCH_SIZE) -> dict:
+def update_relevance(
+    con: duckdb.DuckDBPyConnection,
+    taxonomy: Taxonomy,
+    model: RelevanceModel | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> dict:
     """Classify every paper lacking a current paper_relevance row, inside the caller's transaction."""
     con.execute(PAPER_RELEVANCE_DDL)
-    version = classifier_version(taxonomy)
+    version = classifier_version(taxonomy, model)
     con.execute(TODO_SQL, [batch_size, version])
     n_todo, n_batches = con.execute("SELECT count(*), count(DISTINCT batch) FROM _relevance_todo").fetchone()
     con.execute("DELETE FROM paper_relevance WHERE arxiv_id IN (SELECT arxiv_id FROM _relevance_todo)")
@@ -82,7 +88,7 @@ def update_relevance(con: duckdb.DuckDBPyConnection, taxonomy: Taxonomy, batch_s
     n_broad = n_narrow = 0
     for batch in range(n_batches):
         papers = con.sql(BATCH_SQL, params=[batch]).pl()
-        result = classify_relevance(papers, taxonomy).with_columns(classified_at=pl.lit(classified_at))
+        result = classify_relevance(papers, taxonomy, model=model).with_columns(classified_at=pl.lit(classified_at))
         n_broad += int(result["is_safety_broad"].sum())
         n_narrow += int(result["is_safety_narrow"].sum())
         con.register("_relevance_batch", result)
@@ -95,6 +101,7 @@ def update_relevance(con: duckdb.DuckDBPyConnection, taxonomy: Taxonomy, batch_s
     total = con.execute("SELECT count(*) FROM paper_relevance").fetchone()[0]
     return {
         "classifier_version": version,
+        "second_stage": model is not None,
         "classified": int(n_todo),
         "batches": int(n_batches),
         "newly_broad": n_broad,
@@ -128,13 +135,16 @@ def build_classification(con: duckdb.DuckDBPyConnection) -> dict:
     kinds={"duckdb", "polars"},
     deps=[dg.AssetDep("arxiv_snapshot_papers"), dg.AssetDep("arxiv_api_papers")],
     description="AI-safety relevance (broad and narrow), topics and matched evidence of every paper, from the "
-    "phrases of seeds/taxonomy.yaml (pipelines/lib/relevance.py). Incremental: only papers without a row, "
-    "re-ingested since, or classified by an older classifier version (a changed seed or code reclassifies all).",
+    "phrases of seeds/taxonomy.yaml and the second stage seeds/relevance_model.json (pipelines/lib/relevance.py). "
+    "Incremental: only papers without a row, re-ingested since, or classified by an older classifier version "
+    "(a changed seed, model or code reclassifies all).",
 )
 def paper_relevance(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    taxonomy = load_taxonomy()
+    taxonomy, model, set_aside = load_classifier()
+    if set_aside:
+        context.log.warning(f"second stage not used: {set_aside}")
     with warehouse.transaction() as con:
-        meta = update_relevance(con, taxonomy)
+        meta = update_relevance(con, taxonomy, model)
     context.log.info(f"classified {meta['classified']} papers in {meta['batches']} batches")
     return dg.MaterializeResult(metadata=meta)
 

@@ -125,12 +125,12 @@ def test_new_classifier_version_reclassifies_all(warehouse, monkeypatch):
     result = _run(warehouse)
     assert _classified(result) == len(PAPERS)
     versions = _rows(warehouse, "SELECT DISTINCT classifier_version FROM paper_relevance")
-    assert versions == [(relevance.classifier_version(classify_assets.load_taxonomy()),)]
+    assert versions == [(relevance.classifier_version(*relevance.load_classifier()[:2]),)]
 
 
 def test_batches_bound_the_work(warehouse):
     with warehouse.transaction() as con:
-        meta = classify_assets.update_relevance(con, classify_assets.load_taxonomy(), batch_size=2)
+        meta = classify_assets.update_relevance(con, *relevance.load_classifier()[:2], batch_size=2)
     assert meta["classified"] == len(PAPERS) and meta["batches"] == 3
     assert _rows(warehouse, "SELECT count(*) FROM paper_relevance") == [(len(PAPERS),)]
 

@@ -1,0 +1,157 @@
+"""The labelled sets the relevance and topic classifiers are scored (and the second stage trained) on.
+
+- TAI Safety Bibliography works (deduplicated by normalised title): TechSafety = narrow positive, NotSafety =
+  negative; MetaSafety, UnsortedSafety and anything tagged ambiguous have no narrow truth.
+- The corpus sample: 2,000 random papers of the arXiv corpus, each judged narrow / broad / borderline against the
+  written rubric (docs/labelling.md), listed by id in seeds/eval/corpus_sample_labels.csv; the text is read from
+  the corpus. Borderline papers have no truth. They measure precision on the population the pipeline classifies.
+- Alignment Newsletter items with a mapped topic, for topic scores.
+Every item goes to dev or test by evaluation.split_of over its normalised title. Pure functions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from pipelines import settings
+from pipelines.lib import labels as lab
+from pipelines.lib.evaluation import split_of
+from pipelines.lib.relevance import classify_relevance
+from pipelines.lib.relevance_model import RelevanceModel
+from pipelines.lib.taxonomy import Taxonomy
+
+MIN_ABSTRACT_CHARS = 100
+# Label-set works carry no arXiv categories, but every paper the pipeline classifies does, and 99% of the corpus
+# papers with narrow evidence pass the AI-context guard through them (1% rely on AI terms in the text). Scoring
+# the bibliographies' works without categories would measure that guard on essays about decision theory or game
+# theory that never say "AI", so they are given the category an arXiv listing in the field carries. The report
+# also shows the scores without it (`label_categories=()`).
+LABEL_ITEM_CATEGORIES = ("cs.AI",)
+JUDGEMENTS = ("yes", "no", "borderline")
+SAMPLE_COLUMNS = ("arxiv_id", "narrow", "broad", "note", "pass")
+
+
+def corpus_sample_path() -> Path:
+    return settings.SEEDS_DIR / "eval" / "corpus_sample_labels.csv"
+
+
+def has_abstract() -> pl.Expr:
+    return pl.col("abstract").fill_null("").str.len_chars() >= MIN_ABSTRACT_CHARS
+
+
+def load_sample_labels(path: Path | None = None) -> pl.DataFrame:
+    """The judged corpus sample: arxiv_id, narrow, broad (yes|no|borderline), note. Bad rows name their line."""
+    path = path or corpus_sample_path()
+    frame = pl.read_csv(path, infer_schema=False)
+    missing = set(SAMPLE_COLUMNS) - set(frame.columns)
+    if missing:
+        raise ValueError(f"{path}: missing columns {sorted(missing)}")
+    for col in ("narrow", "broad"):
+        bad = frame.with_row_index("line", offset=2).filter(~pl.col(col).is_in(JUDGEMENTS))
+        if bad.height:
+            row = bad.row(0, named=True)
+            raise ValueError(f"{path}:{row['line']}: {col}={row[col]!r} is not one of {JUDGEMENTS}")
+    dupes = frame.filter(pl.col("arxiv_id").is_duplicated())["arxiv_id"].unique().to_list()
+    if dupes:
+        raise ValueError(f"{path}: arxiv_id listed twice: {sorted(dupes)[:5]}")
+    return frame
+
+
+def corpus_sample(corpus: pl.DataFrame, sample_labels: pl.DataFrame) -> pl.DataFrame:
+    """The judged papers with their text from the corpus; an id the corpus lacks is an error naming it."""
+    joined = sample_labels.join(corpus, on="arxiv_id", how="left")
+    absent = joined.filter(pl.col("title").is_null())["arxiv_id"].to_list()
+    if absent:
+        raise ValueError(f"corpus sample ids not in the corpus: {absent[:5]} ({len(absent)} in all)")
+    return joined.with_columns(item_key=lab.normalize_title(pl.col("title")))
+
+
+def tai_works(tai: pl.DataFrame) -> pl.DataFrame:
+    """TAI items deduplicated by normalised title (preprint and published copies); conflicting labels dropped."""
+    return (
+        tai.group_by("item_key")
+        .agg(
+            pl.first("title"),
+            abstract=pl.col("abstract").drop_nulls().first(),
+            labels=pl.col("label").drop_nulls().unique(),
+            ambiguous=pl.col("ambiguous").any(),
+            item_type=pl.first("item_type"),
+        )
+        .filter(pl.col("labels").list.len() == 1)
+        .with_columns(label=pl.col("labels").list.first())
+        .drop("labels")
+        .sort("item_key")
+    )
+
+
+def relevance_set(
+    tai: pl.DataFrame, sample: pl.DataFrame, label_categories: tuple[str, ...] = LABEL_ITEM_CATEGORIES
+) -> pl.DataFrame:
+    """Narrow-relevance items: source (tai|corpus), label (tech|meta|not|unsorted|corpus), ambiguous, title,
+    abstract, arxiv_id, categories, judged narrow/broad/note (corpus), truth_narrow (NULL: no truth) and split."""
+    works = tai_works(tai).select(
+        "item_key",
+        "title",
+        "abstract",
+        "label",
+        "ambiguous",
+        "item_type",
+        source=pl.lit("tai"),
+        arxiv_id=pl.lit(None, pl.String),
+        categories=pl.lit(list(label_categories), dtype=pl.List(pl.String)),
+        primary_category=pl.lit(None, pl.String),
+        judged_narrow=pl.lit(None, pl.String),
+        judged_broad=pl.lit(None, pl.String),
+        judged_note=pl.lit(None, pl.String),
+    )
+    corpus = sample.select(
+        "item_key",
+        "title",
+        "abstract",
+        label=pl.lit("corpus"),
+        ambiguous=pl.lit(False),
+        item_type=pl.lit("arxiv"),
+        source=pl.lit("corpus"),
+        arxiv_id="arxiv_id",
+        categories="categories",
+        primary_category="primary_category",
+        judged_narrow="narrow",
+        judged_broad="broad",
+        judged_note="note",
+    )
+    items = pl.concat([works, corpus], how="vertical_relaxed")
+    truth = (
+        pl.when(pl.col("ambiguous") | ~has_abstract())
+        .then(pl.lit(None, pl.Boolean))
+        .when(pl.col("label") == "tech")
+        .then(True)
+        .when(pl.col("label") == "not")
+        .then(False)
+        .when(pl.col("judged_narrow") == "yes")
+        .then(True)
+        .when(pl.col("judged_narrow") == "no")
+        .then(False)
+    )
+    return items.with_columns(truth_narrow=truth, split=split_of(items["item_key"]))
+
+
+def topic_set(an: pl.DataFrame, label_categories: tuple[str, ...] = LABEL_ITEM_CATEGORIES) -> pl.DataFrame:
+    """Newsletter items with a mapped topic, minus works TAI labels NotSafety (capabilities work the editor
+    filed under an alignment heading, e.g. imitation learning under "Learning human intent")."""
+    items = (
+        an.filter(pl.col("gold_topic").is_not_null(), pl.col("tai_label").fill_null("") != "not")
+        .unique("item_key", keep="first")
+        .sort("item_key")
+        .with_columns(categories=pl.lit(list(label_categories), dtype=pl.List(pl.String)))
+    )
+    return items.with_columns(split=split_of(items["item_key"]))
+
+
+def classify_items(items: pl.DataFrame, taxonomy: Taxonomy, model: RelevanceModel | None = None) -> pl.DataFrame:
+    """Run the classifier on label items (keyed by row) and attach its columns (with scoring details)."""
+    keyed = items.with_row_index("_item").with_columns(pl.col("_item").cast(pl.String))
+    papers = lab.as_papers(keyed, id_col="_item")
+    result = classify_relevance(papers, taxonomy, model=model, details=True).rename({"arxiv_id": "_item"})
+    return keyed.join(result, on="_item", how="left").drop("_item")

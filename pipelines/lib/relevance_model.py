@@ -1,0 +1,329 @@
+"""Second stage of the relevance classifier: a logistic regression over the first stage's phrase matches.
+
+Why a second stage: the first stage's rule (narrow evidence >= narrow_threshold) throws away what it cannot weigh:
+weak phrases ("reward function", "human intent", "alignment"), a topic's phrases that stay below the threshold one
+by one, and the way several topics co-occur. Safety papers that avoid the field's vocabulary (older agent-foundations
+and value-learning work especially) show up only as such small signals. A linear model learns how much each of them
+is worth from labelled papers, and the decision becomes: narrow when the model's probability reaches its
+threshold, or the first stage's rule fires and the probability is not below the model's veto (a phrase match
+the model finds implausible, e.g. "reward model" in an image-editing paper). Either way the evidence says so.
+
+Features of a paper (all from the first stage's per-phrase table, so the model sees exactly the matched evidence):
+- `phrase:<phrase>`: how the phrase was found: title_weight if in the title, + 1 if in the abstract,
+  + repeat_bonus if repeated there (the first stage's score divided by the kind's weight);
+- `topic:<topic>:<kind>`: the sum of those values over a topic's phrases of one kind;
+- `evidence:narrow`, `evidence:broad`: log1p of the first stage's narrow and broad evidence;
+- `word:<word>`: 1 when a word of the model's vocabulary occurs in title or abstract (the words of the training
+  papers found in at least MIN_WORD_ITEMS of them and at most MAX_WORD_SHARE of them, not STOPWORDS), matched by
+  an Aho-Corasick pass over the same normalised text as the phrases. (Counts instead of presence scored the same
+  in cross-validation and cost a long table per word occurrence.)
+Only papers with at least one phrase match (any kind, weak included) are scored: a paper the taxonomy finds nothing
+in keeps the first stage's answer (not safety), which also bounds the cost of the word pass.
+
+The weights live in seeds/relevance_model.json, written by `make train` (pipelines/train_relevance.py) from the dev
+split of the labels only; the file records what it was trained on. Without the file the first stage runs alone.
+Pure functions: Polars and numpy in, Polars and numpy out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from pipelines import settings
+
+MODEL_FILE = "relevance_model.json"
+FEATURE_SCHEMA = {"_row": pl.UInt32, "feature": pl.String, "value": pl.Float64}
+MIN_WORD_ITEMS = 5
+MAX_WORD_SHARE = 0.3
+MIN_WORD_CHARS = 3
+TOP_TERMS = 3  # strongest positive features named in a paper's evidence
+WORD_PREFIX = "word:"
+INTERCEPT_SCALE = 10.0
+# Function words say more about a text's register than its subject: the labelled positives include many blog posts
+# and essays, the negatives are arXiv abstracts, so "about", "how" or "very" would learn the register. Left out.
+STOPWORDS = frozenset(
+    """
+    about above across after afterwards again against all almost alone along already also although always among
+    amongst amount and another any anyhow anyone anything anyway anywhere are around back became because become
+    becomes becoming been before beforehand behind being below beside besides between beyond both but can cannot
+    could did does doing done down due during each either else elsewhere enough etc even ever every everyone
+    everything everywhere except few for former formerly from further had has have having hence her here
+    hereafter hereby herein hers herself him himself his how however into its itself just last latter latterly
+    least less made make many may meanwhile might mine more moreover most mostly much must myself namely neither
+    never nevertheless next nobody none noone nor not nothing now nowhere off often once one only onto other
+    others otherwise our ours ourselves out over own part per perhaps please put quite rather really same see
+    seem seemed seeming seems several she should show side since some somehow someone something sometime
+    sometimes somewhere still such take than that the their them themselves then thence there thereafter thereby
+    therefore therein thereupon these they thing things this those though through throughout thru thus together
+    too toward towards under unless until upon very via was well were what whatever when whence whenever where
+    whereafter whereas whereby wherein whereupon wherever whether which while whither who whoever whole whom
+    whose why will with within without would yet you your yours yourself yourselves able actually already simply
+    want wants like just unfortunately initially indeed clearly certainly basically
+    """.split()  # noqa: SIM905 (a list literal of 300 words would be 300 lines)
+)
+
+
+def default_path() -> Path:
+    return settings.SEEDS_DIR / MODEL_FILE
+
+
+@dataclass(frozen=True)
+class RelevanceModel:
+    intercept: float
+    weights: dict[str, float]
+    threshold: float  # probability at which the model alone makes a paper narrow
+    taxonomy_sha256: str  # the taxonomy whose phrases the features name
+    veto: float = 0.0  # below this probability the model overrules the first stage's narrow answer
+    sha256: str = ""  # of the model file, part of the classifier version
+    training: dict = field(default_factory=dict)
+
+    @property
+    def words(self) -> list[str]:
+        return sorted(f.removeprefix(WORD_PREFIX) for f in self.weights if f.startswith(WORD_PREFIX))
+
+    def weight_table(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            {"feature": list(self.weights), "weight": list(self.weights.values())},
+            schema={"feature": pl.String, "weight": pl.Float64},
+        )
+
+
+def load_model(path: Path | None = None) -> RelevanceModel | None:
+    """The trained model, or None when the file does not exist (the first stage then runs alone)."""
+    path = path or default_path()
+    if not path.exists():
+        return None
+    text = path.read_text()
+    try:
+        data = json.loads(text)
+        return RelevanceModel(
+            intercept=float(data["intercept"]),
+            weights={str(k): float(v) for k, v in data["weights"].items()},
+            threshold=float(data["threshold"]),
+            veto=float(data.get("veto", 0.0)),
+            taxonomy_sha256=str(data["taxonomy_sha256"]),
+            sha256=hashlib.sha256(text.encode()).hexdigest(),
+            training=data.get("training", {}),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: not a relevance model file ({exc!r}); rerun `make train`") from exc
+
+
+def dump_model(model: RelevanceModel, path: Path) -> None:
+    data = {
+        "intercept": round(model.intercept, 6),
+        "threshold": round(model.threshold, 4),
+        "veto": round(model.veto, 4),
+        "taxonomy_sha256": model.taxonomy_sha256,
+        "training": model.training,
+        "weights": {k: round(v, 6) for k, v in sorted(model.weights.items()) if abs(v) >= 1e-6},
+    }
+    path.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n")
+
+
+def features(per_phrase: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
+    """Long table (_row, feature, value) from the first stage's per-phrase scores and per-paper evidence.
+
+    per_phrase: _row, topic, phrase, kind, weight, score (one row per phrase found in a topic);
+    evidence: _row, narrow_evidence, broad_evidence.
+    """
+    found = per_phrase.filter(pl.col("weight") > 0).with_columns(value=pl.col("score") / pl.col("weight"))
+    by_phrase = (
+        found.group_by("_row", "phrase")
+        .agg(pl.max("value"))
+        .select("_row", feature=pl.lit("phrase:") + pl.col("phrase"), value="value")
+    )
+    by_topic = (
+        found.group_by("_row", "topic", "kind")
+        .agg(pl.sum("value"))
+        .select("_row", feature=pl.format("topic:{}:{}", "topic", "kind"), value="value")
+    )
+    by_evidence = evidence.select(
+        "_row",
+        narrow=pl.col("narrow_evidence").log1p(),
+        broad=pl.col("broad_evidence").log1p(),
+    ).unpivot(index="_row", variable_name="feature", value_name="value")
+    by_evidence = by_evidence.with_columns(feature=pl.lit("evidence:") + pl.col("feature"))
+    return pl.concat(
+        [frame.cast(FEATURE_SCHEMA) for frame in (by_phrase, by_topic, by_evidence)], how="vertical"
+    ).filter(pl.col("value") != 0)
+
+
+def candidate_words(base: pl.DataFrame, min_items: int, max_share: float) -> list[str]:
+    """Words (of the normalised text) in at least `min_items` and at most `max_share` of the papers: the word
+    vocabulary the model may learn from. Lower-case ASCII words of MIN_WORD_CHARS+ characters, not numbers, not
+    STOPWORDS."""
+    words = (
+        base.select("_row", word=(pl.col("title") + pl.col("abstract")).str.to_lowercase().str.split(" "))
+        .explode("word")
+        .filter(
+            pl.col("word").str.contains(f"^[a-z][a-z0-9]{{{MIN_WORD_CHARS - 1},}}$"),
+            ~pl.col("word").is_in(list(STOPWORDS)),
+        )
+        .unique()
+        .group_by("word")
+        .agg(n=pl.len())
+    )
+    limit = max_share * base.height
+    return sorted(words.filter(pl.col("n") >= min_items, pl.col("n") <= limit)["word"].to_list())
+
+
+def word_matches(base: pl.DataFrame, words: list[str]) -> pl.DataFrame:
+    """(_row, words): the distinct vocabulary words in each paper's normalised title and abstract, as the padded
+    literals the matcher found (" reward "). One Aho-Corasick pass over the lower-cased text."""
+    literals = [f" {w} " for w in words]
+    if not literals:
+        return base.select("_row", words=pl.lit([], dtype=pl.List(pl.String)))
+    text = (pl.col("title") + pl.col("abstract")).str.to_lowercase()
+    return base.select("_row", words=text.str.extract_many(literals, overlapping=True).list.unique())
+
+
+def word_features(base: pl.DataFrame, words: list[str]) -> pl.DataFrame:
+    """(_row, word:<w>, 1.0) for every vocabulary word present: the long form the trainer's design matrix uses."""
+    return (
+        word_matches(base, words)
+        .explode("words")
+        .drop_nulls("words")
+        .select("_row", feature=pl.lit(WORD_PREFIX) + pl.col("words").str.strip_chars(), value=pl.lit(1.0))
+        .cast(FEATURE_SCHEMA)
+    )
+
+
+def model_features(base: pl.DataFrame, per_phrase: pl.DataFrame, evidence: pl.DataFrame, words: list[str]):
+    """Every feature of the papers that have a phrase match, in long form (training and explanations)."""
+    candidates = base.join(per_phrase.select("_row").unique(), on="_row", how="semi")
+    return pl.concat([features(per_phrase, evidence), word_features(candidates, words)], how="vertical")
+
+
+def _contributions(feats: pl.DataFrame, model: RelevanceModel) -> pl.DataFrame:
+    return feats.join(model.weight_table(), on="feature", how="inner").with_columns(
+        contribution=pl.col("value") * pl.col("weight")
+    )
+
+
+def probabilities(feats: pl.DataFrame, model: RelevanceModel) -> pl.DataFrame:
+    """(_row, model_probability, model_terms) from long features; features the model does not know weigh 0.
+    model_terms names the TOP_TERMS features that pushed the probability up most."""
+    logits = _contributions(feats, model).group_by("_row").agg(logit=pl.sum("contribution"), model_terms=_top_terms())
+    rows = feats.select("_row").unique()
+    return rows.join(logits, on="_row", how="left").select(
+        "_row",
+        model_probability=_sigmoid(pl.col("logit").fill_null(0.0) + model.intercept),
+        model_terms=pl.col("model_terms"),
+    )
+
+
+def model_scores(
+    base: pl.DataFrame, per_phrase: pl.DataFrame, evidence: pl.DataFrame, model: RelevanceModel
+) -> pl.DataFrame:
+    """(_row, model_probability, model_terms) for the papers with a phrase match; what `probabilities` gives on
+    model_features, computed without the long word table: each paper's words are weighed inside its list, and
+    the terms are named only for papers the model could make narrow (p >= threshold)."""
+    phrase_feats = features(per_phrase, evidence)
+    phrase_logits = _contributions(phrase_feats, model).group_by("_row").agg(phrase_logit=pl.sum("contribution"))
+    candidates = base.join(per_phrase.select("_row").unique(), on="_row", how="semi")
+    weights = {f" {f.removeprefix(WORD_PREFIX)} ": w for f, w in model.weights.items() if f.startswith(WORD_PREFIX)}
+    matches = word_matches(candidates, list(w.strip() for w in weights))
+    word_logit = pl.col("words").list.eval(pl.element().replace_strict(weights, default=0.0, return_dtype=pl.Float64))
+    scored = (
+        matches.with_columns(word_logit=word_logit.list.sum())
+        .join(phrase_logits, on="_row", how="left")
+        .with_columns(
+            model_probability=_sigmoid(
+                pl.col("phrase_logit").fill_null(0.0) + pl.col("word_logit").fill_null(0.0) + model.intercept
+            )
+        )
+    )
+    likely = scored.filter(pl.col("model_probability") >= model.threshold)
+    explained = pl.concat(
+        [
+            phrase_feats.join(likely.select("_row"), on="_row", how="semi"),
+            likely.select("_row", "words")
+            .explode("words")
+            .drop_nulls("words")
+            .select("_row", feature=pl.lit(WORD_PREFIX) + pl.col("words").str.strip_chars(), value=pl.lit(1.0))
+            .cast(FEATURE_SCHEMA),
+        ],
+        how="vertical",
+    )
+    terms = _contributions(explained, model).group_by("_row").agg(model_terms=_top_terms())
+    return scored.select("_row", "model_probability").join(terms, on="_row", how="left")
+
+
+def _top_terms() -> pl.Expr:
+    positive = pl.col("contribution") > 0
+    return (
+        pl.col("feature")
+        .filter(positive)
+        .sort_by(pl.col("contribution").filter(positive), descending=True)
+        .head(TOP_TERMS)
+        .str.join(", ")
+    )
+
+
+def _sigmoid(logit: pl.Expr) -> pl.Expr:
+    return 1.0 / (1.0 + (-logit).exp())
+
+
+# ---------------------------------------------------------------- training (numpy)
+
+
+def design_matrix(feats: pl.DataFrame, n_rows: int, vocabulary: list[str]) -> np.ndarray:
+    """Dense rows x vocabulary matrix from the long feature table (rows are _row 0..n_rows-1)."""
+    index = pl.DataFrame({"feature": vocabulary, "_col": np.arange(len(vocabulary), dtype=np.int64)})
+    cells = feats.join(index, on="feature", how="inner")
+    matrix = np.zeros((n_rows, len(vocabulary)))
+    matrix[cells["_row"].to_numpy(), cells["_col"].to_numpy()] = cells["value"].to_numpy()
+    return matrix
+
+
+def vocabulary_of(feats: pl.DataFrame, rows: np.ndarray, min_items: int) -> list[str]:
+    """Features present in at least `min_items` of the given rows, sorted."""
+    present = feats.filter(pl.col("_row").is_in(pl.Series(rows).cast(pl.UInt32).implode()))
+    counts = present.group_by("feature").agg(n=pl.col("_row").n_unique()).filter(pl.col("n") >= min_items)
+    return sorted(counts["feature"].to_list())
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, iterations: int = 50) -> tuple[np.ndarray, float]:
+    """L2-regularised logistic regression by Newton's method; returns (weights, intercept).
+
+    The intercept is a constant column of INTERCEPT_SCALE, so its penalty is l2 / INTERCEPT_SCALE**2 (almost
+    none) while every column shares one penalty, which lets a step with more features than items be solved in
+    the items' space (Woodbury identity): a few thousand items by any number of features stays fast.
+    """
+    n, d = x.shape
+    xb = np.hstack([x, np.full((n, 1), INTERCEPT_SCALE)])
+    w = np.zeros(d + 1)
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-(xb @ w)))
+        grad = xb.T @ (p - y) + l2 * w
+        step = _newton_step(xb, p * (1 - p), grad, l2)
+        w -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return w[:-1], float(w[-1] * INTERCEPT_SCALE)
+
+
+def _newton_step(x: np.ndarray, curvature: np.ndarray, grad: np.ndarray, l2: float) -> np.ndarray:
+    """Solve (x' diag(curvature) x + l2 I) step = grad, in whichever of the two spaces is smaller."""
+    n, d = x.shape
+    if d <= n:
+        return np.linalg.solve((x * curvature[:, None]).T @ x + l2 * np.eye(d), grad)
+    root = np.sqrt(curvature)[:, None] * x  # diag(sqrt(c)) x
+    inner = l2 * np.eye(n) + root @ root.T
+    return (grad - root.T @ np.linalg.solve(inner, root @ grad)) / l2
+
+
+def predict(x: np.ndarray, weights: np.ndarray, intercept: float) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(x @ weights + intercept)))
+
+
+def fold_of(keys: list[str], folds: int, salt: str = "relevance-cv") -> np.ndarray:
+    """A fixed fold per item from an MD5 of its key, so cross-validation is the same on every run."""
+    return np.array([int(hashlib.md5(f"{salt}:{k}".encode()).hexdigest()[:8], 16) % folds for k in keys])

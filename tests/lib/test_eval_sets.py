@@ -1,0 +1,99 @@
+"""The labelled evaluation sets: the judged corpus sample file, its join to the corpus, and the narrow truth."""
+
+import polars as pl
+import pytest
+
+from pipelines.lib import eval_sets as es
+from pipelines.train_relevance import PRECISION_FLOOR, choose_operating_point
+
+HEADER = "arxiv_id,narrow,broad,note,pass\n"
+
+
+def _write(tmp_path, body: str):
+    path = tmp_path / "labels.csv"
+    path.write_text(HEADER + body)
+    return path
+
+
+def test_sample_labels_name_the_bad_line(tmp_path):
+    path = _write(tmp_path, "2501.00001,yes,yes,jailbreaks,first\n2501.00002,maybe,no,,first\n")
+    with pytest.raises(ValueError, match=r"labels\.csv:3: narrow='maybe'"):
+        es.load_sample_labels(path)
+
+
+def test_sample_labels_reject_duplicates_and_missing_columns(tmp_path):
+    with pytest.raises(ValueError, match="listed twice"):
+        es.load_sample_labels(_write(tmp_path, "2501.00001,no,no,,first\n2501.00001,no,no,,first\n"))
+    path = tmp_path / "short.csv"
+    path.write_text("arxiv_id,narrow\n2501.00001,no\n")
+    with pytest.raises(ValueError, match="missing columns"):
+        es.load_sample_labels(path)
+
+
+def test_corpus_sample_needs_every_id_in_the_corpus(tmp_path):
+    labels = es.load_sample_labels(_write(tmp_path, "2501.00001,no,no,,first\n2501.00009,no,no,,first\n"))
+    corpus = pl.DataFrame(
+        {
+            "arxiv_id": ["2501.00001"],
+            "title": ["A paper"],
+            "abstract": ["x"],
+            "categories": [["cs.LG"]],
+            "primary_category": ["cs.LG"],
+        }
+    )
+    with pytest.raises(ValueError, match=r"not in the corpus: \['2501.00009'\]"):
+        es.corpus_sample(corpus, labels)
+
+
+def test_narrow_truth_of_each_kind_of_item():
+    abstract = "An abstract long enough to be scored. " * 4
+    tai = pl.DataFrame(
+        {
+            "item_key": ["t1", "t2", "t3", "t4", "t5"],
+            "title": ["T1", "T2", "T3", "T4", "T5"],
+            "abstract": [abstract, abstract, abstract, abstract, None],
+            "label": ["tech", "not", "meta", "tech", "tech"],
+            "ambiguous": [False, False, False, True, False],
+            "item_type": ["journalArticle"] * 5,
+        }
+    )
+    sample = pl.DataFrame(
+        {
+            "item_key": ["c1", "c2", "c3"],
+            "title": ["C1", "C2", "C3"],
+            "abstract": [abstract] * 3,
+            "arxiv_id": ["1", "2", "3"],
+            "categories": [["cs.CV"]] * 3,
+            "primary_category": ["cs.CV"] * 3,
+            "narrow": ["yes", "no", "borderline"],
+            "broad": ["yes", "no", "yes"],
+            "note": ["a", None, "b"],
+        }
+    )
+    items = es.relevance_set(tai, sample)
+    truth = dict(zip(items["item_key"], items["truth_narrow"], strict=True))
+    assert truth == {"t1": True, "t2": False, "t3": None, "t4": None, "t5": None, "c1": True, "c2": False, "c3": None}
+    cats = dict(zip(items["item_key"], items["categories"].to_list(), strict=True))
+    assert cats["t1"] == list(es.LABEL_ITEM_CATEGORIES) and cats["c1"] == ["cs.CV"]
+    bare = es.relevance_set(tai, sample, label_categories=())
+    assert bare.filter(pl.col("source") == "tai")["categories"].to_list() == [[]] * 5
+    assert set(items["split"].unique()) <= {"dev", "test"}
+
+
+def test_committed_corpus_sample_file_is_valid():
+    labels = es.load_sample_labels()
+    assert labels.height == 4000
+    assert set(labels["narrow"].unique()) == set(es.JUDGEMENTS)
+    # narrow work is broad work too
+    assert labels.filter(pl.col("narrow") == "yes", pl.col("broad") != "yes").height == 0
+
+
+def test_operating_point_is_most_recall_above_the_precision_floor():
+    grid = [
+        {"l2": 1, "threshold": 0.5, "veto": 0.0, "precision": 0.95, "recall": 0.70, "f1": 0.806},
+        {"l2": 1, "threshold": 0.3, "veto": 0.0, "precision": PRECISION_FLOOR, "recall": 0.80, "f1": 0.84},
+        {"l2": 1, "threshold": 0.2, "veto": 0.0, "precision": 0.80, "recall": 0.95, "f1": 0.87},
+    ]
+    assert choose_operating_point(grid)["threshold"] == 0.3
+    below = [dict(g, precision=0.5) for g in grid]
+    assert choose_operating_point(below)["f1"] == max(g["f1"] for g in below)

@@ -1,0 +1,229 @@
+"""The second stage: features, the logistic fit, scoring, the model file, and its use in classify_relevance."""
+
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+
+from pipelines.lib import relevance_model as rm
+from pipelines.lib.relevance import (
+    classifier_version,
+    classify_relevance,
+    load_classifier,
+    paper_evidence,
+    phrase_scores,
+    prepare,
+)
+from pipelines.lib.taxonomy import load_taxonomy
+
+
+@pytest.fixture(scope="module")
+def taxonomy():
+    return load_taxonomy()
+
+
+def _papers(rows: dict[str, tuple[str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "arxiv_id": list(rows),
+            "title": [t for t, _ in rows.values()],
+            "abstract": [a for _, a in rows.values()],
+            "categories": [["cs.LG"]] * len(rows),
+            "primary_category": ["cs.LG"] * len(rows),
+        }
+    )
+
+
+def _model(weights: dict[str, float], intercept: float = -5.0, threshold: float = 0.5, veto: float = 0.0):
+    return rm.RelevanceModel(
+        intercept=intercept, weights=weights, threshold=threshold, veto=veto, taxonomy_sha256="x", sha256="m1"
+    )
+
+
+# ---------------------------------------------------------------- fitting
+
+
+def test_newton_step_in_item_space_equals_the_feature_space_solution():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(30, 80))  # more features than items: the Woodbury branch
+    curvature = rng.uniform(0.05, 0.25, size=30)
+    grad = rng.normal(size=80)
+    direct = np.linalg.solve((x * curvature[:, None]).T @ x + 0.7 * np.eye(80), grad)
+    assert np.allclose(rm._newton_step(x, curvature, grad, 0.7), direct)
+
+
+@pytest.mark.parametrize("shape", [(300, 20), (60, 200)])
+def test_fit_reaches_the_penalised_optimum(shape):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=shape)
+    truth = rng.normal(size=shape[1]) * 0.5
+    y = (rng.random(shape[0]) < 1 / (1 + np.exp(-(x @ truth - 1.0)))).astype(float)
+    w, b = rm.fit_logistic(x, y, l2=1.0)
+    p = rm.predict(x, w, b)
+    # gradient of sum(log-loss) + l2/2 |w|^2 + (l2 / INTERCEPT_SCALE^2)/2 b^2 vanishes
+    assert np.abs(x.T @ (p - y) + 1.0 * w).max() < 1e-6
+    assert abs(np.sum(p - y) + b / rm.INTERCEPT_SCALE**2) < 1e-6
+
+
+def test_fit_learns_the_informative_feature():
+    x = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]] * 10)
+    y = np.array([1.0, 1.0, 0.0, 0.0] * 10)
+    w, _ = rm.fit_logistic(x, y, l2=0.1)
+    assert w[0] > 2.0 and abs(w[1]) < 0.5
+
+
+def test_folds_are_fixed_by_key():
+    keys = [f"paper {i}" for i in range(200)]
+    folds = rm.fold_of(keys, 5)
+    assert (folds == rm.fold_of(keys, 5)).all()
+    assert set(folds.tolist()) == {0, 1, 2, 3, 4}
+
+
+# ---------------------------------------------------------------- features and scoring
+
+
+def test_phrase_topic_and_evidence_features():
+    per_phrase = pl.DataFrame(
+        {
+            "_row": [0, 0, 1],
+            "topic": ["red_teaming", "red_teaming", "alignment_training"],
+            "phrase": ["jailbreak*", "harmful*", "alignment"],
+            "kind": ["strong", "weak", "weak"],
+            "weight": [2.0, 0.5, 0.5],
+            "score": [6.0, 0.5, 0.75],  # strong in title + abstract (2 x 3), weak once, weak repeated
+        },
+        schema_overrides={"_row": pl.UInt32},
+    )
+    evidence = pl.DataFrame(
+        {"_row": [0, 1], "narrow_evidence": [6.0, 0.0], "broad_evidence": [6.0, 0.0]},
+        schema_overrides={"_row": pl.UInt32},
+    )
+    feats = {(r, f): v for r, f, v in rm.features(per_phrase, evidence).iter_rows()}
+    assert feats[(0, "phrase:jailbreak*")] == 3.0
+    assert feats[(0, "topic:red_teaming:weak")] == 1.0
+    assert feats[(1, "topic:alignment_training:weak")] == 1.5
+    assert feats[(0, "evidence:narrow")] == pytest.approx(np.log1p(6.0))
+    assert (1, "evidence:narrow") not in feats  # zero values are not stored
+
+
+def test_word_features_mark_whole_words_only():
+    base = prepare(_papers({"a": ("Reward models", "A reward, rewards and a Reward-model; unrewarded.")}))
+    feats = {f: v for _, f, v in rm.word_features(base, ["reward", "model", "rewards"]).iter_rows()}
+    assert feats == {"word:reward": 1.0, "word:model": 1.0, "word:rewards": 1.0}
+    assert rm.word_features(base, ["unreward", "mode"]).is_empty()
+
+
+def test_fast_scores_equal_the_long_feature_table(taxonomy):
+    """classify_relevance weighs words inside each paper's list; training builds the long table. Same answer."""
+    papers = _papers(PAPERS)
+    base = prepare(papers)
+    per_phrase = phrase_scores(base, taxonomy)
+    evidence = paper_evidence(per_phrase)
+    model = _model(
+        {"word:agents": 1.5, "word:faster": -2.0, "topic:red_teaming:strong": 0.7, "evidence:narrow": 0.4},
+        intercept=-1.0,
+        threshold=0.3,
+    )
+    slow = rm.probabilities(rm.model_features(base, per_phrase, evidence, model.words), model).sort("_row")
+    fast = rm.model_scores(base, per_phrase, evidence, model).sort("_row")
+    assert fast["_row"].to_list() == slow["_row"].to_list()
+    assert np.allclose(fast["model_probability"].to_numpy(), slow["model_probability"].to_numpy())
+    likely = slow.filter(pl.col("model_probability") >= model.threshold)
+    assert fast.join(likely, on="_row")["model_terms"].to_list() == likely["model_terms"].to_list()
+
+
+def test_candidate_words_bound_by_document_frequency_and_stopwords():
+    rows = {
+        str(i): ("Oversight of agents", "We study agents without oversight" + (" rare" if i == 0 else ""))
+        for i in range(10)
+    }
+    rows.update({str(i): ("Image models", "We study images") for i in range(10, 40)})
+    words = rm.candidate_words(prepare(_papers(rows)), min_items=5, max_share=0.5)
+    assert "oversight" in words and "agents" in words
+    assert "rare" not in words  # in one paper only
+    assert "study" not in words  # in every paper: above max_share
+    assert "without" not in words and "of" not in words  # stopwords and short words
+
+
+def test_probabilities_and_the_terms_that_raised_them():
+    feats = pl.DataFrame(
+        {"_row": [0, 0, 0, 1], "feature": ["word:a", "word:b", "word:c", "word:zzz"], "value": [1.0, 2.0, 1.0, 1.0]},
+        schema_overrides={"_row": pl.UInt32},
+    )
+    model = _model({"word:a": 1.0, "word:b": 2.0, "word:c": -1.0}, intercept=-1.0)
+    out = {r["_row"]: r for r in rm.probabilities(feats, model).iter_rows(named=True)}
+    assert out[0]["model_probability"] == pytest.approx(1 / (1 + np.exp(-(1.0 + 4.0 - 1.0 - 1.0))))
+    assert out[0]["model_terms"] == "word:b, word:a"
+    assert out[1]["model_probability"] == pytest.approx(1 / (1 + np.exp(1.0)))  # unknown feature weighs 0
+
+
+# ---------------------------------------------------------------- the model file
+
+
+def test_model_file_round_trip_and_errors(tmp_path):
+    assert rm.load_model(tmp_path / "absent.json") is None
+    path = tmp_path / "model.json"
+    rm.dump_model(_model({"word:a": 0.5}, threshold=0.3, veto=0.1), path)
+    loaded = rm.load_model(path)
+    assert (loaded.weights, loaded.threshold, loaded.veto, loaded.intercept) == ({"word:a": 0.5}, 0.3, 0.1, -5.0)
+    assert len(loaded.sha256) == 64 and loaded.words == ["a"]
+    path.write_text(json.dumps({"weights": {}}))
+    with pytest.raises(ValueError, match=r"model\.json: not a relevance model file"):
+        rm.load_model(path)
+
+
+def test_committed_model_was_trained_on_the_committed_taxonomy():
+    """Editing seeds/taxonomy.yaml without `make train` would silently switch the second stage off."""
+    taxonomy, model, set_aside = load_classifier()
+    assert set_aside is None and model is not None
+    assert model.taxonomy_sha256 == taxonomy.seed_sha256
+    assert model.training["split"] == "dev" and 0 < model.threshold < 1 and 0 <= model.veto < model.threshold
+
+
+def test_a_stale_model_is_set_aside(monkeypatch):
+    from pipelines.lib import relevance
+
+    monkeypatch.setattr(relevance, "load_model", lambda: _model({}))
+    _, model, why = relevance.load_classifier()
+    assert model is None and "make train" in why
+
+
+# ---------------------------------------------------------------- inside classify_relevance
+
+
+PAPERS = {
+    "weak_only": ("Learning what humans want", "We infer human intent and norms for agents from behaviour."),
+    "agents": ("Safety of LLM agents", "Unsafe actions of autonomous agents with tool use."),
+    "strong": ("Jailbreaking aligned LLMs", "Adversarial suffixes elicit harmful content; jailbreak attacks."),
+    "nothing": ("Faster convolutions", "We make convolutions faster on GPUs."),
+}
+
+
+def test_second_stage_adds_vetoes_and_explains(taxonomy):
+    papers = _papers(PAPERS)
+    first = {r["arxiv_id"]: r for r in classify_relevance(papers, taxonomy).iter_rows(named=True)}
+    assert not first["weak_only"]["is_safety_narrow"] and first["strong"]["is_safety_narrow"]
+
+    model = _model(
+        {"topic:alignment_training:weak": 5.0, "phrase:jailbreak*": -10.0}, intercept=-2.0, threshold=0.5, veto=0.2
+    )
+    out = {
+        r["arxiv_id"]: r for r in classify_relevance(papers, taxonomy, model=model, details=True).iter_rows(named=True)
+    }
+    assert out["weak_only"]["is_safety_narrow"] and out["weak_only"]["is_safety_broad"]
+    assert out["weak_only"]["safety_evidence"].startswith("second stage p=")
+    assert "topic:alignment_training:weak" in out["weak_only"]["safety_evidence"]
+    assert not out["strong"]["is_safety_narrow"]
+    assert out["strong"]["is_safety_broad"]  # still broad on its phrases, and the evidence says why not narrow
+    assert out["strong"]["safety_evidence"].startswith("not narrow: second stage p=0.0 overrules the phrases")
+    # a paper without any phrase match is never scored, whatever the intercept
+    generous = _model({}, intercept=10.0, threshold=0.5)
+    nothing = classify_relevance(_papers({"n": PAPERS["nothing"]}), taxonomy, model=generous, details=True)
+    assert not nothing["is_safety_narrow"][0] and nothing["model_probability"][0] is None
+
+
+def test_classifier_version_follows_the_model(taxonomy):
+    assert classifier_version(taxonomy) != classifier_version(taxonomy, _model({}))
+    other = rm.RelevanceModel(intercept=0, weights={}, threshold=0.5, taxonomy_sha256="x", sha256="m2")
+    assert classifier_version(taxonomy, _model({})) != classifier_version(taxonomy, other)
