@@ -78,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "polars_threads": pl.thread_pool_size(),
         "second_stage": not args.first_stage_only and load_classifier()[1] is not None,
-        "classifier_version": classifier_version(*load_classifier()[:2]),
+        "classifier_version": classifier_version(
+            load_classifier()[0], None if args.first_stage_only else load_classifier()[1]
+        ),
         "prepare_s": round(prepared, 1),
     }
     print(

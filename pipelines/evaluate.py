@@ -38,9 +38,9 @@ from pipelines.lib.evaluation import (
     per_class_metrics,
     split_of,
 )
-from pipelines.lib.relevance import classifier_version, classify_relevance
-from pipelines.lib.relevance_model import RelevanceModel, load_model
-from pipelines.lib.taxonomy import Taxonomy, load_taxonomy
+from pipelines.lib.relevance import classifier_version, classify_relevance, load_classifier
+from pipelines.lib.relevance_model import RelevanceModel
+from pipelines.lib.taxonomy import Taxonomy
 
 SPLITS = ("dev", "test")
 TARGETS = {"narrow_precision": 0.85, "narrow_recall": 0.80, "topic_macro_f1": 0.60}
@@ -134,44 +134,54 @@ def metrics_row(name: str, m: dict) -> dict:
     return {"set": name, **{k: m[k] for k in ("n", "tp", "fp", "fn", "tn", "precision", "recall", "f1")}}
 
 
-def model_description(model: RelevanceModel | None, taxonomy: Taxonomy) -> str:
+def model_description(model: RelevanceModel | None, set_aside: str | None) -> str:
     if model is None:
-        return "no second stage"
-    stale = "" if model.taxonomy_sha256 == taxonomy.seed_sha256 else ", TRAINED ON AN OLDER TAXONOMY: run make train"
-    return f"second stage seeds/relevance_model.json {model.sha256[:12]}{stale}"
+        return f"no second stage ({set_aside})" if set_aside else "no second stage"
+    return f"second stage seeds/relevance_model.json {model.sha256[:12]}"
+
+
+def _pr(m: dict) -> str:
+    return f"precision {_fmt(m.get('precision'))}, recall {_fmt(m.get('recall'))}"
 
 
 def second_stage_section(rel: pl.DataFrame, rel_first: pl.DataFrame, model: RelevanceModel) -> str:
-    """What the second stage changed: papers it added and first-stage answers it overruled, per split."""
-    both = rel.select("split", "truth_narrow", "is_safety_narrow", "model_probability").with_columns(
-        first=rel_first["is_safety_narrow"]
+    """What the second stage changed: papers it added and first-stage answers it overruled, per split and source."""
+    both = rel.select("_i", "split", "source", "truth_narrow", "is_safety_narrow").join(
+        rel_first.select("_i", first="is_safety_narrow"), on="_i"
     )
     rows = []
-    for split in SPLITS:
-        s = both.filter(pl.col("split") == split, pl.col("truth_narrow").is_not_null())
+    for (split, source), s in sorted(
+        both.filter(pl.col("truth_narrow").is_not_null()).group_by("split", "source"), key=lambda g: g[0]
+    ):
         added = s.filter(pl.col("is_safety_narrow") & ~pl.col("first"))
         vetoed = s.filter(~pl.col("is_safety_narrow") & pl.col("first"))
         rows.append(
             {
                 "split": split,
+                "source": source,
                 "added": added.height,
                 "added, truly safety": int(added["truth_narrow"].sum()),
                 "overruled": vetoed.height,
                 "overruled, truly not safety": int((~vetoed["truth_narrow"]).sum()),
             }
         )
-    cv = model.training.get("cross_validation", {})
+    t = model.training
+    cv = t.get("cross_validation", {})
+    first, chosen = cv.get("first_stage", {}), cv.get("combined", {})
     return "\n".join(
         [
             "### Second stage",
             "",
             "A logistic regression over the first stage's phrase matches and the words of title and abstract "
-            "(pipelines/lib/relevance_model.py), trained on the dev split by `make train`. A paper is narrow when "
-            f"its probability reaches {model.threshold}, or the phrases make it narrow and the probability is not "
-            f"below {model.veto}. Trained on {model.training.get('items')} dev items "
-            f"({model.training.get('positives')} positive), {model.training.get('features')} features, L2 "
-            f"{model.training.get('l2')}; dev 5-fold cross-validation: first stage {cv.get('first_stage')}, "
-            f"combined {cv.get('combined')}.",
+            "(pipelines/lib/relevance_model.py), trained on the dev split by `make train` "
+            "(pipelines/train_relevance.py). A paper is narrow when its probability reaches "
+            f"{model.threshold}, or the phrases make it narrow and the probability is not below {model.veto}. "
+            f"Fitted on the {t.get('fitted_items')} of {t.get('items')} dev items with a phrase match, "
+            f"{t.get('features')} features, L2 {t.get('l2')}; threshold, veto and L2 chosen for the best "
+            f"corpus-sample F1 in 5-fold cross-validation on dev. Cross-validated on dev, first stage: all items "
+            f"{_pr(first.get('all', {}))}, corpus sample {_pr(first.get('corpus', {}))}; with the second stage: "
+            f"all items {_pr(chosen.get('all', {}))}, corpus sample {_pr(chosen.get('corpus', {}))} (the best "
+            "point of the grid, so optimistic).",
             "",
             md_table(pl.DataFrame(rows)),
         ]
@@ -190,8 +200,9 @@ def origin_section() -> tuple[str, dict]:
 
 def build_report(args: argparse.Namespace) -> tuple[str, dict]:
     started = time.perf_counter()
-    taxonomy = load_taxonomy()
-    model = None if args.first_stage_only else load_model()
+    taxonomy, model, set_aside = load_classifier()
+    if args.first_stage_only:
+        model, set_aside = None, "first stage only, as asked"
     labels_dir = settings.labels_dir()
     tai = lab.load_tai(labels_dir)
     an = lab.load_alignment_newsletter(labels_dir, lab.load_an_category_map(an_map_path()))
@@ -199,7 +210,7 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
     corpus = lab.load_corpus(settings.snapshot_path())
     sample = es.corpus_sample(corpus, es.load_sample_labels())
 
-    items = es.relevance_set(tai, sample)
+    items = es.relevance_set(tai, sample).with_row_index("_i")
     rel = classify_items(items, taxonomy, model)
     rel_first = classify_items(items, taxonomy, None) if model is not None else rel
     rel_text = classify_items(es.relevance_set(tai, sample, label_categories=()), taxonomy, model)
@@ -219,7 +230,7 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
         "# Classifier evaluation",
         "",
         f"Written by `.venv/bin/python -m pipelines.evaluate` (`make eval`) on {now}; classifier version "
-        f"`{metrics['classifier_version']}` (seeds/taxonomy.yaml, {model_description(model, taxonomy)}, "
+        f"`{metrics['classifier_version']}` (seeds/taxonomy.yaml, {model_description(model, set_aside)}, "
         "pipelines/lib/relevance.py). Do not edit by hand.",
         "",
         "Labels: `../shared/data/labels` (TAI Safety Bibliography, Alignment Newsletter, alignment-graph) and "
@@ -256,6 +267,8 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
                 "narrow precision": nm["all"]["precision"],
                 "narrow recall": nm["all"]["recall"],
                 "narrow F1": nm["all"]["f1"],
+                "narrow precision (corpus)": nm["corpus"]["precision"],
+                "narrow recall (corpus)": nm["corpus"]["recall"],
                 "topic macro-F1": tm["macro_f1"],
                 "topic accuracy": tm["accuracy"],
                 "broad precision (corpus)": metrics[split]["broad_corpus"]["precision"],
@@ -275,9 +288,15 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
     met = {
         "narrow precision": (t["narrow"]["precision"] or 0) >= TARGETS["narrow_precision"],
         "narrow recall": (t["narrow"]["recall"] or 0) >= TARGETS["narrow_recall"],
+        "narrow precision on the corpus sample": (t["narrow_corpus"]["precision"] or 0) >= TARGETS["narrow_precision"],
+        "narrow recall on the corpus sample": (t["narrow_corpus"]["recall"] or 0) >= TARGETS["narrow_recall"],
         "topic macro-F1": (t["topic_macro_f1"] or 0) >= TARGETS["topic_macro_f1"],
     }
-    out += ["Test targets: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in met.items()) + ".", ""]
+    out += [
+        "Test targets (narrow: all items, as the issue defines the set, and the corpus sample alone, the papers the "
+        "dashboard counts): " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in met.items()) + ".",
+        "",
+    ]
 
     # -- narrow relevance
     out += [

@@ -4,10 +4,17 @@
 
 Training items: the dev half of the narrow-relevance set (pipelines/lib/eval_sets.py): TAI TechSafety (positive)
 and NotSafety (negative) works with abstracts, and the judged corpus sample papers (yes / no; borderline left out).
-The test half is never read here. The L2 strength, the probability threshold and the veto are chosen by
-5-fold cross-validation on dev (fixed folds by item hash): the combined rule "(first stage AND p >= veto) OR
-p >= threshold" with the most recall at a cross-validated precision of at least PRECISION_FLOOR. The final model
-is then fitted on all of dev.
+The test half is never read here. Only papers with a phrase match are fitted and scored, as in the pipeline.
+
+The two label sets differ in more than their labels: the bibliography is 2015-2021 essays and papers, 92%
+positive; the corpus sample is 2025-26 arXiv abstracts, 6% positive. A word model left alone learns to tell the
+two apart by their register ("think", "consider" against "achieves", "accuracy"). A `source:label_set` feature,
+1 on bibliography works, takes up that difference while fitting; it is 0 for every paper the pipeline scores and
+is not saved.
+
+The L2 strength, the probability threshold and the veto are chosen by 5-fold cross-validation on dev (fixed folds
+by item hash): the grid point with the best F1 on the corpus-sample items, the population the dashboard counts
+(ties: the best F1 on all items). The figure recorded is that maximum over the grid, so it is optimistic.
 """
 
 from __future__ import annotations
@@ -23,17 +30,16 @@ from pipelines import settings
 from pipelines.lib import eval_sets as es
 from pipelines.lib import labels as lab
 from pipelines.lib import relevance_model as rm
+from pipelines.lib.evaluation import binary_metrics
 from pipelines.lib.relevance import paper_evidence, phrase_scores, prepare
 from pipelines.lib.taxonomy import Taxonomy, load_taxonomy
 
 FOLDS = 5
-L2_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
-THRESHOLD_GRID = tuple(round(float(x), 2) for x in np.arange(0.20, 0.951, 0.05))
-VETO_GRID = (0.0, 0.05, 0.1, 0.15, 0.2)
-# The operating point: the most recall whose cross-validated precision keeps a margin over the precision target
-# (0.85, docs/evaluation.md) for the shift from dev to unseen papers; the best F1 if no point reaches it.
-PRECISION_FLOOR = 0.85 + 0.03
+L2_GRID = (0.3, 1.0, 3.0, 10.0)
+THRESHOLD_GRID = tuple(round(float(x), 2) for x in np.arange(0.20, 0.851, 0.05))
+VETO_GRID = (0.0, 0.1, 0.2, 0.3)
 MIN_ITEMS_PER_FEATURE = 3
+SOURCE_FEATURE = "source:label_set"
 
 
 def training_items(taxonomy: Taxonomy) -> pl.DataFrame:
@@ -47,79 +53,107 @@ def training_items(taxonomy: Taxonomy) -> pl.DataFrame:
 
 def item_features(items: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     """The second stage's long feature table for the items (_row = the item's position), computed exactly as
-    classify_relevance computes it, with every candidate word of the training items."""
+    classify_relevance computes it, with every candidate word of the training items, plus SOURCE_FEATURE."""
     base = prepare(lab.as_papers(items.with_row_index("_i").with_columns(pl.col("_i").cast(pl.String)), "_i"))
     per_phrase = phrase_scores(base, taxonomy)
     words = rm.candidate_words(base, rm.MIN_WORD_ITEMS, rm.MAX_WORD_SHARE)
-    return rm.model_features(base, per_phrase, paper_evidence(per_phrase), words)
+    source = items.with_row_index("_row").filter(pl.col("source") != "corpus")
+    source = source.select("_row", feature=pl.lit(SOURCE_FEATURE), value=pl.lit(1.0)).cast(rm.FEATURE_SCHEMA)
+    return pl.concat([rm.model_features(base, per_phrase, paper_evidence(per_phrase), words), source])
 
 
-def _scores(truth: np.ndarray, pred: np.ndarray) -> dict[str, float]:
-    tp = float(np.sum(truth & pred))
-    fp = float(np.sum(~truth & pred))
-    fn = float(np.sum(truth & ~pred))
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r) if p + r else 0.0, 4)}
+def candidates(feats: pl.DataFrame, n: int) -> np.ndarray:
+    """Rows the pipeline would score: those with a phrase match (any feature but words and the source)."""
+    mask = np.zeros(n, dtype=bool)
+    matched = feats.filter(~pl.col("feature").str.starts_with(rm.WORD_PREFIX), pl.col("feature") != SOURCE_FEATURE)
+    mask[matched["_row"].unique().to_numpy()] = True
+    return mask
+
+
+def _fit(feats: pl.DataFrame, n: int, train: np.ndarray, truth: np.ndarray, l2: float):
+    """Fit on the given rows; returns the vocabulary, weights, intercept and the design matrix (source zeroed)."""
+    vocab = rm.vocabulary_of(feats, train, MIN_ITEMS_PER_FEATURE)
+    x = rm.design_matrix(feats, n, vocab)
+    w, b = rm.fit_logistic(x[train], truth[train].astype(float), l2)
+    if SOURCE_FEATURE in vocab:
+        x[:, vocab.index(SOURCE_FEATURE)] = 0.0  # scored as the pipeline scores: no source
+    return vocab, w, b, x
+
+
+def _scores(truth: np.ndarray, pred: np.ndarray) -> dict[str, float | None]:
+    m = binary_metrics(pl.Series(truth), pl.Series(pred))
+    return {k: (round(m[k], 4) if m[k] is not None else None) for k in ("precision", "recall", "f1")}
 
 
 def cross_validate(items: pl.DataFrame, feats: pl.DataFrame) -> tuple[dict, list[dict]]:
-    """Out-of-fold probabilities per L2 strength, scored for every threshold and veto; returns the chosen grid
-    point (choose_operating_point) and the whole grid."""
+    """Out-of-fold probabilities per L2 strength, scored for every threshold and veto on all items and on the
+    corpus sample; returns the chosen grid point (choose_operating_point) and the whole grid."""
     n = items.height
     truth = items["truth_narrow"].to_numpy().astype(bool)
     rule = items["is_safety_narrow"].to_numpy().astype(bool)
     context = items["ai_context"].to_numpy().astype(bool)
+    corpus = (items["source"] == "corpus").to_numpy()
+    scored = candidates(feats, n)
     folds = rm.fold_of(items["item_key"].to_list(), FOLDS)
     grid = []
     for l2 in L2_GRID:
         oof = np.zeros(n)
         for k in range(FOLDS):
-            train, held = np.where(folds != k)[0], np.where(folds == k)[0]
-            vocab = rm.vocabulary_of(feats, train, MIN_ITEMS_PER_FEATURE)
-            x = rm.design_matrix(feats, n, vocab)
-            w, b = rm.fit_logistic(x[train], truth[train].astype(float), l2)
+            held = np.where(folds == k)[0]
+            _, w, b, x = _fit(feats, n, np.where((folds != k) & scored)[0], truth, l2)
             oof[held] = rm.predict(x[held], w, b)
+        oof[~scored] = 0.0
         for threshold in THRESHOLD_GRID:
             for veto in VETO_GRID:
                 combined = (rule & (oof >= veto)) | (context & (oof >= threshold))
-                grid.append({"l2": l2, "threshold": threshold, "veto": veto, **_scores(truth, combined)})
+                grid.append(
+                    {
+                        "l2": l2,
+                        "threshold": threshold,
+                        "veto": veto,
+                        "all": _scores(truth, combined),
+                        "corpus": _scores(truth[corpus], combined[corpus]),
+                    }
+                )
     return choose_operating_point(grid), grid
 
 
 def choose_operating_point(grid: list[dict]) -> dict:
-    """The grid point with the highest recall at precision >= PRECISION_FLOOR (ties: higher precision, then the
-    higher threshold); the highest F1 when no point reaches the floor."""
-    safe = [g for g in grid if g["precision"] >= PRECISION_FLOOR]
-    if safe:
-        return max(safe, key=lambda g: (g["recall"], g["precision"], g["threshold"]))
-    return max(grid, key=lambda g: (g["f1"], g["threshold"], -g["veto"]))
+    """The grid point with the best corpus-sample F1 (ties: best F1 on all items, then the higher threshold)."""
+    return max(grid, key=lambda g: (g["corpus"]["f1"] or 0.0, g["all"]["f1"] or 0.0, g["threshold"]))
 
 
 def train(taxonomy: Taxonomy) -> rm.RelevanceModel:
     items = training_items(taxonomy)
     feats = item_features(items, taxonomy)
-    best, _grid = cross_validate(items, feats)
-    l2 = best["l2"]
+    best, _ = cross_validate(items, feats)
+    n = items.height
     truth = items["truth_narrow"].to_numpy().astype(bool)
-    vocab = rm.vocabulary_of(feats, np.arange(items.height), MIN_ITEMS_PER_FEATURE)
-    w, b = rm.fit_logistic(rm.design_matrix(feats, items.height, vocab), truth.astype(float), l2)
-    first_stage = _scores(truth, items["is_safety_narrow"].to_numpy().astype(bool))
+    corpus = (items["source"] == "corpus").to_numpy()
+    vocab, w, b, _ = _fit(feats, n, np.where(candidates(feats, n))[0], truth, best["l2"])
+    weights = {f: v for f, v in zip(vocab, w.tolist(), strict=True) if f != SOURCE_FEATURE}
+    rule = items["is_safety_narrow"].to_numpy().astype(bool)
     return rm.RelevanceModel(
         intercept=b,
-        weights=dict(zip(vocab, w.tolist(), strict=True)),
+        weights=weights,
         threshold=best["threshold"],
         veto=best["veto"],
         taxonomy_sha256=taxonomy.seed_sha256,
         training={
             "command": ".venv/bin/python -m pipelines.train_relevance",
             "split": "dev",
-            "items": items.height,
+            "items": n,
             "positives": int(truth.sum()),
+            "fitted_items": int(candidates(feats, n).sum()),
             "by_source": {s: int(c) for s, c in items.group_by("source").len().sort("source").iter_rows()},
-            "features": len(vocab),
-            "l2": l2,
-            "cross_validation": {"folds": FOLDS, "first_stage": first_stage, "combined": best},
+            "features": len(weights),
+            "l2": best["l2"],
+            "cross_validation": {
+                "folds": FOLDS,
+                "selection": "best corpus-sample F1 over the grid (an optimistic figure)",
+                "first_stage": {"all": _scores(truth, rule), "corpus": _scores(truth[corpus], rule[corpus])},
+                "combined": best,
+            },
         },
     )
 

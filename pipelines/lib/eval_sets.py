@@ -2,9 +2,10 @@
 
 - TAI Safety Bibliography works (deduplicated by normalised title): TechSafety = narrow positive, NotSafety =
   negative; MetaSafety, UnsortedSafety and anything tagged ambiguous have no narrow truth.
-- The corpus sample: 2,000 random papers of the arXiv corpus, each judged narrow / broad / borderline against the
-  written rubric (docs/labelling.md), listed by id in seeds/eval/corpus_sample_labels.csv; the text is read from
-  the corpus. Borderline papers have no truth. They measure precision on the population the pipeline classifies.
+- The corpus sample: 4,000 random papers of the arXiv corpus (draw_samples), each judged narrow / broad /
+  borderline against the written rubric (docs/labelling.md), listed by id in seeds/eval/corpus_sample_labels.csv;
+  the text is read from the corpus. Borderline papers have no truth. They measure precision and recall on the
+  population the pipeline classifies.
 - Alignment Newsletter items with a mapped topic, for topic scores.
 Every item goes to dev or test by evaluation.split_of over its normalised title. Pure functions.
 """
@@ -31,6 +32,8 @@ MIN_ABSTRACT_CHARS = 100
 LABEL_ITEM_CATEGORIES = ("cs.AI",)
 JUDGEMENTS = ("yes", "no", "borderline")
 SAMPLE_COLUMNS = ("arxiv_id", "narrow", "broad", "note", "pass")
+# The judged sample was drawn in two rounds of 2,000, each with its own seed, the second excluding the first.
+SAMPLE_DRAWS = ((20250301, 2000), (20261123, 2000))
 
 
 def corpus_sample_path() -> Path:
@@ -49,7 +52,7 @@ def load_sample_labels(path: Path | None = None) -> pl.DataFrame:
     if missing:
         raise ValueError(f"{path}: missing columns {sorted(missing)}")
     for col in ("narrow", "broad"):
-        bad = frame.with_row_index("line", offset=2).filter(~pl.col(col).is_in(JUDGEMENTS))
+        bad = frame.with_row_index("line", offset=2).filter(pl.col(col).is_null() | ~pl.col(col).is_in(JUDGEMENTS))
         if bad.height:
             row = bad.row(0, named=True)
             raise ValueError(f"{path}:{row['line']}: {col}={row[col]!r} is not one of {JUDGEMENTS}")
@@ -57,6 +60,20 @@ def load_sample_labels(path: Path | None = None) -> pl.DataFrame:
     if dupes:
         raise ValueError(f"{path}: arxiv_id listed twice: {sorted(dupes)[:5]}")
     return frame
+
+
+def draw_samples(corpus: pl.DataFrame, label_keys: pl.Series) -> list[pl.DataFrame]:
+    """The random papers that were judged, drawn again: per SAMPLE_DRAWS round, a sample of the corpus papers whose
+    normalised title is not in the label sets (`label_keys`) nor drawn in an earlier round."""
+    keyed = corpus.with_columns(item_key=lab.normalize_title(pl.col("title"))).filter(
+        ~pl.col("item_key").is_in(label_keys.implode())
+    )
+    draws = []
+    for seed, n in SAMPLE_DRAWS:
+        draw = keyed.sample(n=min(n, keyed.height), seed=seed, shuffle=True)
+        keyed = keyed.filter(~pl.col("arxiv_id").is_in(draw["arxiv_id"].implode()))
+        draws.append(draw)
+    return draws
 
 
 def corpus_sample(corpus: pl.DataFrame, sample_labels: pl.DataFrame) -> pl.DataFrame:
@@ -154,4 +171,4 @@ def classify_items(items: pl.DataFrame, taxonomy: Taxonomy, model: RelevanceMode
     keyed = items.with_row_index("_item").with_columns(pl.col("_item").cast(pl.String))
     papers = lab.as_papers(keyed, id_col="_item")
     result = classify_relevance(papers, taxonomy, model=model, details=True).rename({"arxiv_id": "_item"})
-    return keyed.join(result, on="_item", how="left").drop("_item")
+    return keyed.join(result, on="_item", how="left", maintain_order="left").drop("_item")

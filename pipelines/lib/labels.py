@@ -132,7 +132,8 @@ def load_corpus(path: Path, columns: tuple[str, ...] = ("id", "title", "abstract
 
 
 def as_papers(items: pl.DataFrame, id_col: str = "item_key") -> pl.DataFrame:
-    """Label items in the shape classify_relevance expects (no categories: the text must show AI context)."""
+    """Label items in the shape classify_relevance expects; items without a `categories` column get none (the
+    text must then show AI context)."""
     cols = items.columns
     return items.select(
         arxiv_id=pl.col(id_col),

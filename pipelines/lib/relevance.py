@@ -9,10 +9,14 @@ How a paper is scored (all Polars expressions, no per-row Python):
 3. A phrase found in a topic earns weight x (title_weight if in the title + 1 if in the abstract
    + repeat_bonus if repeated in the abstract).
 4. Broad evidence sums strong, phrases and broad_phrases; narrow evidence sums the strong and phrases of
-   narrow-scope topics; weak phrases never make a paper relevant, they only help rank its topics.
-   A paper is narrow when narrow evidence reaches narrow_threshold, broad when broad evidence reaches
-   broad_threshold (or it is narrow), and either only in AI context (an AI category or AI terms in the text, or
-   narrow evidence so strong that it is self-evident).
+   narrow-scope topics; weak phrases never make a paper relevant by this rule, they help rank its topics and
+   feed the second stage. By the rule a paper is narrow when narrow evidence reaches narrow_threshold.
+   With a second-stage model (relevance_model.py; papers with at least one match are scored), a paper is also
+   narrow when the model's probability reaches its threshold, and a rule-narrow paper is not narrow when the
+   probability is below the model's veto; safety_evidence then starts with "second stage p=..." or
+   "not narrow: second stage p=...". A paper is broad when broad evidence reaches broad_threshold or it is
+   narrow, and narrow or broad only in AI context (an AI category or AI terms in the text, or narrow evidence so
+   strong that it is self-evident).
 5. Topics are those whose own score reaches the threshold (else the best one), best first; the fallback
    topic (general safety) is primary only when no specific topic qualifies or it outscores the best
    specific one fallback_margin times over.
@@ -27,7 +31,7 @@ import polars as pl
 from pipelines.lib.relevance_model import RelevanceModel, load_model, model_scores
 from pipelines.lib.taxonomy import SEPARATORS, Taxonomy, load_taxonomy
 
-# Bump when the scoring code changes meaning; together with the seed hash it forms classifier_version.
+# Bump when the scoring code changes meaning; with the taxonomy and model hashes it forms classifier_version.
 CODE_VERSION = "relevance-2026.2"
 FALLBACK_TOPIC = "safety_general"
 # Kinds that count as evidence of relevance; `weak` phrases only help choose among topics.
@@ -201,7 +205,8 @@ def classify_relevance(
 ) -> pl.DataFrame:
     """One row per input paper with the paper_relevance columns (and scoring details if asked).
 
-    With a second-stage `model`, a paper is also narrow when the model's probability reaches its threshold.
+    With a second-stage `model`, a paper is also narrow when the model's probability reaches its threshold, and
+    a paper the phrases make narrow is not when the probability is below the model's veto.
     """
     t = taxonomy
     version = classifier_version(t, model)
@@ -282,7 +287,7 @@ def classify_relevance(
         topics=topic_list,
         safety_evidence=pl.when(broad).then(
             pl.when(by_model & ~by_rule)
-            .then(pl.format("second stage p={} ({}); ", probability, pl.col("model_terms")))
+            .then(pl.format("second stage p={} ({}); ", probability, pl.col("model_terms").fill_null("")))
             .when(vetoed)
             .then(pl.format("not narrow: second stage p={} overrules the phrases; ", probability))
             .otherwise(pl.lit(""))

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,7 +82,7 @@ class RelevanceModel:
     taxonomy_sha256: str  # the taxonomy whose phrases the features name
     veto: float = 0.0  # below this probability the model overrules the first stage's narrow answer
     sha256: str = ""  # of the model file, part of the classifier version
-    training: dict = field(default_factory=dict)
+    training: dict[str, object] = field(default_factory=dict)
 
     @property
     def words(self) -> list[str]:
@@ -95,24 +96,35 @@ class RelevanceModel:
 
 
 def load_model(path: Path | None = None) -> RelevanceModel | None:
-    """The trained model, or None when the file does not exist (the first stage then runs alone)."""
+    """The trained model, or None when the file does not exist (the first stage then runs alone).
+
+    A file that is not a model, or whose numbers make no sense (probabilities outside 0..1, a veto above the
+    threshold, weights that are not finite), is an error naming the file.
+    """
     path = path or default_path()
     if not path.exists():
         return None
     text = path.read_text()
     try:
         data = json.loads(text)
-        return RelevanceModel(
+        model = RelevanceModel(
             intercept=float(data["intercept"]),
             weights={str(k): float(v) for k, v in data["weights"].items()},
             threshold=float(data["threshold"]),
             veto=float(data.get("veto", 0.0)),
             taxonomy_sha256=str(data["taxonomy_sha256"]),
             sha256=hashlib.sha256(text.encode()).hexdigest(),
-            training=data.get("training", {}),
+            training=dict(data.get("training", {})),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValueError(f"{path}: not a relevance model file ({exc!r}); rerun `make train`") from exc
+    numbers = [model.intercept, model.threshold, model.veto, *model.weights.values()]
+    if not all(math.isfinite(v) for v in numbers) or not 0.0 <= model.veto <= model.threshold < 1.0:
+        raise ValueError(
+            f"{path}: needs finite weights and 0 <= veto <= threshold < 1 (veto {model.veto}, threshold "
+            f"{model.threshold}); rerun `make train`"
+        )
+    return model
 
 
 def dump_model(model: RelevanceModel, path: Path) -> None:
@@ -195,7 +207,9 @@ def word_features(base: pl.DataFrame, words: list[str]) -> pl.DataFrame:
     )
 
 
-def model_features(base: pl.DataFrame, per_phrase: pl.DataFrame, evidence: pl.DataFrame, words: list[str]):
+def model_features(
+    base: pl.DataFrame, per_phrase: pl.DataFrame, evidence: pl.DataFrame, words: list[str]
+) -> pl.DataFrame:
     """Every feature of the papers that have a phrase match, in long form (training and explanations)."""
     candidates = base.join(per_phrase.select("_row").unique(), on="_row", how="semi")
     return pl.concat([features(per_phrase, evidence), word_features(candidates, words)], how="vertical")
@@ -209,7 +223,8 @@ def _contributions(feats: pl.DataFrame, model: RelevanceModel) -> pl.DataFrame:
 
 def probabilities(feats: pl.DataFrame, model: RelevanceModel) -> pl.DataFrame:
     """(_row, model_probability, model_terms) from long features; features the model does not know weigh 0.
-    model_terms names the TOP_TERMS features that pushed the probability up most."""
+    model_terms names the TOP_TERMS features that pushed the probability up most. The reference computation:
+    classify_relevance uses model_scores, which must agree with it (tested)."""
     logits = _contributions(feats, model).group_by("_row").agg(logit=pl.sum("contribution"), model_terms=_top_terms())
     rows = feats.select("_row").unique()
     return rows.join(logits, on="_row", how="left").select(
@@ -261,7 +276,7 @@ def _top_terms() -> pl.Expr:
     return (
         pl.col("feature")
         .filter(positive)
-        .sort_by(pl.col("contribution").filter(positive), descending=True)
+        .sort_by(pl.col("contribution").filter(positive), pl.col("feature").filter(positive), descending=[True, False])
         .head(TOP_TERMS)
         .str.join(", ")
     )

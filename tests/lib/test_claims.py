@@ -216,6 +216,15 @@ def test_two_percent_of_ai_research(broad, expected):
     assert verdict("2% of all AI", inputs(estimates=rows)).verdict == "not_testable"
 
 
+def test_two_percent_quotes_the_judged_sample():
+    rows = estimate_rows([(2023, "other", None, 2.0, None, "percent of AI papers", "ETO")])
+    judged = pl.DataFrame({"narrow": ["yes", "no", "no", "borderline"], "broad": ["yes", "yes", "no", "yes"]})
+    data = inputs(estimates=rows, neglectedness=neglectedness([D(2025, 5, 1)], broad=25), judged=judged)
+    finding = verdict("2% of all AI", data)
+    assert "4 random papers of the shipped corpus are 75.0% broad and 25.0% narrow" in finding.data_says
+    assert finding.numbers["judged_broad"] == 0.75 and finding.numbers["judged_narrow"] == 0.25
+
+
 def test_company_authorship_direction():
     more = cells([(True, True, "industry", 30), (True, True, "academic", 70), (True, False, "industry", 100),
                   (True, False, "academic", 900)])  # fmt: skip

@@ -3,8 +3,11 @@
 import polars as pl
 import pytest
 
+from pipelines import settings
+from pipelines.evaluate import an_map_path
 from pipelines.lib import eval_sets as es
-from pipelines.train_relevance import PRECISION_FLOOR, choose_operating_point
+from pipelines.lib import labels as lab
+from pipelines.train_relevance import choose_operating_point
 
 HEADER = "arxiv_id,narrow,broad,note,pass\n"
 
@@ -19,6 +22,11 @@ def test_sample_labels_name_the_bad_line(tmp_path):
     path = _write(tmp_path, "2501.00001,yes,yes,jailbreaks,first\n2501.00002,maybe,no,,first\n")
     with pytest.raises(ValueError, match=r"labels\.csv:3: narrow='maybe'"):
         es.load_sample_labels(path)
+
+
+def test_sample_labels_reject_blank_judgements(tmp_path):
+    with pytest.raises(ValueError, match=r"labels\.csv:2: broad=None"):
+        es.load_sample_labels(_write(tmp_path, "2501.00001,no,,,first\n"))
 
 
 def test_sample_labels_reject_duplicates_and_missing_columns(tmp_path):
@@ -88,12 +96,20 @@ def test_committed_corpus_sample_file_is_valid():
     assert labels.filter(pl.col("narrow") == "yes", pl.col("broad") != "yes").height == 0
 
 
-def test_operating_point_is_most_recall_above_the_precision_floor():
-    grid = [
-        {"l2": 1, "threshold": 0.5, "veto": 0.0, "precision": 0.95, "recall": 0.70, "f1": 0.806},
-        {"l2": 1, "threshold": 0.3, "veto": 0.0, "precision": PRECISION_FLOOR, "recall": 0.80, "f1": 0.84},
-        {"l2": 1, "threshold": 0.2, "veto": 0.0, "precision": 0.80, "recall": 0.95, "f1": 0.87},
-    ]
-    assert choose_operating_point(grid)["threshold"] == 0.3
-    below = [dict(g, precision=0.5) for g in grid]
-    assert choose_operating_point(below)["f1"] == max(g["f1"] for g in below)
+def test_operating_point_is_the_best_corpus_f1():
+    def point(threshold, corpus_f1, all_f1):
+        return {"l2": 1, "threshold": threshold, "veto": 0.0, "corpus": {"f1": corpus_f1}, "all": {"f1": all_f1}}
+
+    grid = [point(0.5, 0.70, 0.90), point(0.3, 0.81, 0.80), point(0.2, 0.81, 0.85), point(0.1, None, 0.95)]
+    assert choose_operating_point(grid)["threshold"] == 0.2
+
+
+def test_the_committed_sample_is_the_documented_random_draw():
+    """seeds/eval lists exactly the papers draw_samples draws from the shipped corpus (docs/labelling.md)."""
+    tai = lab.load_tai(settings.labels_dir())
+    an = lab.load_alignment_newsletter(settings.labels_dir(), lab.load_an_category_map(an_map_path()))
+    corpus = lab.load_corpus(settings.snapshot_path())
+    draws = es.draw_samples(corpus, pl.concat([tai["item_key"], an["item_key"]]).unique())
+    drawn = set(pl.concat(draws)["arxiv_id"].to_list())
+    assert [d.height for d in draws] == [n for _, n in es.SAMPLE_DRAWS]
+    assert drawn == set(es.load_sample_labels()["arxiv_id"].to_list())

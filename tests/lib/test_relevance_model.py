@@ -171,6 +171,12 @@ def test_model_file_round_trip_and_errors(tmp_path):
     path.write_text(json.dumps({"weights": {}}))
     with pytest.raises(ValueError, match=r"model\.json: not a relevance model file"):
         rm.load_model(path)
+    path.write_text(json.dumps({"intercept": 0, "weights": [], "threshold": 0.5, "taxonomy_sha256": "x"}))
+    with pytest.raises(ValueError, match="not a relevance model file"):
+        rm.load_model(path)
+    rm.dump_model(_model({"word:a": 0.5}, threshold=0.3, veto=0.4), path)
+    with pytest.raises(ValueError, match=r"0 <= veto <= threshold < 1 \(veto 0.4, threshold 0.3\)"):
+        rm.load_model(path)
 
 
 def test_committed_model_was_trained_on_the_committed_taxonomy():

@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS paper_relevance (
     safety_score        DOUBLE NOT NULL,     -- 0..1, 0.5 at the broad threshold; not a probability
     topics              VARCHAR[] NOT NULL,  -- taxonomy topic ids, best first; empty if not safety
     primary_topic       VARCHAR,             -- NULL if not safety
-    safety_evidence     VARCHAR,             -- "topic: 'phrase' (title, abstract x2); ..." for safety papers
+    safety_evidence     VARCHAR,             -- "[second stage p=..; | not narrow: ..;] topic: 'phrase' (title); ..."
     classifier_version  VARCHAR NOT NULL,    -- hash of relevance.py CODE_VERSION, taxonomy and model seeds
     classified_at       TIMESTAMP NOT NULL
 )
@@ -73,6 +73,7 @@ def update_relevance(
     con: duckdb.DuckDBPyConnection,
     taxonomy: Taxonomy,
     model: RelevanceModel | None = None,
+    *,
     batch_size: int = BATCH_SIZE,
 ) -> dict:
     """Classify every paper lacking a current paper_relevance row, inside the caller's transaction."""

@@ -13,6 +13,7 @@ import polars as pl
 
 from pipelines.lib import claims, estimates, metrics
 from pipelines.lib.arxiv_api import load_query_config
+from pipelines.lib.eval_sets import load_sample_labels
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import replace_table
 
@@ -189,6 +190,7 @@ def claims_check(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             neglectedness=tables["neglectedness_monthly"],
             origins=tables["safety_papers_by_origin_monthly"],
             cells=cells,
+            judged=load_sample_labels().select("narrow", "broad"),
         )
         frame = claims.claims_check(inputs)
         write_table(con, "claims_check", frame, context.run_id)
