@@ -176,7 +176,8 @@ def second_stage_section(rel: pl.DataFrame, rel_first: pl.DataFrame, model: Rele
             "(pipelines/lib/relevance_model.py), trained on the dev split by `make train` "
             "(pipelines/train_relevance.py). A paper is narrow when its probability reaches "
             f"{model.threshold}, or the phrases make it narrow and the probability is not below {model.veto}. "
-            f"Fitted on the {t.get('fitted_items')} of {t.get('items')} dev items with a phrase match, "
+            f"Fitted on the {t.get('fitted_items')} of {t.get('items')} dev items with a match that is not a weak "
+            "phrase, "
             f"{t.get('features')} features, L2 {t.get('l2')}; threshold, veto and L2 chosen for the best "
             f"corpus-sample F1 in 5-fold cross-validation on dev. Cross-validated on dev, first stage: all items "
             f"{_pr(first.get('all', {}))}, corpus sample {_pr(first.get('corpus', {}))}; with the second stage: "
@@ -385,7 +386,8 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
         "",
         md_table(pl.DataFrame(share_rows)),
         "",
-        "Test-split disagreements, for inspection (judged `yes` and not flagged, or judged `no` and flagged):",
+        "Test-split disagreements (judged `yes` and not flagged, or judged `no` and flagged), listed so the "
+        "judgements and the errors can be checked by reading them; tune on dev, never on these:",
         "",
         md_table(errors.sort("judged", "arxiv_id")) if errors.height else "(none)",
         "",

@@ -4,7 +4,7 @@
 
 Training items: the dev half of the narrow-relevance set (pipelines/lib/eval_sets.py): TAI TechSafety (positive)
 and NotSafety (negative) works with abstracts, and the judged corpus sample papers (yes / no; borderline left out).
-The test half is never read here. Only papers with a phrase match are fitted and scored, as in the pipeline.
+The test half is never read here. Only the papers the pipeline scores (relevance_model.candidate_rows) are fitted.
 
 The two label sets differ in more than their labels: the bibliography is 2015-2021 essays and papers, 92%
 positive; the corpus sample is 2025-26 arXiv abstracts, 6% positive. A word model left alone learns to tell the
@@ -63,10 +63,9 @@ def item_features(items: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
 
 
 def candidates(feats: pl.DataFrame, n: int) -> np.ndarray:
-    """Rows the pipeline would score: those with a phrase match (any feature but words and the source)."""
+    """Rows the pipeline scores (relevance_model.candidate_rows): model_features holds features for those only."""
     mask = np.zeros(n, dtype=bool)
-    matched = feats.filter(~pl.col("feature").str.starts_with(rm.WORD_PREFIX), pl.col("feature") != SOURCE_FEATURE)
-    mask[matched["_row"].unique().to_numpy()] = True
+    mask[feats.filter(pl.col("feature") != SOURCE_FEATURE)["_row"].unique().to_numpy()] = True
     return mask
 
 

@@ -73,6 +73,12 @@ def test_fit_learns_the_informative_feature():
     assert w[0] > 2.0 and abs(w[1]) < 0.5
 
 
+def test_fit_says_when_it_does_not_converge():
+    x = np.array([[1.0], [2.0], [-1.0], [-2.0]])
+    with pytest.raises(RuntimeError, match="did not converge in 2 Newton steps"):
+        rm.fit_logistic(x, np.array([1.0, 1.0, 0.0, 0.0]), l2=1e-9, iterations=2)
+
+
 def test_folds_are_fixed_by_key():
     keys = [f"paper {i}" for i in range(200)]
     folds = rm.fold_of(keys, 5)
@@ -200,6 +206,7 @@ def test_a_stale_model_is_set_aside(monkeypatch):
 
 PAPERS = {
     "weak_only": ("Learning what humans want", "We infer human intent and norms for agents from behaviour."),
+    "one_phrase": ("Learning what people want", "We learn from human feedback about the agents' behaviour."),
     "agents": ("Safety of LLM agents", "Unsafe actions of autonomous agents with tool use."),
     "strong": ("Jailbreaking aligned LLMs", "Adversarial suffixes elicit harmful content; jailbreak attacks."),
     "nothing": ("Faster convolutions", "We make convolutions faster on GPUs."),
@@ -209,20 +216,24 @@ PAPERS = {
 def test_second_stage_adds_vetoes_and_explains(taxonomy):
     papers = _papers(PAPERS)
     first = {r["arxiv_id"]: r for r in classify_relevance(papers, taxonomy).iter_rows(named=True)}
-    assert not first["weak_only"]["is_safety_narrow"] and first["strong"]["is_safety_narrow"]
+    assert not first["one_phrase"]["is_safety_narrow"] and first["strong"]["is_safety_narrow"]
 
     model = _model(
-        {"topic:alignment_training:weak": 5.0, "phrase:jailbreak*": -10.0}, intercept=-2.0, threshold=0.5, veto=0.2
+        {"topic:alignment_training:phrases": 5.0, "topic:alignment_training:weak": 5.0, "phrase:jailbreak*": -10.0},
+        intercept=-2.0,
+        threshold=0.5,
+        veto=0.2,
     )
-    out = {
-        r["arxiv_id"]: r for r in classify_relevance(papers, taxonomy, model=model, details=True).iter_rows(named=True)
-    }
-    assert out["weak_only"]["is_safety_narrow"] and out["weak_only"]["is_safety_broad"]
-    assert out["weak_only"]["safety_evidence"].startswith("second stage p=")
-    assert "topic:alignment_training:weak" in out["weak_only"]["safety_evidence"]
+    out = classify_relevance(papers, taxonomy, model=model, details=True)
+    out = {r["arxiv_id"]: r for r in out.iter_rows(named=True)}
+    assert out["one_phrase"]["is_safety_narrow"] and out["one_phrase"]["is_safety_broad"]
+    assert out["one_phrase"]["safety_evidence"].startswith("second stage p=")
+    assert "topic:alignment_training:phrases" in out["one_phrase"]["safety_evidence"]
     assert not out["strong"]["is_safety_narrow"]
     assert out["strong"]["is_safety_broad"]  # still broad on its phrases, and the evidence says why not narrow
     assert out["strong"]["safety_evidence"].startswith("not narrow: second stage p=0.0 overrules the phrases")
+    # weak phrases alone do not make a paper a candidate, whatever their weight
+    assert out["weak_only"]["model_probability"] is None and not out["weak_only"]["is_safety_narrow"]
     # a paper without any phrase match is never scored, whatever the intercept
     generous = _model({}, intercept=10.0, threshold=0.5)
     nothing = classify_relevance(_papers({"n": PAPERS["nothing"]}), taxonomy, model=generous, details=True)
