@@ -256,6 +256,7 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
             "narrow_tai": nm["tai"],
             "narrow_corpus": nm["corpus"],
             "narrow_first_stage": narrow_metrics(rel_first, split)["all"],
+            "narrow_first_stage_corpus": narrow_metrics(rel_first, split)["corpus"],
             "narrow_text_context": narrow_metrics(rel_text, split)["all"],
             "broad_corpus": broad_metrics(rel, split),
             "topic_macro_f1": tm["macro_f1"],
@@ -323,6 +324,7 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
             metrics_row(f"{split}: TAI works only", m["narrow_tai"]),
             metrics_row(f"{split}: corpus sample only", m["narrow_corpus"]),
             metrics_row(f"{split}: first stage only (phrases)", m["narrow_first_stage"]),
+            metrics_row(f"{split}: first stage only, corpus sample", m["narrow_first_stage_corpus"]),
             metrics_row(f"{split}: AI context from text only", m["narrow_text_context"]),
         ]
     out += [md_table(pl.DataFrame(rows)), ""]
