@@ -6,7 +6,7 @@ Label sets and how they are used (pipelines/lib/eval_sets.py; decisions document
 - TAI Safety Bibliography: TechSafety = narrow positive; NotSafety = negative; MetaSafety (strategy,
   governance, forecasting) is left out of the narrow score and reported separately; Ambiguous and Unsorted
   items are left out. Items are deduplicated by normalised title.
-- The judged corpus sample (seeds/eval/corpus_sample_labels.csv): 2,000 random corpus papers judged narrow /
+- The judged corpus sample (seeds/eval/corpus_sample_labels.csv): 4,000 random corpus papers judged narrow /
   broad / borderline against docs/labelling.md; borderline papers are left out.
 - Alignment Newsletter: the editor's category mapped to our topics (seeds/an_category_map.yaml) for topic
   scores; the newsletter has no abstracts, so abstracts come from the TAI entry of the same work.
@@ -179,8 +179,10 @@ def second_stage_section(rel: pl.DataFrame, rel_first: pl.DataFrame, model: Rele
             f"Fitted on the {t.get('fitted_items')} of {t.get('items')} dev items with a match that is not a weak "
             "phrase, "
             f"{t.get('features')} features, L2 {t.get('l2')}; threshold, veto and L2 chosen for the best "
-            f"corpus-sample F1 in 5-fold cross-validation on dev. Cross-validated on dev, first stage: all items "
-            f"{_pr(first.get('all', {}))}, corpus sample {_pr(first.get('corpus', {}))}; with the second stage: "
+            "corpus-sample F1 in 5-fold cross-validation on dev. On dev, first stage (in-sample: phrases tuned "
+            "on dev): all items "
+            f"{_pr(first.get('all', {}))}, corpus sample {_pr(first.get('corpus', {}))}; second stage, "
+            "cross-validated: "
             f"all items {_pr(chosen.get('all', {}))}, corpus sample {_pr(chosen.get('corpus', {}))} (the best "
             "point of the grid, so optimistic).",
             "",
@@ -312,7 +314,8 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
         f"are scored as listed in {', '.join(es.LABEL_ITEM_CATEGORIES)} (every classified paper has categories; "
         "see `pipelines/lib/eval_sets.py`), and the row 'AI context from text only' scores them without.",
         "",
-        "The corpus-sample rows are the figure for the population the pipeline counts (AI papers of 2025-26); "
+        "The corpus-sample rows are the figure for the population the pipeline classifies (arXiv papers of 2025-26 "
+        "listed in AI-related categories; 83% in the AI categories the shares count); "
         "the TAI rows cover the older literature the bibliography collects (2015-2021, many essays and posts).",
         "",
     ]

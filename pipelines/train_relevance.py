@@ -35,9 +35,9 @@ from pipelines.lib.relevance import paper_evidence, phrase_scores, prepare
 from pipelines.lib.taxonomy import Taxonomy, load_taxonomy
 
 FOLDS = 5
-L2_GRID = (0.3, 1.0, 3.0, 10.0)
-THRESHOLD_GRID = tuple(round(float(x), 2) for x in np.arange(0.20, 0.851, 0.05))
-VETO_GRID = (0.0, 0.1, 0.2, 0.3)
+L2_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+THRESHOLD_GRID = tuple(round(float(x), 2) for x in np.arange(0.20, 0.951, 0.05))
+VETO_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 MIN_ITEMS_PER_FEATURE = 3
 SOURCE_FEATURE = "source:label_set"
 
@@ -51,22 +51,20 @@ def training_items(taxonomy: Taxonomy) -> pl.DataFrame:
     return es.classify_items(dev, taxonomy)
 
 
-def item_features(items: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
+def item_features(items: pl.DataFrame, taxonomy: Taxonomy) -> tuple[pl.DataFrame, np.ndarray]:
     """The second stage's long feature table for the items (_row = the item's position), computed exactly as
-    classify_relevance computes it, with every candidate word of the training items, plus SOURCE_FEATURE."""
+    classify_relevance computes it for its candidates, plus SOURCE_FEATURE; and the candidate mask (the rows the
+    pipeline scores, relevance_model.candidate_rows). The word vocabulary is drawn from the candidates' text."""
     base = prepare(lab.as_papers(items.with_row_index("_i").with_columns(pl.col("_i").cast(pl.String)), "_i"))
     per_phrase = phrase_scores(base, taxonomy)
-    words = rm.candidate_words(base, rm.MIN_WORD_ITEMS, rm.MAX_WORD_SHARE)
+    rows = rm.candidate_rows(per_phrase)
+    words = rm.candidate_words(base.join(rows, on="_row", how="semi"), rm.MIN_WORD_ITEMS, rm.MAX_WORD_SHARE)
     source = items.with_row_index("_row").filter(pl.col("source") != "corpus")
     source = source.select("_row", feature=pl.lit(SOURCE_FEATURE), value=pl.lit(1.0)).cast(rm.FEATURE_SCHEMA)
-    return pl.concat([rm.model_features(base, per_phrase, paper_evidence(per_phrase), words), source])
-
-
-def candidates(feats: pl.DataFrame, n: int) -> np.ndarray:
-    """Rows the pipeline scores (relevance_model.candidate_rows): model_features holds features for those only."""
-    mask = np.zeros(n, dtype=bool)
-    mask[feats.filter(pl.col("feature") != SOURCE_FEATURE)["_row"].unique().to_numpy()] = True
-    return mask
+    feats = pl.concat([rm.model_features(base, per_phrase, paper_evidence(per_phrase), words), source])
+    mask = np.zeros(items.height, dtype=bool)
+    mask[rows["_row"].to_numpy()] = True
+    return feats, mask
 
 
 def _fit(feats: pl.DataFrame, n: int, train: np.ndarray, truth: np.ndarray, l2: float):
@@ -84,7 +82,7 @@ def _scores(truth: np.ndarray, pred: np.ndarray) -> dict[str, float | None]:
     return {k: (round(m[k], 4) if m[k] is not None else None) for k in ("precision", "recall", "f1")}
 
 
-def cross_validate(items: pl.DataFrame, feats: pl.DataFrame) -> tuple[dict, list[dict]]:
+def cross_validate(items: pl.DataFrame, feats: pl.DataFrame, scored: np.ndarray) -> tuple[dict, list[dict]]:
     """Out-of-fold probabilities per L2 strength, scored for every threshold and veto on all items and on the
     corpus sample; returns the chosen grid point (choose_operating_point) and the whole grid."""
     n = items.height
@@ -92,7 +90,6 @@ def cross_validate(items: pl.DataFrame, feats: pl.DataFrame) -> tuple[dict, list
     rule = items["is_safety_narrow"].to_numpy().astype(bool)
     context = items["ai_context"].to_numpy().astype(bool)
     corpus = (items["source"] == "corpus").to_numpy()
-    scored = candidates(feats, n)
     folds = rm.fold_of(items["item_key"].to_list(), FOLDS)
     grid = []
     for l2 in L2_GRID:
@@ -101,10 +98,10 @@ def cross_validate(items: pl.DataFrame, feats: pl.DataFrame) -> tuple[dict, list
             held = np.where(folds == k)[0]
             _, w, b, x = _fit(feats, n, np.where((folds != k) & scored)[0], truth, l2)
             oof[held] = rm.predict(x[held], w, b)
-        oof[~scored] = 0.0
         for threshold in THRESHOLD_GRID:
             for veto in VETO_GRID:
-                combined = (rule & (oof >= veto)) | (context & (oof >= threshold))
+                # papers the pipeline does not score keep the first stage's answer
+                combined = np.where(scored, (rule & (oof >= veto)) | (context & (oof >= threshold)), rule)
                 grid.append(
                     {
                         "l2": l2,
@@ -118,18 +115,19 @@ def cross_validate(items: pl.DataFrame, feats: pl.DataFrame) -> tuple[dict, list
 
 
 def choose_operating_point(grid: list[dict]) -> dict:
-    """The grid point with the best corpus-sample F1 (ties: best F1 on all items, then the higher threshold)."""
+    """The grid point with the best corpus-sample F1 (ties: best F1 on all items, then the higher threshold, then
+    grid order)."""
     return max(grid, key=lambda g: (g["corpus"]["f1"] or 0.0, g["all"]["f1"] or 0.0, g["threshold"]))
 
 
 def train(taxonomy: Taxonomy) -> rm.RelevanceModel:
     items = training_items(taxonomy)
-    feats = item_features(items, taxonomy)
-    best, _ = cross_validate(items, feats)
+    feats, scored = item_features(items, taxonomy)
+    best, _ = cross_validate(items, feats, scored)
     n = items.height
     truth = items["truth_narrow"].to_numpy().astype(bool)
     corpus = (items["source"] == "corpus").to_numpy()
-    vocab, w, b, _ = _fit(feats, n, np.where(candidates(feats, n))[0], truth, best["l2"])
+    vocab, w, b, _ = _fit(feats, n, np.where(scored)[0], truth, best["l2"])
     weights = {f: v for f, v in zip(vocab, w.tolist(), strict=True) if f != SOURCE_FEATURE}
     rule = items["is_safety_narrow"].to_numpy().astype(bool)
     return rm.RelevanceModel(
@@ -143,13 +141,14 @@ def train(taxonomy: Taxonomy) -> rm.RelevanceModel:
             "split": "dev",
             "items": n,
             "positives": int(truth.sum()),
-            "fitted_items": int(candidates(feats, n).sum()),
+            "fitted_items": int(scored.sum()),
             "by_source": {s: int(c) for s, c in items.group_by("source").len().sort("source").iter_rows()},
             "features": len(weights),
             "l2": best["l2"],
             "cross_validation": {
                 "folds": FOLDS,
                 "selection": "best corpus-sample F1 over the grid (an optimistic figure)",
+                # in-sample: the phrases were tuned on dev
                 "first_stage": {"all": _scores(truth, rule), "corpus": _scores(truth[corpus], rule[corpus])},
                 "combined": best,
             },
@@ -166,8 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     cv = model.training["cross_validation"]
     print(
         f"wrote {args.out}: {model.training['features']} features, l2={model.training['l2']}, "
-        f"threshold={model.threshold}, veto={model.veto}; dev 5-fold CV first stage {cv['first_stage']}, "
-        f"combined {cv['combined']}"
+        f"threshold={model.threshold}, veto={model.veto}; on dev, first stage {cv['first_stage']}; "
+        f"5-fold CV with the second stage {cv['combined']}"
     )
     return 0
 

@@ -84,8 +84,8 @@ class ClaimInputs:
     neglectedness: pl.DataFrame  # neglectedness_monthly (covered months)
     origins: pl.DataFrame  # safety_papers_by_origin_monthly
     cells: pl.DataFrame  # metrics.paper_cells restricted to covered months
-    # the judged corpus sample (seeds/eval/corpus_sample_labels.csv: narrow, broad = yes|no|borderline): the share
-    # of safety work found by reading random AI papers, independent of the classifier
+    # the judged corpus sample's AI papers (seeds/eval/corpus_sample_labels.csv: narrow, broad = yes|no|borderline):
+    # the share of safety work found by reading random AI papers, independent of the classifier
     judged: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={"narrow": pl.String, "broad": pl.String}))
     today: dt.date = field(default_factory=dt.date.today)
 
@@ -463,8 +463,9 @@ def _ai_share(inputs: ClaimInputs) -> Finding:
         judged_broad = float((inputs.judged["broad"] == "yes").mean())
         judged_narrow = float((inputs.judged["narrow"] == "yes").mean())
         says += (
-            f" Read one by one, {inputs.judged.height:,} random papers of the shipped corpus are {judged_broad:.1%} "
-            f"broad and {judged_narrow:.1%} narrow safety work (borderline papers counted as not; docs/labelling.md)."
+            f" Judged one by one against the rubric (by LLM sessions; docs/labelling.md), {inputs.judged.height:,} "
+            f"random AI papers of the shipped corpus are {judged_broad:.1%} broad and {judged_narrow:.1%} narrow "
+            "safety work (borderline papers counted as not)."
         )
         numbers |= {"judged_papers": inputs.judged.height, "judged_broad": judged_broad, "judged_narrow": judged_narrow}
     return Finding(says, "supported" if agree else "contradicted", numbers)

@@ -1,10 +1,10 @@
 """Second stage of the relevance classifier: a logistic regression over the first stage's phrase matches.
 
-Why a second stage: the first stage's rule (narrow evidence >= narrow_threshold) throws away what it cannot weigh:
-weak phrases ("reward function", "human intent", "alignment"), a topic's phrases that stay below the threshold one
-by one, and the way several topics co-occur. Safety papers that avoid the field's vocabulary (older agent-foundations
-and value-learning work especially) show up only as such small signals. A linear model learns how much each of them
-is worth from labelled papers, and the decision becomes: narrow when the model's probability reaches its
+Why a second stage: the first stage's rule (narrow evidence >= narrow_threshold) weighs every phrase the same in
+every paper. It cannot tell "reward model" in an RLHF paper from "reward model" in an image-editing paper, nor add
+up a topic's phrases that stay below the threshold one by one, weak phrases ("reward function", "human intent")
+and the words around them. A linear model learns from labelled papers how much each signal is worth, and the
+decision becomes: narrow when the model's probability reaches its
 threshold, or the first stage's rule fires and the probability is not below the model's veto (a phrase match
 the model finds implausible, e.g. "reward model" in an image-editing paper). Either way the evidence says so.
 
@@ -13,14 +13,14 @@ Features of a paper (all from the first stage's per-phrase table, so the model s
   + repeat_bonus if repeated there (the first stage's score divided by the kind's weight);
 - `topic:<topic>:<kind>`: the sum of those values over a topic's phrases of one kind;
 - `evidence:narrow`, `evidence:broad`: log1p of the first stage's narrow and broad evidence;
-- `word:<word>`: 1 when a word of the model's vocabulary occurs in title or abstract (the words of the training
-  papers found in at least MIN_WORD_ITEMS of them and at most MAX_WORD_SHARE of them, not STOPWORDS), from the
+- `word:<word>`: 1 when a word of the model's vocabulary occurs in title or abstract (the words found in at least
+  MIN_WORD_ITEMS and at most MAX_WORD_SHARE of the training papers the model is fitted on, not STOPWORDS), from the
   same normalised text as the phrases, split at its spaces. (Counts instead of presence scored the same in
   cross-validation and cost a long table per word occurrence.)
 Only papers with at least one match that is not a weak phrase are scored (candidate_rows, about a fifth of AI
 papers): the others keep the first stage's answer (not safety). Scoring every paper with any match, weak included
-(two thirds of AI papers), scored the same in cross-validation on dev (corpus-sample F1 0.828 against 0.825) at
-three times the cost of the word pass.
+(two thirds of AI papers), scored the same in cross-validation on dev (corpus-sample F1 0.828 against 0.825, with
+the taxonomy of b354a10) at three times the cost of the word pass.
 
 The weights live in seeds/relevance_model.json, written by `make train` (pipelines/train_relevance.py) from the dev
 split of the labels only; the file records what it was trained on. Without the file the first stage runs alone.

@@ -221,7 +221,8 @@ def test_two_percent_quotes_the_judged_sample():
     judged = pl.DataFrame({"narrow": ["yes", "no", "no", "borderline"], "broad": ["yes", "yes", "no", "yes"]})
     data = inputs(estimates=rows, neglectedness=neglectedness([D(2025, 5, 1)], broad=25), judged=judged)
     finding = verdict("2% of all AI", data)
-    assert "4 random papers of the shipped corpus are 75.0% broad and 25.0% narrow" in finding.data_says
+    assert "4 random AI papers of the shipped corpus are 75.0% broad and 25.0% narrow" in finding.data_says
+    assert "LLM sessions" in finding.data_says
     assert finding.numbers["judged_broad"] == 0.75 and finding.numbers["judged_narrow"] == 0.25
 
 

@@ -49,6 +49,23 @@ def ai_categories() -> list[str]:
     return list(load_query_config().ai_categories)
 
 
+JUDGED_AI_SQL = """
+SELECT j.narrow, j.broad
+FROM _judged j JOIN papers p USING (arxiv_id)
+WHERE coalesce(list_has_any(p.categories, $ai_categories::VARCHAR[]), false)
+"""
+
+
+def judged_ai_papers(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The judged corpus sample's AI papers (as `paper_cells` defines them) that the warehouse holds."""
+    judged = load_sample_labels().select("arxiv_id", "narrow", "broad")
+    con.register("_judged", judged)
+    try:
+        return con.sql(JUDGED_AI_SQL, params={"ai_categories": ai_categories()}).pl()
+    finally:
+        con.unregister("_judged")
+
+
 def covered_cells(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(cells restricted to covered months, covered months, category_month_counts)."""
     cells = metrics.paper_cells(con, ai_categories())
@@ -190,7 +207,7 @@ def claims_check(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             neglectedness=tables["neglectedness_monthly"],
             origins=tables["safety_papers_by_origin_monthly"],
             cells=cells,
-            judged=load_sample_labels().select("narrow", "broad"),
+            judged=judged_ai_papers(con),
         )
         frame = claims.claims_check(inputs)
         write_table(con, "claims_check", frame, context.run_id)

@@ -1,0 +1,59 @@
+"""Training helpers of the second stage: features as the pipeline computes them, the candidate mask, the source
+feature, and the report's added / overruled counts."""
+
+import numpy as np
+import polars as pl
+import pytest
+
+from pipelines import train_relevance as tr
+from pipelines.evaluate import second_stage_section
+from pipelines.lib import relevance_model as rm
+from pipelines.lib.taxonomy import load_taxonomy
+
+
+def _items() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "item_key": ["a", "b", "c"],
+            "title": ["Jailbreaking aligned language models", "Learning what humans want", "Faster convolutions"],
+            "abstract": ["Adversarial suffixes elicit harmful content.", "We infer human intent.", "GPU kernels."],
+            "source": ["corpus", "tai", "corpus"],
+        }
+    )
+
+
+def test_item_features_mark_the_papers_the_pipeline_scores():
+    feats, scored = tr.item_features(_items(), load_taxonomy())
+    assert scored.tolist() == [True, False, False]  # b has weak phrases only, c none
+    assert set(feats.filter(pl.col("_row") != 0)["feature"]) == {tr.SOURCE_FEATURE}
+    assert feats.filter(pl.col("feature") == tr.SOURCE_FEATURE)["_row"].to_list() == [1]
+
+
+def test_fit_uses_the_source_feature_but_predicts_without_it():
+    rows = [(i, tr.SOURCE_FEATURE, 1.0) for i in range(0, 40, 2)] + [(i, "word:x", 1.0) for i in range(0, 40, 4)]
+    feats = pl.DataFrame(rows, schema=rm.FEATURE_SCHEMA, orient="row")
+    truth = np.array([i % 2 == 0 for i in range(40)])  # every labelled-set row is positive
+    vocab, w, _, x = tr._fit(feats, 40, np.arange(40), truth, l2=0.1)
+    assert w[vocab.index(tr.SOURCE_FEATURE)] > 1.0  # it took up the difference between the sources
+    assert not x[:, vocab.index(tr.SOURCE_FEATURE)].any()  # and is absent when predicting
+
+
+def test_added_and_overruled_are_counted_per_paper_not_per_position():
+    rel = pl.DataFrame(
+        {
+            "_i": [0, 1, 2, 3],
+            "split": ["test"] * 4,
+            "source": ["corpus"] * 4,
+            "truth_narrow": [True, False, True, False],
+            "is_safety_narrow": [True, False, False, True],
+        }
+    )
+    first = rel.with_columns(is_safety_narrow=pl.Series([False, True, True, True])).reverse()
+    model = rm.RelevanceModel(intercept=0.0, weights={}, threshold=0.5, veto=0.2, taxonomy_sha256="x")
+    section = second_stage_section(rel, first, model)
+    assert "| test | corpus | 1 | 1 | 2 | 1 |" in section
+
+
+@pytest.mark.parametrize("grid_point", [{"corpus": {"f1": None}, "all": {"f1": 0.5}, "threshold": 0.5}])
+def test_operating_point_handles_undefined_f1(grid_point):
+    assert tr.choose_operating_point([grid_point]) is grid_point
