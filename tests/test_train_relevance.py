@@ -57,3 +57,20 @@ def test_added_and_overruled_are_counted_per_paper_not_per_position():
 @pytest.mark.parametrize("grid_point", [{"corpus": {"f1": None}, "all": {"f1": 0.5}, "threshold": 0.5}])
 def test_operating_point_handles_undefined_f1(grid_point):
     assert tr.choose_operating_point([grid_point]) is grid_point
+
+
+def test_operating_point_counts_right_before_it_classifies_well():
+    def point(threshold, precision, recall):
+        f1 = 2 * precision * recall / (precision + recall)
+        return {
+            "threshold": threshold,
+            "corpus": {"precision": precision, "recall": recall, "f1": f1},
+            "all": {"f1": f1},
+        }
+
+    undercounts = point(0.7, 0.95, 0.75)  # best F1, but flags 21% too few papers
+    counts_right = point(0.5, 0.82, 0.80)
+    overcounts = point(0.3, 0.70, 0.90)
+    assert tr.count_ratio(counts_right["corpus"]) == pytest.approx(0.80 / 0.82)
+    assert tr.choose_operating_point([undercounts, counts_right, overcounts]) is counts_right
+    assert tr.choose_operating_point([undercounts, overcounts]) is undercounts  # none counts right: best F1
