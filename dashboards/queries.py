@@ -224,6 +224,16 @@ def rejected_reasons(path: Path) -> pl.DataFrame:
     return _frame(path, sql, tables=("rejected_records",))
 
 
+def classifier_accuracy(path: Path) -> pl.DataFrame:
+    """The stored labels against the judged corpus sample: narrow first, then broad; test, dev, all."""
+    sql = """
+        SELECT definition, split, papers, judged_share, flagged_share, precision, recall
+        FROM classifier_accuracy
+        ORDER BY definition DESC, CASE split WHEN 'test' THEN 0 WHEN 'dev' THEN 1 ELSE 2 END
+    """
+    return _frame(path, sql, tables=("classifier_accuracy",))
+
+
 def rejected_latest(path: Path, limit: int = 100) -> pl.DataFrame:
     sql = """
         SELECT rejected_at, source, location, reason, left(raw, 300) AS raw_start, run_id

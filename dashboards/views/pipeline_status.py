@@ -86,10 +86,28 @@ def rejected() -> None:
         st.dataframe(data.load(queries.rejected_latest, 100), hide_index=True)
 
 
+def accuracy() -> None:
+    st.subheader("How accurate the safety labels are")
+    st.caption(
+        "The stored labels against 4,000 random corpus papers judged by reading (by LLM sessions against a written "
+        "rubric; docs/labelling.md), AI papers only. Use the test rows: the dev half trained the classifier's "
+        "second stage. A flagged share below the judged share means the safety counts on the other pages are low."
+    )
+    table = data.load(queries.classifier_accuracy)
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
+            for c in ("judged_share", "flagged_share", "precision", "recall")
+        },
+    )
+
+
 def body() -> None:
     st.title("Data & pipeline status")
     st.caption(f"Published warehouse `{data.warehouse_path()}`, opened read-only for each query.")
-    for block in (freshness, sources, counts, runs, rejected):
+    for block in (freshness, sources, counts, accuracy, runs, rejected):
         with data.section():
             block()
 

@@ -172,3 +172,43 @@ def classify_items(items: pl.DataFrame, taxonomy: Taxonomy, model: RelevanceMode
     papers = lab.as_papers(keyed, id_col="_item")
     result = classify_relevance(papers, taxonomy, model=model, details=True).rename({"arxiv_id": "_item"})
     return keyed.join(result, on="_item", how="left", maintain_order="left").drop("_item")
+
+
+ACCURACY_SCHEMA = {
+    "definition": pl.String,
+    "split": pl.String,
+    "papers": pl.Int64,
+    "judged_share": pl.Float64,
+    "flagged_share": pl.Float64,
+    "precision": pl.Float64,
+    "recall": pl.Float64,
+}
+
+
+def judged_accuracy(judged: pl.DataFrame) -> pl.DataFrame:
+    """How the warehouse's labels compare with the judged sample, per definition (narrow, broad) and split.
+
+    `judged`: one row per judged AI paper the warehouse holds: title, narrow, broad (yes|no|borderline),
+    is_safety_narrow, is_safety_broad. Borderline papers are left out. The dev split trained the second stage, so
+    its row is in-sample; test is the honest figure. Shares are of the papers scored.
+    """
+    keyed = judged.with_columns(split=split_of(lab.normalize_title(judged["title"].fill_null(""))))
+    rows = []
+    for definition in ("narrow", "broad"):
+        scored = keyed.filter(pl.col(definition).is_in(["yes", "no"]))
+        for split in ("dev", "test", "all"):
+            part = scored if split == "all" else scored.filter(pl.col("split") == split)
+            truth, flagged = part[definition] == "yes", part[f"is_safety_{definition}"]
+            tp = int((truth & flagged).sum())
+            rows.append(
+                {
+                    "definition": definition,
+                    "split": split,
+                    "papers": part.height,
+                    "judged_share": float(truth.mean()) if part.height else None,
+                    "flagged_share": float(flagged.mean()) if part.height else None,
+                    "precision": tp / int(flagged.sum()) if flagged.sum() else None,
+                    "recall": tp / int(truth.sum()) if truth.sum() else None,
+                }
+            )
+    return pl.DataFrame(rows, schema=ACCURACY_SCHEMA)

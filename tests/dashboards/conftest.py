@@ -40,6 +40,8 @@ CREATE TABLE papers_per_fte_yearly (year INTEGER, estimate_source VARCHAR, fte_l
     papers_per_fte_high DOUBLE);
 CREATE TABLE topic_growth (topic VARCHAR, definition VARCHAR, window_end DATE, n_last_12m BIGINT,
     n_prev_12m BIGINT, growth_ratio DOUBLE, status VARCHAR);
+CREATE TABLE classifier_accuracy (definition VARCHAR, split VARCHAR, papers BIGINT, judged_share DOUBLE,
+    flagged_share DOUBLE, precision DOUBLE, recall DOUBLE);
 CREATE TABLE claims_check (claim VARCHAR, source VARCHAR, data_says VARCHAR, verdict VARCHAR, numbers VARCHAR,
     computed_at TIMESTAMP);
 """
@@ -546,6 +548,17 @@ def build_warehouse(path: Path) -> Path:
         "safety_papers_by_topic_monthly": _by_topic(neglect),
         "safety_papers_by_origin_monthly": _by_origin(neglect),
         **_small_marts(),
+        "classifier_accuracy": pl.DataFrame(
+            {
+                "definition": ["narrow", "narrow", "broad"],
+                "split": ["test", "dev", "test"],
+                "papers": [1000, 990, 995],
+                "judged_share": [0.07, 0.066, 0.16],
+                "flagged_share": [0.055, 0.062, 0.13],
+                "precision": [0.9, 1.0, 0.76],
+                "recall": [0.68, 0.94, 0.59],
+            }
+        ),
     }
     con = duckdb.connect(str(path))
     try:

@@ -183,3 +183,13 @@ def test_a_newly_published_warehouse_replaces_cached_results(
     staged.replace(published)
     at.run()
     assert "A claim added by the next run" in _texts(at)
+
+
+def test_status_page_shows_label_accuracy_from_the_warehouse(warehouse: Path, fixture_tables) -> None:
+    at = _open("views/pipeline_status.py")
+    assert "How accurate the safety labels are" in _texts(at)
+    shown = [df.value for df in at.dataframe if "flagged_share" in df.value.columns]
+    assert len(shown) == 1
+    expected = fixture_tables["classifier_accuracy"]
+    assert len(shown[0]) == expected.height
+    assert list(shown[0]["split"])[:2] == ["test", "dev"]  # narrow first, test first

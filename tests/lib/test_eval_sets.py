@@ -115,3 +115,25 @@ def test_the_committed_sample_is_the_documented_random_draw():
     drawn = set(pl.concat(draws)["arxiv_id"].to_list())
     assert [d.height for d in draws] == [n for _, n in es.SAMPLE_DRAWS]
     assert drawn == set(es.load_sample_labels()["arxiv_id"].to_list())
+
+
+def test_judged_accuracy_per_definition_and_split():
+    judged = pl.DataFrame(
+        {
+            "title": [f"paper {i}" for i in range(8)],
+            "narrow": ["yes", "yes", "no", "no", "no", "borderline", "yes", "no"],
+            "broad": ["yes"] * 4 + ["no"] * 4,
+            "is_safety_narrow": [True, False, True, False, False, True, True, False],
+            "is_safety_broad": [True] * 8,
+        }
+    )
+    out = es.judged_accuracy(judged)
+    narrow = out.filter(pl.col("definition") == "narrow", pl.col("split") == "all").row(0, named=True)
+    assert narrow["papers"] == 7  # the borderline paper has no truth
+    assert narrow["precision"] == 2 / 3 and narrow["recall"] == 2 / 3
+    assert narrow["judged_share"] == 3 / 7 and narrow["flagged_share"] == 3 / 7
+    broad = out.filter(pl.col("definition") == "broad", pl.col("split") == "all").row(0, named=True)
+    assert broad["precision"] == 0.5 and broad["recall"] == 1.0 and broad["flagged_share"] == 1.0
+    assert set(out["split"]) == {"dev", "test", "all"}
+    dev_test = out.filter(pl.col("definition") == "narrow", pl.col("split") != "all")["papers"].sum()
+    assert dev_test == 7

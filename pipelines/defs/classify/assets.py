@@ -7,10 +7,13 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from pipelines.lib.arxiv_api import load_query_config
+from pipelines.lib.eval_sets import judged_accuracy, load_sample_labels
 from pipelines.lib.relevance import RELEVANCE_SCHEMA, classifier_version, classify_relevance, load_classifier
 from pipelines.lib.relevance_model import RelevanceModel
 from pipelines.lib.taxonomy import Taxonomy
 from pipelines.resources import WarehouseResource
+from pipelines.warehouse import replace_table
 
 # Papers classified per batch: bounds memory (about 1 GiB of Polars working set per 250k papers).
 BATCH_SIZE = 250_000
@@ -161,3 +164,43 @@ def paper_classification(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.transaction() as con:
         meta = build_classification(con)
     return dg.MaterializeResult(metadata=meta)
+
+
+JUDGED_AI_SQL = """
+SELECT p.title, j.narrow, j.broad, c.is_safety_narrow, c.is_safety_broad
+FROM _judged j
+JOIN papers p USING (arxiv_id)
+JOIN paper_classification c USING (arxiv_id)
+WHERE coalesce(list_has_any(p.categories, $ai_categories::VARCHAR[]), false)
+"""
+
+
+def judged_ai_papers(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The judged corpus sample's papers that the warehouse holds in AI categories (as the marts count AI papers),
+    with their judgements and the warehouse's labels."""
+    con.register("_judged", load_sample_labels().select("arxiv_id", "narrow", "broad"))
+    try:
+        return con.sql(JUDGED_AI_SQL, params={"ai_categories": list(load_query_config().ai_categories)}).pl()
+    finally:
+        con.unregister("_judged")
+
+
+@dg.asset(
+    group_name="classify",
+    kinds={"duckdb", "polars"},
+    deps=[paper_classification],
+    description="How paper_classification's labels compare with the judged corpus sample (seeds/eval, "
+    "docs/labelling.md), per definition and split: judged and flagged shares, precision, recall. The test split is "
+    "the honest figure (dev trained the second stage). Recomputed every run from the stored labels.",
+)
+def classifier_accuracy(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.transaction() as con:
+        frame = judged_accuracy(judged_ai_papers(con))
+        replace_table(con, "classifier_accuracy", frame)
+    test = frame.filter(pl.col("split") == "test").rows_by_key("definition", named=True, unique=True)
+    return dg.MaterializeResult(
+        metadata={
+            "rows": frame.height,
+            **{f"{d}_{k}": v for d, row in test.items() for k, v in row.items() if k != "split" and v is not None},
+        }
+    )

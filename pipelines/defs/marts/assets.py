@@ -11,9 +11,9 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from pipelines.defs.classify.assets import judged_ai_papers
 from pipelines.lib import claims, estimates, metrics
 from pipelines.lib.arxiv_api import load_query_config
-from pipelines.lib.eval_sets import load_sample_labels
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import replace_table
 
@@ -47,23 +47,6 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame,
 
 def ai_categories() -> list[str]:
     return list(load_query_config().ai_categories)
-
-
-JUDGED_AI_SQL = """
-SELECT j.narrow, j.broad
-FROM _judged j JOIN papers p USING (arxiv_id)
-WHERE coalesce(list_has_any(p.categories, $ai_categories::VARCHAR[]), false)
-"""
-
-
-def judged_ai_papers(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """The judged corpus sample's AI papers (as `paper_cells` defines them) that the warehouse holds."""
-    judged = load_sample_labels().select("arxiv_id", "narrow", "broad")
-    con.register("_judged", judged)
-    try:
-        return con.sql(JUDGED_AI_SQL, params={"ai_categories": ai_categories()}).pl()
-    finally:
-        con.unregister("_judged")
 
 
 def covered_cells(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -207,7 +190,7 @@ def claims_check(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             neglectedness=tables["neglectedness_monthly"],
             origins=tables["safety_papers_by_origin_monthly"],
             cells=cells,
-            judged=judged_ai_papers(con),
+            judged=judged_ai_papers(con).select("narrow", "broad"),
         )
         frame = claims.claims_check(inputs)
         write_table(con, "claims_check", frame, context.run_id)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import polars as pl
 import pytest
 
 from pipelines.defs.classify import assets as classify_assets
@@ -164,3 +165,23 @@ def test_implausible_safety_share_fails_the_check(warehouse):
     evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert evaluations["paper_relevance_safety_share_plausible"] is False
     assert evaluations["paper_relevance_covers_papers"] is True
+
+
+def test_classifier_accuracy_compares_stored_labels_with_the_judged_sample(warehouse):
+    from pipelines.defs.classify.assets import classifier_accuracy
+    from pipelines.lib.eval_sets import load_sample_labels
+
+    judged = load_sample_labels().filter(pl.col("narrow") == "yes").head(1).row(0, named=True)
+    with warehouse.transaction() as con:
+        _insert(con, judged["arxiv_id"], "Universal jailbreak attacks", "Jailbreak attacks on aligned LLMs.", ["cs.CL"])
+    result = dg.materialize(
+        [paper_relevance, paper_classification, classifier_accuracy], resources={"warehouse": warehouse}
+    )
+    assert result.success
+    rows = _rows(
+        warehouse,
+        "SELECT papers, judged_share, flagged_share, recall FROM classifier_accuracy "
+        "WHERE definition = 'narrow' AND split = 'all'",
+    )
+    assert rows == [(1, 1.0, 1.0, 1.0)]
+    assert _rows(warehouse, "SELECT count(*) FROM classifier_accuracy") == [(6,)]
