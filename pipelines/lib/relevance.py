@@ -218,7 +218,7 @@ def classify_relevance(
     else:
         paper = paper.with_columns(model_probability=pl.lit(None, pl.Float64), model_terms=pl.lit(None, pl.String))
     topic_scores = (
-        per_phrase.sort("score", descending=True)
+        per_phrase.sort(["score", "phrase"], descending=[True, False])  # ties by phrase: stable evidence text
         .group_by("_row", "topic")
         .agg(
             pl.first("topic_rank"),

@@ -234,3 +234,20 @@ def test_broad_threshold_applies_to_broad_only_evidence():
     assert _classify(_mini_taxonomy("  threshold: 2.0"), texts)["fair"]["is_safety_broad"]
     strict = _classify(_mini_taxonomy("  threshold: 2.0\n  broad_threshold: 3.0"), texts)["fair"]
     assert not strict["is_safety_broad"] and not strict["is_safety_narrow"]
+
+
+def test_evidence_lists_tied_phrases_in_a_fixed_order(taxonomy):
+    """Equal scores are listed by phrase, so the same paper always gets the same evidence text."""
+    frame = pl.DataFrame(
+        {
+            "arxiv_id": ["a"],
+            "title": ["A study"],
+            "abstract": ["Jailbreak attacks and prompt injection against LLM guardrails."],
+            "categories": [["cs.CL"]],
+        }
+    )
+    texts = {classify_relevance(frame, taxonomy)["safety_evidence"][0] for _ in range(5)}
+    assert len(texts) == 1
+    red_teaming = next(part for part in texts.pop().split("; ") if part.startswith("red_teaming:"))
+    phrases = [p.split("'")[1] for p in red_teaming.removeprefix("red_teaming: ").split(", ") if "'" in p]
+    assert phrases == sorted(phrases)  # all three are found once, in the abstract: a tie
