@@ -22,6 +22,8 @@ import psutil
 from pipelines import settings
 from pipelines.lib.labels import load_corpus
 from pipelines.lib.relevance import classifier_version, classify_relevance, load_classifier
+from pipelines.lib.relevance_model import RelevanceModel
+from pipelines.lib.taxonomy import Taxonomy
 
 SEED = 20250301
 
@@ -32,9 +34,9 @@ def resampled_corpus(n: int) -> pl.DataFrame:
     return sample.with_columns(arxiv_id=pl.format("b{}", pl.int_range(pl.len())))
 
 
-def classify_in_batches(papers: pl.DataFrame, batch: int, first_stage_only: bool = False) -> tuple[int, int]:
-    taxonomy, model, _ = load_classifier()
-    model = None if first_stage_only else model
+def classify_in_batches(
+    papers: pl.DataFrame, batch: int, taxonomy: Taxonomy, model: RelevanceModel | None
+) -> tuple[int, int]:
     broad = narrow = 0
     for start in range(0, papers.height, batch):
         out = classify_relevance(papers.slice(start, batch), taxonomy, model=model)
@@ -51,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-stage-only", action="store_true", help="phrases only, without the second stage")
     args = parser.parse_args(argv)
 
+    taxonomy, model, _ = load_classifier()
+    if args.first_stage_only:
+        model = None
     started = time.perf_counter()
     papers = resampled_corpus(args.papers)
     prepared = time.perf_counter() - started
@@ -59,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     timings, counts = [], (0, 0)
     for _ in range(args.repeats):
         t0 = time.perf_counter()
-        counts = classify_in_batches(papers, args.batch, args.first_stage_only)
+        counts = classify_in_batches(papers, args.batch, taxonomy, model)
         timings.append(time.perf_counter() - t0)
     median = statistics.median(timings)
     result = {
@@ -77,10 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         "rss_input_gib": round(baseline_rss / 2**30, 2),
         "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "polars_threads": pl.thread_pool_size(),
-        "second_stage": not args.first_stage_only and load_classifier()[1] is not None,
-        "classifier_version": classifier_version(
-            load_classifier()[0], None if args.first_stage_only else load_classifier()[1]
-        ),
+        "second_stage": model is not None,
+        "classifier_version": classifier_version(taxonomy, model),
         "prepare_s": round(prepared, 1),
     }
     print(

@@ -251,14 +251,15 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
     # -- headline
     head_rows = []
     for split in SPLITS:
-        nm = narrow_metrics(rel, split)
+        nm, first = narrow_metrics(rel, split), narrow_metrics(rel_first, split)
         tm = topic_metrics(topics, split, taxonomy, with_abstract=True)
         metrics[split] = {
             "narrow": nm["all"],
             "narrow_tai": nm["tai"],
             "narrow_corpus": nm["corpus"],
-            "narrow_first_stage": narrow_metrics(rel_first, split)["all"],
-            "narrow_first_stage_corpus": narrow_metrics(rel_first, split)["corpus"],
+            "narrow_confusion": nm["confusion"],
+            "narrow_first_stage": first["all"],
+            "narrow_first_stage_corpus": first["corpus"],
             "narrow_text_context": narrow_metrics(rel_text, split)["all"],
             "broad_corpus": broad_metrics(rel, split),
             "topic_macro_f1": tm["macro_f1"],
@@ -332,7 +333,7 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
         ]
     out += [md_table(pl.DataFrame(rows)), ""]
     for split in SPLITS:
-        out += [f"Confusion ({split}):", "", md_table(narrow_metrics(rel, split)["confusion"]), ""]
+        out += [f"Confusion ({split}):", "", md_table(metrics[split]["narrow_confusion"]), ""]
     if model is not None:
         out += [second_stage_section(rel, rel_first, model), ""]
 

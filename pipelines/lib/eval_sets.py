@@ -18,7 +18,7 @@ import polars as pl
 
 from pipelines import settings
 from pipelines.lib import labels as lab
-from pipelines.lib.evaluation import split_of
+from pipelines.lib.evaluation import binary_metrics, split_of
 from pipelines.lib.relevance import classify_relevance
 from pipelines.lib.relevance_model import RelevanceModel
 from pipelines.lib.taxonomy import Taxonomy
@@ -199,7 +199,7 @@ def judged_accuracy(judged: pl.DataFrame) -> pl.DataFrame:
         for split in ("dev", "test", "all"):
             part = scored if split == "all" else scored.filter(pl.col("split") == split)
             truth, flagged = part[definition] == "yes", part[f"is_safety_{definition}"]
-            tp = int((truth & flagged).sum())
+            m = binary_metrics(truth, flagged)
             rows.append(
                 {
                     "definition": definition,
@@ -207,8 +207,8 @@ def judged_accuracy(judged: pl.DataFrame) -> pl.DataFrame:
                     "papers": part.height,
                     "judged_share": float(truth.mean()) if part.height else None,
                     "flagged_share": float(flagged.mean()) if part.height else None,
-                    "precision": tp / int(flagged.sum()) if flagged.sum() else None,
-                    "recall": tp / int(truth.sum()) if truth.sum() else None,
+                    "precision": m["precision"],
+                    "recall": m["recall"],
                 }
             )
     return pl.DataFrame(rows, schema=ACCURACY_SCHEMA)
