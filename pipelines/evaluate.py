@@ -65,7 +65,29 @@ def narrow_metrics(rel: pl.DataFrame, split: str) -> dict:
     for source in ("tai", "corpus"):
         part = scored.filter(pl.col("source") == source)
         out[source] = binary_metrics(part["truth_narrow"], part["is_safety_narrow"])
+    # TechSafety works a reading of their title and abstract against the rubric does not call narrow: left out
+    unread = (pl.col("source") == "tai") & pl.col("truth_narrow") & (pl.col("rubric_narrow").fill_null("") != "yes")
+    part = scored.filter(~unread)
+    out["all_rubric"] = binary_metrics(part["truth_narrow"], part["is_safety_narrow"])
+    part = scored.filter(pl.col("source") == "tai", ~unread)
+    out["tai_rubric"] = binary_metrics(part["truth_narrow"], part["is_safety_narrow"])
     return out
+
+
+def rubric_reading_note(items: pl.DataFrame) -> str:
+    """How many of the bibliography's TechSafety works a reading against the rubric calls narrow."""
+    tech = items.filter(pl.col("source") == "tai", pl.col("truth_narrow"))
+    counts = dict(tech.group_by("rubric_narrow").len().iter_rows())
+    return (
+        "The bibliography's curators file works under TechSafety for what they are part of (a safety group's "
+        "output, an agenda) as well as for what they say, and many of its works read as capability or "
+        "decision-theory work from their text. Each of its works with an abstract was read against the same "
+        "rubric as the corpus sample (`seeds/eval/tai_rubric_labels.csv`, `docs/labelling.md`): of "
+        f"{tech.height} TechSafety works, {counts.get('yes', 0)} ({counts.get('yes', 0) / max(tech.height, 1):.0%}) "
+        f"read as narrow, {counts.get('borderline', 0)} as borderline and {counts.get('no', 0)} as not narrow. "
+        "A classifier that reads title and abstract can recover about that share of them; the rows 'the rubric "
+        "reads as narrow' score only the TechSafety works the reading confirms (negatives unchanged)."
+    )
 
 
 def broad_metrics(rel: pl.DataFrame, split: str) -> dict:
@@ -176,11 +198,11 @@ def second_stage_section(rel: pl.DataFrame, rel_first: pl.DataFrame, model: Rele
             "(pipelines/lib/relevance_model.py), trained on the dev split by `make train` "
             "(pipelines/train_relevance.py). A paper is narrow when its probability reaches "
             f"{model.threshold}, or the phrases make it narrow and the probability is not below {model.veto}. "
-            f"Fitted on the {t.get('fitted_items')} of {t.get('items')} dev items with a match that is not a weak "
-            "phrase, "
-            f"{t.get('features')} features, L2 {t.get('l2')}; threshold, veto and L2 chosen for the best "
-            "corpus-sample F1 in 5-fold cross-validation on dev. On dev, first stage (in-sample: phrases tuned "
-            "on dev): all items "
+            f"Fitted on the {t.get('fitted_items')} of {t.get('items')} dev items "
+            f"({_by_source(t.get('by_source', {}))}) in its scope ({SCOPE_TEXT.get(model.scope, model.scope)}), "
+            f"{t.get('features')} features, L2 {t.get('l2')}; scope, threshold, veto and L2 chosen for the best "
+            "corpus-sample F1 in 5-fold cross-validation on dev (the training pool trains every fold and is "
+            "never scored). On dev, first stage (in-sample: phrases tuned on dev): all items "
             f"{_pr(first.get('all', {}))}, corpus sample {_pr(first.get('corpus', {}))}; second stage, "
             "cross-validated: "
             f"all items {_pr(chosen.get('all', {}))}, corpus sample {_pr(chosen.get('corpus', {}))} (the best "
@@ -189,6 +211,17 @@ def second_stage_section(rel: pl.DataFrame, rel_first: pl.DataFrame, model: Rele
             md_table(pl.DataFrame(rows)),
         ]
     )
+
+
+SCOPE_TEXT = {
+    "candidates": "papers with a match that is not a weak phrase",
+    "any_match": "papers with any phrase match",
+}
+SOURCE_TEXT = {"tai": "TAI works", "corpus": "judged sample", "pool": "training pool"}
+
+
+def _by_source(counts: dict) -> str:
+    return ", ".join(f"{SOURCE_TEXT.get(k, k)} {v}" for k, v in counts.items())
 
 
 def origin_section() -> tuple[str, dict]:
@@ -213,7 +246,7 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
     corpus = lab.load_corpus(settings.snapshot_path())
     sample = es.corpus_sample(corpus, es.load_sample_labels())
 
-    items = es.relevance_set(tai, sample).with_row_index("_i")
+    items = es.relevance_set(tai, sample, tai_rubric=es.load_tai_rubric_labels()).with_row_index("_i")
     rel = classify_items(items, taxonomy, model)
     rel_first = classify_items(items, taxonomy, None) if model is not None else rel
     rel_text = classify_items(es.relevance_set(tai, sample, label_categories=()), taxonomy, model)
@@ -257,6 +290,8 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
             "narrow": nm["all"],
             "narrow_tai": nm["tai"],
             "narrow_corpus": nm["corpus"],
+            "narrow_rubric": nm["all_rubric"],
+            "narrow_tai_rubric": nm["tai_rubric"],
             "narrow_confusion": nm["confusion"],
             "narrow_first_stage": first["all"],
             "narrow_first_stage_corpus": first["corpus"],
@@ -319,6 +354,8 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
         "listed in AI-related categories; 83% in the AI categories the shares count); "
         "the TAI rows cover the older literature the bibliography collects (2015-2021, many essays and posts).",
         "",
+        rubric_reading_note(items),
+        "",
     ]
     rows = []
     for split in SPLITS:
@@ -327,6 +364,8 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
             metrics_row(f"{split}: all", m["narrow"]),
             metrics_row(f"{split}: TAI works only", m["narrow_tai"]),
             metrics_row(f"{split}: corpus sample only", m["narrow_corpus"]),
+            metrics_row(f"{split}: TAI works the rubric reads as narrow", m["narrow_tai_rubric"]),
+            metrics_row(f"{split}: all, TAI positives the rubric reads as narrow", m["narrow_rubric"]),
             metrics_row(f"{split}: first stage only (phrases)", m["narrow_first_stage"]),
             metrics_row(f"{split}: first stage only, corpus sample", m["narrow_first_stage_corpus"]),
             metrics_row(f"{split}: AI context from text only", m["narrow_text_context"]),

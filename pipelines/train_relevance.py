@@ -3,8 +3,10 @@
     .venv/bin/python -m pipelines.train_relevance [--out seeds/relevance_model.json]
 
 Training items: the dev half of the narrow-relevance set (pipelines/lib/eval_sets.py): TAI TechSafety (positive)
-and NotSafety (negative) works with abstracts, and the judged corpus sample papers (yes / no; borderline left out).
-The test half is never read here. Only the papers the pipeline scores (relevance_model.candidate_rows) are fitted.
+and NotSafety (negative) works with abstracts, the judged corpus sample papers (yes / no; borderline left out), and
+the judged training pool (dev-side papers of the kind the second stage scores; seeds/eval/corpus_pool_labels.csv,
+when present). The test half is never read here. Only the papers the pipeline scores (relevance_model.candidate_rows)
+are fitted.
 
 The two label sets differ in more than their labels: the bibliography is 2015-2021 essays and papers, 92%
 positive; the corpus sample is 2025-26 arXiv abstracts, 6% positive. A word model left alone learns to tell the
@@ -13,7 +15,8 @@ two apart by their register ("think", "consider" against "achieves", "accuracy")
 is not saved.
 
 The L2 strength, the probability threshold and the veto are chosen by 5-fold cross-validation on dev (fixed folds
-by item hash) on the corpus-sample items, the population the dashboard counts: among the grid points that flag as
+by item hash) on the corpus-sample items, the population the dashboard counts (the pool trains every fold but is
+never scored: it is not a random sample): among the grid points that flag as
 many papers as are truly safety (within COUNT_TOLERANCE), the best F1. The figure recorded is that maximum over the
 grid, so it is optimistic.
 """
@@ -36,7 +39,7 @@ from pipelines.lib.relevance import paper_evidence, phrase_scores, prepare
 from pipelines.lib.taxonomy import Taxonomy, load_taxonomy
 
 FOLDS = 5
-L2_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+L2_GRID = (300.0, 100.0, 30.0, 10.0)  # strongest first: each fit starts from the one before
 THRESHOLD_GRID = tuple(round(float(x), 2) for x in np.arange(0.20, 0.951, 0.05))
 VETO_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 MIN_ITEMS_PER_FEATURE = 3
@@ -48,35 +51,46 @@ def training_items(taxonomy: Taxonomy) -> pl.DataFrame:
     """Dev items with a narrow truth, with the first stage's answer and AI context."""
     tai = lab.load_tai(settings.labels_dir())
     corpus = lab.load_corpus(settings.snapshot_path())
-    items = es.relevance_set(tai, es.corpus_sample(corpus, es.load_sample_labels()))
+    pool_path = es.corpus_pool_path()
+    pool = es.corpus_sample(corpus, es.load_pool_labels(pool_path)) if pool_path.exists() else None
+    items = es.relevance_set(tai, es.corpus_sample(corpus, es.load_sample_labels()), pool=pool)
     dev = items.filter(pl.col("split") == "dev", pl.col("truth_narrow").is_not_null())
     return es.classify_items(dev, taxonomy)
 
 
-def item_features(items: pl.DataFrame, taxonomy: Taxonomy) -> tuple[pl.DataFrame, np.ndarray]:
+def item_features(items: pl.DataFrame, taxonomy: Taxonomy, scope: str) -> tuple[pl.DataFrame, np.ndarray]:
     """The second stage's long feature table for the items (_row = the item's position), computed exactly as
-    classify_relevance computes it for its candidates, plus SOURCE_FEATURE; and the candidate mask (the rows the
-    pipeline scores, relevance_model.candidate_rows). The word vocabulary is drawn from the candidates' text."""
+    classify_relevance computes it for the papers in scope, plus SOURCE_FEATURE on bibliography works; and the
+    mask of the rows the pipeline scores (relevance_model.candidate_rows). The word vocabulary is drawn from
+    their text."""
     base = prepare(lab.as_papers(items.with_row_index("_i").with_columns(pl.col("_i").cast(pl.String)), "_i"))
     per_phrase = phrase_scores(base, taxonomy)
-    rows = rm.candidate_rows(per_phrase)
+    rows = rm.candidate_rows(per_phrase, scope)
     words = rm.candidate_words(base.join(rows, on="_row", how="semi"), rm.MIN_WORD_ITEMS, rm.MAX_WORD_SHARE)
-    source = items.with_row_index("_row").filter(pl.col("source") != "corpus")
+    source = items.with_row_index("_row").filter(pl.col("source") == "tai")
     source = source.select("_row", feature=pl.lit(SOURCE_FEATURE), value=pl.lit(1.0)).cast(rm.FEATURE_SCHEMA)
-    feats = pl.concat([rm.model_features(base, per_phrase, paper_evidence(per_phrase), words), source])
+    feats = pl.concat([rm.model_features(base, per_phrase, paper_evidence(per_phrase), words, scope), source])
     mask = np.zeros(items.height, dtype=bool)
     mask[rows["_row"].to_numpy()] = True
     return feats, mask
 
 
-def _fit(feats: pl.DataFrame, n: int, train: np.ndarray, truth: np.ndarray, l2: float):
-    """Fit on the given rows; returns the vocabulary, weights, intercept and the design matrix (source zeroed)."""
+def _fit(
+    feats: pl.DataFrame, n: int, train: np.ndarray, truth: np.ndarray, l2_grid: tuple[float, ...]
+) -> list[tuple[list[str], np.ndarray, float, np.ndarray]]:
+    """Fit on the given rows for each L2 strength (each fit starting from the one before); returns per strength
+    the vocabulary, weights, intercept and the design matrix (source zeroed, as the pipeline scores)."""
     vocab = rm.vocabulary_of(feats, train, MIN_ITEMS_PER_FEATURE)
     x = rm.design_matrix(feats, n, vocab)
-    w, b = rm.fit_logistic(x[train], truth[train].astype(float), l2)
+    gram = rm.items_gram(x[train]) if len(vocab) + 1 > len(train) else None
+    fits, start = [], None
+    for l2 in l2_grid:
+        w, b = rm.fit_logistic(x[train], truth[train].astype(float), l2, start=start, gram=gram)
+        start = rm.fit_start(w, b)
+        fits.append((w, b))
     if SOURCE_FEATURE in vocab:
-        x[:, vocab.index(SOURCE_FEATURE)] = 0.0  # scored as the pipeline scores: no source
-    return vocab, w, b, x
+        x[:, vocab.index(SOURCE_FEATURE)] = 0.0
+    return [(vocab, w, b, x) for w, b in fits]
 
 
 def _scores(truth: np.ndarray, pred: np.ndarray) -> dict[str, float | None]:
@@ -84,36 +98,38 @@ def _scores(truth: np.ndarray, pred: np.ndarray) -> dict[str, float | None]:
     return {k: (round(m[k], 4) if m[k] is not None else None) for k in ("precision", "recall", "f1")}
 
 
-def cross_validate(items: pl.DataFrame, feats: pl.DataFrame, scored: np.ndarray) -> tuple[dict, list[dict]]:
-    """Out-of-fold probabilities per L2 strength, scored for every threshold and veto on all items and on the
-    corpus sample; returns the chosen grid point (choose_operating_point) and the whole grid."""
+def cross_validate(items: pl.DataFrame, feats: pl.DataFrame, scored: np.ndarray, scope: str) -> list[dict]:
+    """Out-of-fold probabilities per L2 strength, scored for every threshold and veto on all evaluation items
+    (bibliography and corpus sample; the pool only trains) and on the corpus sample alone: the grid."""
     n = items.height
     truth = items["truth_narrow"].to_numpy().astype(bool)
     rule = items["is_safety_narrow"].to_numpy().astype(bool)
     context = items["ai_context"].to_numpy().astype(bool)
     corpus = (items["source"] == "corpus").to_numpy()
+    evaluated = (items["source"] != "pool").to_numpy()
     folds = rm.fold_of(items["item_key"].to_list(), FOLDS)
+    oof = np.zeros((len(L2_GRID), n))
+    for k in range(FOLDS):
+        held = np.where(folds == k)[0]
+        for i, (_, w, b, x) in enumerate(_fit(feats, n, np.where((folds != k) & scored)[0], truth, L2_GRID)):
+            oof[i, held] = rm.predict(x[held], w, b)
     grid = []
-    for l2 in L2_GRID:
-        oof = np.zeros(n)
-        for k in range(FOLDS):
-            held = np.where(folds == k)[0]
-            _, w, b, x = _fit(feats, n, np.where((folds != k) & scored)[0], truth, l2)
-            oof[held] = rm.predict(x[held], w, b)
+    for i, l2 in enumerate(L2_GRID):
         for threshold in THRESHOLD_GRID:
             for veto in VETO_GRID:
                 # papers the pipeline does not score keep the first stage's answer
-                combined = np.where(scored, (rule & (oof >= veto)) | (context & (oof >= threshold)), rule)
+                combined = np.where(scored, (rule & (oof[i] >= veto)) | (context & (oof[i] >= threshold)), rule)
                 grid.append(
                     {
+                        "scope": scope,
                         "l2": l2,
                         "threshold": threshold,
                         "veto": veto,
-                        "all": _scores(truth, combined),
+                        "all": _scores(truth[evaluated], combined[evaluated]),
                         "corpus": _scores(truth[corpus], combined[corpus]),
                     }
                 )
-    return choose_operating_point(grid), grid
+    return grid
 
 
 def count_ratio(scores: dict) -> float | None:
@@ -136,12 +152,17 @@ def choose_operating_point(grid: list[dict]) -> dict:
 
 def train(taxonomy: Taxonomy) -> rm.RelevanceModel:
     items = training_items(taxonomy)
-    feats, scored = item_features(items, taxonomy)
-    best, _ = cross_validate(items, feats, scored)
+    features = {scope: item_features(items, taxonomy, scope) for scope in rm.SCOPES}
+    best = choose_operating_point(
+        [point for scope, (feats, scored) in features.items() for point in cross_validate(items, feats, scored, scope)]
+    )
+    feats, scored = features[best["scope"]]
     n = items.height
     truth = items["truth_narrow"].to_numpy().astype(bool)
     corpus = (items["source"] == "corpus").to_numpy()
-    vocab, w, b, _ = _fit(feats, n, np.where(scored)[0], truth, best["l2"])
+    evaluated = (items["source"] != "pool").to_numpy()
+    strengths = L2_GRID[: L2_GRID.index(best["l2"]) + 1]  # the path of warm starts CV took to it
+    vocab, w, b, _ = _fit(feats, n, np.where(scored)[0], truth, strengths)[-1]
     weights = {f: v for f, v in zip(vocab, w.tolist(), strict=True) if f != SOURCE_FEATURE}
     rule = items["is_safety_narrow"].to_numpy().astype(bool)
     return rm.RelevanceModel(
@@ -149,6 +170,7 @@ def train(taxonomy: Taxonomy) -> rm.RelevanceModel:
         weights=weights,
         threshold=best["threshold"],
         veto=best["veto"],
+        scope=best["scope"],
         taxonomy_sha256=taxonomy.seed_sha256,
         training={
             "command": ".venv/bin/python -m pipelines.train_relevance",
@@ -158,12 +180,16 @@ def train(taxonomy: Taxonomy) -> rm.RelevanceModel:
             "fitted_items": int(scored.sum()),
             "by_source": {s: int(c) for s, c in items.group_by("source").len().sort("source").iter_rows()},
             "features": len(weights),
+            "scope": best["scope"],
             "l2": best["l2"],
             "cross_validation": {
                 "folds": FOLDS,
                 "selection": "best corpus-sample F1 among grid points counting within 5% (an optimistic figure)",
                 # in-sample: the phrases were tuned on dev
-                "first_stage": {"all": _scores(truth, rule), "corpus": _scores(truth[corpus], rule[corpus])},
+                "first_stage": {
+                    "all": _scores(truth[evaluated], rule[evaluated]),
+                    "corpus": _scores(truth[corpus], rule[corpus]),
+                },
                 "combined": best,
             },
         },
@@ -179,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     cv = model.training["cross_validation"]
     print(
         f"wrote {args.out}: {model.training['features']} features, l2={model.training['l2']}, "
-        f"threshold={model.threshold}, veto={model.veto}; on dev, first stage {cv['first_stage']}; "
+        f"threshold={model.threshold}, veto={model.veto}, scope={model.scope}; "
+        f"on dev, first stage {cv['first_stage']}; "
         f"5-fold CV with the second stage {cv['combined']}"
     )
     return 0

@@ -14,26 +14,43 @@ from pipelines.lib.taxonomy import load_taxonomy
 def _items() -> pl.DataFrame:
     return pl.DataFrame(
         {
-            "item_key": ["a", "b", "c"],
-            "title": ["Jailbreaking aligned language models", "Learning what humans want", "Faster convolutions"],
-            "abstract": ["Adversarial suffixes elicit harmful content.", "We infer human intent.", "GPU kernels."],
-            "source": ["corpus", "tai", "corpus"],
+            "item_key": ["a", "b", "c", "d"],
+            "title": [
+                "Jailbreaking aligned language models",
+                "Learning what humans want",
+                "Faster convolutions",
+                "Learning what users want",
+            ],
+            "abstract": [
+                "Adversarial suffixes elicit harmful content.",
+                "We infer human intent.",
+                "GPU kernels.",
+                "We infer human intent from clicks.",
+            ],
+            "source": ["corpus", "tai", "corpus", "pool"],
         }
     )
 
 
 def test_item_features_mark_the_papers_the_pipeline_scores():
-    feats, scored = tr.item_features(_items(), load_taxonomy())
-    assert scored.tolist() == [True, False, False]  # b has weak phrases only, c none
+    feats, scored = tr.item_features(_items(), load_taxonomy(), "candidates")
+    assert scored.tolist() == [True, False, False, False]  # b and d have weak phrases only, c none
     assert set(feats.filter(pl.col("_row") != 0)["feature"]) == {tr.SOURCE_FEATURE}
+    # only bibliography works carry the source feature: pool papers are arXiv abstracts like the corpus sample
     assert feats.filter(pl.col("feature") == tr.SOURCE_FEATURE)["_row"].to_list() == [1]
+
+
+def test_any_match_scope_scores_papers_with_weak_phrases_too():
+    feats, scored = tr.item_features(_items(), load_taxonomy(), "any_match")
+    assert scored.tolist() == [True, True, False, True]
+    assert feats.filter(pl.col("_row") == 3, pl.col("feature").str.starts_with("phrase:")).height > 0
 
 
 def test_fit_uses_the_source_feature_but_predicts_without_it():
     rows = [(i, tr.SOURCE_FEATURE, 1.0) for i in range(0, 40, 2)] + [(i, "word:x", 1.0) for i in range(0, 40, 4)]
     feats = pl.DataFrame(rows, schema=rm.FEATURE_SCHEMA, orient="row")
     truth = np.array([i % 2 == 0 for i in range(40)])  # every labelled-set row is positive
-    vocab, w, _, x = tr._fit(feats, 40, np.arange(40), truth, l2=0.1)
+    vocab, w, _, x = tr._fit(feats, 40, np.arange(40), truth, (0.1,))[-1]
     assert w[vocab.index(tr.SOURCE_FEATURE)] > 1.0  # it took up the difference between the sources
     assert not x[:, vocab.index(tr.SOURCE_FEATURE)].any()  # and is absent when predicting
 

@@ -6,12 +6,18 @@
   borderline against the written rubric (docs/labelling.md), listed by id in seeds/eval/corpus_sample_labels.csv;
   the text is read from the corpus. Borderline papers have no truth. They measure precision and recall on the
   population the pipeline classifies.
+- The training pool: more corpus papers judged the same way, drawn only from the dev half and only among the
+  papers the second stage scores (pool_strata), listed in seeds/eval/corpus_pool_labels.csv. Not a random sample
+  of the corpus, so it trains the second stage and is never scored.
+- The bibliography's works read against the same rubric (seeds/eval/tai_rubric_labels.csv, keyed by item_hash):
+  not a truth, a measure of how much of TAI's TechSafety label a reading of title and abstract can recover.
 - Alignment Newsletter items with a mapped topic, for topic scores.
 Every item goes to dev or test by evaluation.split_of over its normalised title. Pure functions.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import polars as pl
@@ -19,7 +25,7 @@ import polars as pl
 from pipelines import settings
 from pipelines.lib import labels as lab
 from pipelines.lib.evaluation import binary_metrics, split_of
-from pipelines.lib.relevance import classify_relevance
+from pipelines.lib.relevance import classify_relevance, phrase_scores, prepare
 from pipelines.lib.relevance_model import RelevanceModel
 from pipelines.lib.taxonomy import Taxonomy
 
@@ -32,12 +38,34 @@ MIN_ABSTRACT_CHARS = 100
 LABEL_ITEM_CATEGORIES = ("cs.AI",)
 JUDGEMENTS = ("yes", "no", "borderline")
 SAMPLE_COLUMNS = ("arxiv_id", "narrow", "broad", "note", "pass")
+TAI_RUBRIC_COLUMNS = ("item_hash", "narrow", "broad", "note")
 # The judged sample was drawn in two rounds of 2,000, each with its own seed, the second excluding the first.
 SAMPLE_DRAWS = ((20250301, 2000), (20261123, 2000))
+POOL_COLUMNS = ("arxiv_id", "stratum", "narrow", "broad", "note")
+# The training pool was drawn in rounds, each with its own seed and, per stratum of the dev half (pool_strata), a
+# number of papers; each round excludes the papers of the rounds before.
+POOL_DRAWS = ((20261124, {"candidate": 1800, "weak_only": 600}), (20261125, {"candidate": 2400}))
+POOL_STRATA = ("candidate", "weak_only")
+# seeds/taxonomy.yaml as it was when the pool was drawn (commit f9e33d3): the strata depend on its phrases.
+POOL_TAXONOMY_SHA256 = "6791f186c472729b39b0c865289d0a0336f1970c34b3e8ea33fac6e56750add6"
 
 
 def corpus_sample_path() -> Path:
     return settings.SEEDS_DIR / "eval" / "corpus_sample_labels.csv"
+
+
+def corpus_pool_path() -> Path:
+    return settings.SEEDS_DIR / "eval" / "corpus_pool_labels.csv"
+
+
+def tai_rubric_path() -> Path:
+    return settings.SEEDS_DIR / "eval" / "tai_rubric_labels.csv"
+
+
+def item_hashes(keys: pl.Series) -> pl.Series:
+    """The first 16 hex digits of the MD5 of each normalised title: how seeds/eval names a bibliography work
+    without copying its title."""
+    return pl.Series("item_hash", [hashlib.md5(k.encode()).hexdigest()[:16] for k in keys.fill_null("")])
 
 
 def has_abstract() -> pl.Expr:
@@ -46,9 +74,28 @@ def has_abstract() -> pl.Expr:
 
 def load_sample_labels(path: Path | None = None) -> pl.DataFrame:
     """The judged corpus sample: arxiv_id, narrow, broad (yes|no|borderline), note. Bad rows name their line."""
-    path = path or corpus_sample_path()
+    return _load_judgements(path or corpus_sample_path(), SAMPLE_COLUMNS)
+
+
+def load_tai_rubric_labels(path: Path | None = None) -> pl.DataFrame:
+    """The bibliography's works judged against the rubric: item_hash, narrow, broad, note."""
+    return _load_judgements(path or tai_rubric_path(), TAI_RUBRIC_COLUMNS, id_col="item_hash")
+
+
+def load_pool_labels(path: Path | None = None) -> pl.DataFrame:
+    """The judged training pool: arxiv_id, stratum, narrow, broad, note. Bad rows name their line."""
+    path = path or corpus_pool_path()
+    frame = _load_judgements(path, POOL_COLUMNS)
+    bad = frame.with_row_index("line", offset=2).filter(~pl.col("stratum").is_in(POOL_STRATA))
+    if bad.height:
+        row = bad.row(0, named=True)
+        raise ValueError(f"{path}:{row['line']}: stratum={row['stratum']!r} is not one of {POOL_STRATA}")
+    return frame
+
+
+def _load_judgements(path: Path, columns: tuple[str, ...], id_col: str = "arxiv_id") -> pl.DataFrame:
     frame = pl.read_csv(path, infer_schema=False)
-    missing = set(SAMPLE_COLUMNS) - set(frame.columns)
+    missing = set(columns) - set(frame.columns)
     if missing:
         raise ValueError(f"{path}: missing columns {sorted(missing)}")
     for col in ("narrow", "broad"):
@@ -56,9 +103,9 @@ def load_sample_labels(path: Path | None = None) -> pl.DataFrame:
         if bad.height:
             row = bad.row(0, named=True)
             raise ValueError(f"{path}:{row['line']}: {col}={row[col]!r} is not one of {JUDGEMENTS}")
-    dupes = frame.filter(pl.col("arxiv_id").is_duplicated())["arxiv_id"].unique().to_list()
+    dupes = frame.filter(pl.col(id_col).is_duplicated())[id_col].unique().to_list()
     if dupes:
-        raise ValueError(f"{path}: arxiv_id listed twice: {sorted(dupes)[:5]}")
+        raise ValueError(f"{path}: {id_col} listed twice: {sorted(dupes)[:5]}")
     return frame
 
 
@@ -85,6 +132,49 @@ def corpus_sample(corpus: pl.DataFrame, sample_labels: pl.DataFrame) -> pl.DataF
     return joined.with_columns(item_key=lab.normalize_title(pl.col("title")))
 
 
+def pool_strata(corpus: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
+    """(arxiv_id, stratum) of the corpus papers the second stage scores: `candidate` (a match that is not a weak
+    phrase) or `weak_only` (weak phrases only). Papers without any match are in neither."""
+    base = prepare(corpus)
+    per_phrase = phrase_scores(base, taxonomy)
+    strong = per_phrase.filter(pl.col("kind") != "weak").select("_row").unique()
+    rows = (
+        per_phrase.select("_row")
+        .unique()
+        .with_columns(
+            stratum=pl.when(pl.col("_row").is_in(strong["_row"].implode()))
+            .then(pl.lit("candidate"))
+            .otherwise(pl.lit("weak_only"))
+        )
+    )
+    return rows.join(base.select("_row", "arxiv_id"), on="_row").select("arxiv_id", "stratum").sort("arxiv_id")
+
+
+def draw_pool(corpus: pl.DataFrame, excluded_keys: pl.Series, taxonomy: Taxonomy) -> list[pl.DataFrame]:
+    """The training pool's draws, one frame (arxiv_id, stratum) per POOL_DRAWS round: the round's number of papers
+    of each stratum, at random, among the corpus papers with an abstract on the dev side of the split whose
+    normalised title is not in `excluded_keys` (the label sets and the judged sample) nor drawn in an earlier
+    round. The strata depend on the taxonomy of the day (docs/labelling.md names it)."""
+    keyed = (
+        corpus.unique("arxiv_id")
+        .with_columns(item_key=lab.normalize_title(pl.col("title")))
+        .filter(~pl.col("item_key").is_in(excluded_keys.implode()), has_abstract())
+        .sort("arxiv_id")
+    )
+    strata = pool_strata(keyed.filter(split_of(keyed["item_key"]) == "dev"), taxonomy)
+    draws = []
+    for seed, sizes in POOL_DRAWS:
+        draw = pl.concat(
+            [
+                strata.filter(pl.col("stratum") == stratum).sample(n=n, seed=seed, shuffle=True)
+                for stratum, n in sizes.items()
+            ]
+        ).sort("arxiv_id")
+        strata = strata.filter(~pl.col("arxiv_id").is_in(draw["arxiv_id"].implode()))
+        draws.append(draw)
+    return draws
+
+
 def tai_works(tai: pl.DataFrame) -> pl.DataFrame:
     """TAI items deduplicated by normalised title (preprint and published copies); conflicting labels dropped."""
     return (
@@ -104,10 +194,17 @@ def tai_works(tai: pl.DataFrame) -> pl.DataFrame:
 
 
 def relevance_set(
-    tai: pl.DataFrame, sample: pl.DataFrame, label_categories: tuple[str, ...] = LABEL_ITEM_CATEGORIES
+    tai: pl.DataFrame,
+    sample: pl.DataFrame,
+    label_categories: tuple[str, ...] = LABEL_ITEM_CATEGORIES,
+    pool: pl.DataFrame | None = None,
+    tai_rubric: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Narrow-relevance items: source (tai|corpus), label (tech|meta|not|unsorted|corpus), ambiguous, title,
-    abstract, arxiv_id, categories, judged narrow/broad/note (corpus), truth_narrow (NULL: no truth) and split."""
+    """Narrow-relevance items: source (tai|corpus|pool), label (tech|meta|not|unsorted|corpus), ambiguous, title,
+    abstract, arxiv_id, categories, judged narrow/broad/note (corpus, pool), truth_narrow (NULL: no truth) and
+    split. `pool` (the training pool joined to the corpus, as corpus_sample joins the sample) is for training
+    only; a pool paper on the test side of the split is an error. `tai_rubric` (load_tai_rubric_labels) adds
+    `rubric_narrow`, the rubric's reading of a bibliography work (NULL for other items and works not read)."""
     works = tai_works(tai).select(
         "item_key",
         "title",
@@ -123,22 +220,8 @@ def relevance_set(
         judged_broad=pl.lit(None, pl.String),
         judged_note=pl.lit(None, pl.String),
     )
-    corpus = sample.select(
-        "item_key",
-        "title",
-        "abstract",
-        label=pl.lit("corpus"),
-        ambiguous=pl.lit(False),
-        item_type=pl.lit("arxiv"),
-        source=pl.lit("corpus"),
-        arxiv_id="arxiv_id",
-        categories="categories",
-        primary_category="primary_category",
-        judged_narrow="narrow",
-        judged_broad="broad",
-        judged_note="note",
-    )
-    items = pl.concat([works, corpus], how="vertical_relaxed")
+    judged = [_judged_items(sample, "corpus")] + ([] if pool is None else [_judged_items(pool, "pool")])
+    items = pl.concat([works, *judged], how="vertical_relaxed")
     truth = (
         pl.when(pl.col("ambiguous") | ~has_abstract())
         .then(pl.lit(None, pl.Boolean))
@@ -151,7 +234,36 @@ def relevance_set(
         .when(pl.col("judged_narrow") == "no")
         .then(False)
     )
-    return items.with_columns(truth_narrow=truth, split=split_of(items["item_key"]))
+    items = items.with_columns(truth_narrow=truth, split=split_of(items["item_key"]))
+    rubric = pl.lit(None, pl.String)
+    if tai_rubric is not None:
+        read = dict(zip(tai_rubric["item_hash"], tai_rubric["narrow"], strict=True))
+        rubric = pl.when(pl.col("source") == "tai").then(
+            item_hashes(items["item_key"]).replace_strict(read, default=None)
+        )
+    items = items.with_columns(rubric_narrow=rubric)
+    leaked = items.filter(pl.col("source") == "pool", pl.col("split") == "test")["arxiv_id"].to_list()
+    if leaked:
+        raise ValueError(f"training pool papers on the test side of the split: {leaked[:5]} ({len(leaked)} in all)")
+    return items
+
+
+def _judged_items(judged: pl.DataFrame, source: str) -> pl.DataFrame:
+    return judged.select(
+        "item_key",
+        "title",
+        "abstract",
+        label=pl.lit("corpus"),
+        ambiguous=pl.lit(False),
+        item_type=pl.lit("arxiv"),
+        source=pl.lit(source),
+        arxiv_id="arxiv_id",
+        categories="categories",
+        primary_category="primary_category",
+        judged_narrow="narrow",
+        judged_broad="broad",
+        judged_note="note",
+    )
 
 
 def topic_set(an: pl.DataFrame, label_categories: tuple[str, ...] = LABEL_ITEM_CATEGORIES) -> pl.DataFrame:

@@ -17,10 +17,10 @@ Features of a paper (all from the first stage's per-phrase table, so the model s
   MIN_WORD_ITEMS and at most MAX_WORD_SHARE of the training papers the model is fitted on, not STOPWORDS), from the
   same normalised text as the phrases, split at its spaces. (Counts instead of presence scored the same in
   cross-validation and cost a long table per word occurrence.)
-Only papers with at least one match that is not a weak phrase are scored (candidate_rows, about a fifth of AI
-papers): the others keep the first stage's answer (not safety). Scoring every paper with any match, weak included
-(two thirds of AI papers), scored the same in cross-validation on dev (corpus-sample F1 0.828 against 0.825, with
-the taxonomy of b354a10) at three times the cost of the word pass.
+The model scores the papers of its scope (candidate_rows): `candidates`, papers with at least one match that is
+not a weak phrase (about a fifth of AI papers), or `any_match`, papers with any match, weak included (about two
+thirds, three times the cost of the word pass); the others keep the first stage's answer (not safety). Training
+chooses the scope by cross-validation and the model file records it.
 
 The weights live in seeds/relevance_model.json, written by `make train` (pipelines/train_relevance.py) from the dev
 split of the labels only; the file records what it was trained on. Without the file the first stage runs alone.
@@ -48,6 +48,8 @@ MIN_WORD_CHARS = 3
 TOP_TERMS = 3  # strongest positive features named in a paper's evidence
 WORD_PREFIX = "word:"
 INTERCEPT_SCALE = 10.0
+CONVERGED = 1e-7  # largest Newton step (in weight units) at which a fit has converged
+SCOPES = ("candidates", "any_match")
 # Function words say more about a text's register than its subject: the labelled positives include many blog posts
 # and essays, the negatives are arXiv abstracts, so "about", "how" or "very" would learn the register. Left out.
 STOPWORDS = frozenset(
@@ -84,6 +86,7 @@ class RelevanceModel:
     taxonomy_sha256: str  # the taxonomy whose phrases the features name
     veto: float = 0.0  # below this probability the model overrules the first stage's narrow answer
     sha256: str = ""  # of the model file, part of the classifier version
+    scope: str = "candidates"  # which papers the model scores (candidate_rows)
     training: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -114,12 +117,15 @@ def load_model(path: Path | None = None) -> RelevanceModel | None:
             weights={str(k): float(v) for k, v in data["weights"].items()},
             threshold=float(data["threshold"]),
             veto=float(data.get("veto", 0.0)),
+            scope=str(data.get("scope", "candidates")),
             taxonomy_sha256=str(data["taxonomy_sha256"]),
             sha256=hashlib.sha256(text.encode()).hexdigest(),
             training=dict(data.get("training", {})),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValueError(f"{path}: not a relevance model file ({exc!r}); rerun `make train`") from exc
+    if model.scope not in SCOPES:
+        raise ValueError(f"{path}: scope {model.scope!r} is not one of {SCOPES}; rerun `make train`")
     numbers = [model.intercept, model.threshold, model.veto, *model.weights.values()]
     if not all(math.isfinite(v) for v in numbers) or not 0.0 <= model.veto <= model.threshold < 1.0:
         raise ValueError(
@@ -134,6 +140,7 @@ def dump_model(model: RelevanceModel, path: Path) -> None:
         "intercept": round(model.intercept, 6),
         "threshold": round(model.threshold, 4),
         "veto": round(model.veto, 4),
+        "scope": model.scope,
         "taxonomy_sha256": model.taxonomy_sha256,
         "training": model.training,
         "weights": {k: round(v, 6) for k, v in sorted(model.weights.items()) if abs(v) >= 1e-6},
@@ -188,9 +195,13 @@ def candidate_words(base: pl.DataFrame, min_items: int, max_share: float) -> lis
     return sorted(words.filter(pl.col("n") >= min_items, pl.col("n") <= limit)["word"].to_list())
 
 
-def candidate_rows(per_phrase: pl.DataFrame) -> pl.DataFrame:
-    """(_row) of the papers the second stage scores: those with at least one match that is not a weak phrase."""
-    return per_phrase.filter(pl.col("kind") != "weak").select("_row").unique()
+def candidate_rows(per_phrase: pl.DataFrame, scope: str = "candidates") -> pl.DataFrame:
+    """(_row) of the papers the second stage scores: with scope `candidates`, those with at least one match that
+    is not a weak phrase; with `any_match`, those with any match."""
+    if scope not in SCOPES:
+        raise ValueError(f"scope {scope!r} is not one of {SCOPES}")
+    found = per_phrase if scope == "any_match" else per_phrase.filter(pl.col("kind") != "weak")
+    return found.select("_row").unique()
 
 
 def word_matches(base: pl.DataFrame) -> pl.DataFrame:
@@ -213,10 +224,10 @@ def word_features(base: pl.DataFrame, words: list[str]) -> pl.DataFrame:
 
 
 def model_features(
-    base: pl.DataFrame, per_phrase: pl.DataFrame, evidence: pl.DataFrame, words: list[str]
+    base: pl.DataFrame, per_phrase: pl.DataFrame, evidence: pl.DataFrame, words: list[str], scope: str = "candidates"
 ) -> pl.DataFrame:
-    """Every feature of the candidate papers (candidate_rows), in long form (training and explanations)."""
-    rows = candidate_rows(per_phrase)
+    """Every feature of the papers in scope (candidate_rows), in long form (training and explanations)."""
+    rows = candidate_rows(per_phrase, scope)
     candidates = base.join(rows, on="_row", how="semi")
     phrase_feats = features(per_phrase, evidence).join(rows, on="_row", how="semi")
     return pl.concat([phrase_feats, word_features(candidates, words)], how="vertical")
@@ -244,10 +255,10 @@ def probabilities(feats: pl.DataFrame, model: RelevanceModel) -> pl.DataFrame:
 def model_scores(
     base: pl.DataFrame, per_phrase: pl.DataFrame, evidence: pl.DataFrame, model: RelevanceModel
 ) -> pl.DataFrame:
-    """(_row, model_probability, model_terms) for the candidate papers; what `probabilities` gives on
+    """(_row, model_probability, model_terms) for the papers in the model's scope; what `probabilities` gives on
     model_features, computed without the long word table: each paper's words are weighed inside its list, and
     the terms are named only for papers the model could make narrow (p >= threshold)."""
-    rows = candidate_rows(per_phrase)
+    rows = candidate_rows(per_phrase, model.scope)
     phrase_feats = features(per_phrase, evidence).join(rows, on="_row", how="semi")
     phrase_logits = _contributions(phrase_feats, model).group_by("_row").agg(phrase_logit=pl.sum("contribution"))
     weights = {f.removeprefix(WORD_PREFIX): w for f, w in model.weights.items() if f.startswith(WORD_PREFIX)}
@@ -311,34 +322,60 @@ def vocabulary_of(feats: pl.DataFrame, rows: np.ndarray, min_items: int) -> list
     return sorted(counts["feature"].to_list())
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, iterations: int = 50) -> tuple[np.ndarray, float]:
+def fit_logistic(
+    x: np.ndarray,
+    y: np.ndarray,
+    l2: float,
+    iterations: int = 50,
+    start: np.ndarray | None = None,
+    gram: np.ndarray | None = None,
+) -> tuple[np.ndarray, float]:
     """L2-regularised logistic regression by Newton's method; returns (weights, intercept).
 
     The intercept is a constant column of INTERCEPT_SCALE, so its penalty is l2 / INTERCEPT_SCALE**2 (almost
     none) while every column shares one penalty, which lets a step with more features than items be solved in
-    the items' space (Woodbury identity): a few thousand items by any number of features stays fast.
+    the items' space (Woodbury identity), where the items' Gram matrix is computed once for every step: a few
+    thousand items by any number of features stays fast. `start` (weights, then the intercept divided by
+    INTERCEPT_SCALE: fit_start) begins from an earlier solution, e.g. the fit of the next stronger penalty;
+    `gram` (items_gram(x)) saves computing the Gram matrix again for fits on the same x.
     """
     n, d = x.shape
     xb = np.hstack([x, np.full((n, 1), INTERCEPT_SCALE)])
-    w = np.zeros(d + 1)
+    if gram is None and d + 1 > n:
+        gram = items_gram(x)
+    w = np.zeros(d + 1) if start is None else start.copy()
     for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-(xb @ w)))
         grad = xb.T @ (p - y) + l2 * w
-        step = _newton_step(xb, p * (1 - p), grad, l2)
+        step = _newton_step(xb, p * (1 - p), grad, l2, gram)
         w -= step
-        if np.max(np.abs(step)) < 1e-8:
+        if np.max(np.abs(step)) < CONVERGED:
             return w[:-1], float(w[-1] * INTERCEPT_SCALE)
     raise RuntimeError(f"logistic regression did not converge in {iterations} Newton steps (l2={l2}); raise l2")
 
 
-def _newton_step(x: np.ndarray, curvature: np.ndarray, grad: np.ndarray, l2: float) -> np.ndarray:
-    """Solve (x' diag(curvature) x + l2 I) step = grad, in whichever of the two spaces is smaller."""
+def items_gram(x: np.ndarray) -> np.ndarray:
+    """x x' with fit_logistic's intercept column included."""
+    return x @ x.T + INTERCEPT_SCALE**2
+
+
+def fit_start(weights: np.ndarray, intercept: float) -> np.ndarray:
+    """fit_logistic's `start` from a solution it returned."""
+    return np.append(weights, intercept / INTERCEPT_SCALE)
+
+
+def _newton_step(
+    x: np.ndarray, curvature: np.ndarray, grad: np.ndarray, l2: float, gram: np.ndarray | None = None
+) -> np.ndarray:
+    """Solve (x' diag(curvature) x + l2 I) step = grad, in whichever of the two spaces is smaller; `gram` is
+    x x' when the items' space is (computed here if not given)."""
     n, d = x.shape
     if d <= n:
         return np.linalg.solve((x * curvature[:, None]).T @ x + l2 * np.eye(d), grad)
-    root = np.sqrt(curvature)[:, None] * x  # diag(sqrt(c)) x
-    inner = l2 * np.eye(n) + root @ root.T
-    return (grad - root.T @ np.linalg.solve(inner, root @ grad)) / l2
+    gram = x @ x.T if gram is None else gram
+    root = np.sqrt(curvature)
+    inner = l2 * np.eye(n) + root[:, None] * gram * root[None, :]  # = l2 I + (diag(root) x)(diag(root) x)'
+    return (grad - x.T @ (root * np.linalg.solve(inner, root * (x @ grad)))) / l2
 
 
 def predict(x: np.ndarray, weights: np.ndarray, intercept: float) -> np.ndarray:

@@ -7,6 +7,7 @@ from pipelines import settings
 from pipelines.evaluate import an_map_path
 from pipelines.lib import eval_sets as es
 from pipelines.lib import labels as lab
+from pipelines.lib.taxonomy import load_taxonomy
 from pipelines.train_relevance import choose_operating_point
 
 HEADER = "arxiv_id,narrow,broad,note,pass\n"
@@ -137,3 +138,109 @@ def test_judged_accuracy_per_definition_and_split():
     assert set(out["split"]) == {"dev", "test", "all"}
     dev_test = out.filter(pl.col("definition") == "narrow", pl.col("split") != "all")["papers"].sum()
     assert dev_test == 7
+
+
+def test_pool_labels_name_the_bad_stratum(tmp_path):
+    path = tmp_path / "pool.csv"
+    path.write_text("arxiv_id,stratum,narrow,broad,note\n2501.00001,candidate,no,no,\n2501.00002,random,no,no,\n")
+    with pytest.raises(ValueError, match=r"pool\.csv:3: stratum='random'"):
+        es.load_pool_labels(path)
+
+
+def test_pool_papers_on_the_test_side_are_refused():
+    abstract = "An abstract long enough to be scored. " * 4
+    tai = pl.DataFrame(
+        schema={
+            "item_key": pl.String,
+            "title": pl.String,
+            "abstract": pl.String,
+            "label": pl.String,
+            "ambiguous": pl.Boolean,
+            "item_type": pl.String,
+        }
+    )
+    keys = [f"paper {i}" for i in range(40)]
+    sides = es.split_of(pl.Series(keys)).to_list()
+    pool = pl.DataFrame(
+        {
+            "item_key": keys,
+            "title": keys,
+            "abstract": [abstract] * 40,
+            "arxiv_id": [str(i) for i in range(40)],
+            "categories": [["cs.LG"]] * 40,
+            "primary_category": ["cs.LG"] * 40,
+            "narrow": ["no"] * 40,
+            "broad": ["no"] * 40,
+            "note": [None] * 40,
+        }
+    )
+    dev_only = pool.filter(pl.Series(sides) == "dev")
+    items = es.relevance_set(tai, pool.head(0), pool=dev_only)
+    assert set(items["source"]) == {"pool"} and set(items["split"]) == {"dev"}
+    with pytest.raises(ValueError, match="training pool papers on the test side"):
+        es.relevance_set(tai, pool.head(0), pool=pool)
+
+
+def test_committed_pool_is_the_documented_draw_of_dev_side_papers():
+    """seeds/eval/corpus_pool_labels.csv lists the draw_pool rounds: dev-side corpus papers outside the label sets
+    and the judged sample (docs/labelling.md)."""
+    if not (settings.labels_dir() / lab.TAI_FILE).exists() or not settings.snapshot_path().exists():
+        pytest.skip(f"labels or real corpus not found under {settings.shared_data_dir()} (set SHARED_DATA_DIR)")
+    pool = es.load_pool_labels()
+    assert pool.filter(pl.col("narrow") == "yes", pl.col("broad") != "yes").height == 0
+    corpus = lab.load_corpus(settings.snapshot_path())
+    tai = lab.load_tai(settings.labels_dir())
+    sample = es.corpus_sample(corpus, es.load_sample_labels())
+    joined = es.corpus_sample(corpus, pool)  # every id is in the corpus
+    assert set(es.split_of(joined["item_key"])) == {"dev"}
+    assert not set(joined["item_key"]) & (set(sample["item_key"]) | set(tai["item_key"]))
+    taxonomy = load_taxonomy()
+    if taxonomy.seed_sha256 != es.POOL_TAXONOMY_SHA256:
+        pytest.skip("the taxonomy changed since the pool was drawn: its strata cannot be drawn again")
+    draws = es.draw_pool(corpus, pl.concat([tai["item_key"], sample["item_key"]]).unique(), taxonomy)
+    drawn = pl.concat(draws).sort("arxiv_id")
+    assert drawn.equals(pool.select("arxiv_id", "stratum").sort("arxiv_id"))
+
+
+def test_committed_tai_reading_names_only_labelled_works_with_abstracts():
+    reading = es.load_tai_rubric_labels()
+    assert reading.filter(pl.col("narrow") == "yes", pl.col("broad") != "yes").height == 0
+    if not (settings.labels_dir() / lab.TAI_FILE).exists():
+        pytest.skip(f"labels not found under {settings.shared_data_dir()} (set SHARED_DATA_DIR)")
+    works = es.tai_works(lab.load_tai(settings.labels_dir())).filter(
+        es.has_abstract(), ~pl.col("ambiguous"), pl.col("label").is_in(["tech", "not"])
+    )
+    assert set(reading["item_hash"]) == set(es.item_hashes(works["item_key"]))
+
+
+def test_the_tai_reading_joins_bibliography_works_only():
+    abstract = "An abstract long enough to be scored. " * 4
+    tai = pl.DataFrame(
+        {
+            "item_key": ["t1", "t2"],
+            "title": ["T1", "T2"],
+            "abstract": [abstract, abstract],
+            "label": ["tech", "tech"],
+            "ambiguous": [False, False],
+            "item_type": ["blogPost"] * 2,
+        }
+    )
+    sample = pl.DataFrame(
+        {
+            "item_key": ["t1"],  # a corpus paper that shares a work's key gets no reading
+            "title": ["T1"],
+            "abstract": [abstract],
+            "arxiv_id": ["1"],
+            "categories": [["cs.AI"]],
+            "primary_category": ["cs.AI"],
+            "narrow": ["yes"],
+            "broad": ["yes"],
+            "note": ["a"],
+        }
+    )
+    reading = pl.DataFrame(
+        {"item_hash": es.item_hashes(pl.Series(["t1"])), "narrow": ["no"], "broad": ["no"], "note": [None]}
+    )
+    items = es.relevance_set(tai, sample, tai_rubric=reading)
+    got = {(r["source"], r["item_key"]): r["rubric_narrow"] for r in items.iter_rows(named=True)}
+    assert got == {("tai", "t1"): "no", ("tai", "t2"): None, ("corpus", "t1"): None}

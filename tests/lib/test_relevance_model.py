@@ -35,9 +35,21 @@ def _papers(rows: dict[str, tuple[str, str]]) -> pl.DataFrame:
     )
 
 
-def _model(weights: dict[str, float], intercept: float = -5.0, threshold: float = 0.5, veto: float = 0.0):
+def _model(
+    weights: dict[str, float],
+    intercept: float = -5.0,
+    threshold: float = 0.5,
+    veto: float = 0.0,
+    scope: str = "candidates",
+):
     return rm.RelevanceModel(
-        intercept=intercept, weights=weights, threshold=threshold, veto=veto, taxonomy_sha256="x", sha256="m1"
+        intercept=intercept,
+        weights=weights,
+        threshold=threshold,
+        veto=veto,
+        scope=scope,
+        taxonomy_sha256="x",
+        sha256="m1",
     )
 
 
@@ -120,7 +132,8 @@ def test_word_features_mark_whole_words_only():
     assert rm.word_features(base, ["unreward", "mode"]).is_empty()
 
 
-def test_fast_scores_equal_the_long_feature_table(taxonomy):
+@pytest.mark.parametrize("scope", rm.SCOPES)
+def test_fast_scores_equal_the_long_feature_table(taxonomy, scope):
     """classify_relevance weighs words inside each paper's list; training builds the long table. Same answer."""
     papers = _papers(PAPERS)
     base = prepare(papers)
@@ -130,8 +143,9 @@ def test_fast_scores_equal_the_long_feature_table(taxonomy):
         {"word:agents": 1.5, "word:faster": -2.0, "topic:red_teaming:strong": 0.7, "evidence:narrow": 0.4},
         intercept=-1.0,
         threshold=0.3,
+        scope=scope,
     )
-    slow = rm.probabilities(rm.model_features(base, per_phrase, evidence, model.words), model).sort("_row")
+    slow = rm.probabilities(rm.model_features(base, per_phrase, evidence, model.words, scope), model).sort("_row")
     fast = rm.model_scores(base, per_phrase, evidence, model).sort("_row")
     assert fast["_row"].to_list() == slow["_row"].to_list()
     assert np.allclose(fast["model_probability"].to_numpy(), slow["model_probability"].to_numpy())
@@ -170,9 +184,10 @@ def test_probabilities_and_the_terms_that_raised_them():
 def test_model_file_round_trip_and_errors(tmp_path):
     assert rm.load_model(tmp_path / "absent.json") is None
     path = tmp_path / "model.json"
-    rm.dump_model(_model({"word:a": 0.5}, threshold=0.3, veto=0.1), path)
+    rm.dump_model(_model({"word:a": 0.5}, threshold=0.3, veto=0.1, scope="any_match"), path)
     loaded = rm.load_model(path)
     assert (loaded.weights, loaded.threshold, loaded.veto, loaded.intercept) == ({"word:a": 0.5}, 0.3, 0.1, -5.0)
+    assert loaded.scope == "any_match"
     assert len(loaded.sha256) == 64 and loaded.words == ["a"]
     path.write_text(json.dumps({"weights": {}}))
     with pytest.raises(ValueError, match=r"model\.json: not a relevance model file"):
@@ -183,6 +198,9 @@ def test_model_file_round_trip_and_errors(tmp_path):
     rm.dump_model(_model({"word:a": 0.5}, threshold=0.3, veto=0.4), path)
     with pytest.raises(ValueError, match=r"0 <= veto <= threshold < 1 \(veto 0.4, threshold 0.3\)"):
         rm.load_model(path)
+    rm.dump_model(_model({"word:a": 0.5}, scope="everything"), path)
+    with pytest.raises(ValueError, match=r"model\.json: scope 'everything' is not one of"):
+        rm.load_model(path)
 
 
 def test_committed_model_was_trained_on_the_committed_taxonomy():
@@ -190,7 +208,7 @@ def test_committed_model_was_trained_on_the_committed_taxonomy():
     taxonomy, model, set_aside = load_classifier()
     assert set_aside is None and model is not None
     assert model.taxonomy_sha256 == taxonomy.seed_sha256
-    assert model.training["split"] == "dev" and 0 < model.threshold < 1 and 0 <= model.veto < model.threshold
+    assert model.training["split"] == "dev" and 0 < model.threshold < 1 and 0 <= model.veto <= model.threshold
 
 
 def test_a_stale_model_is_set_aside(monkeypatch):
@@ -240,7 +258,26 @@ def test_second_stage_adds_vetoes_and_explains(taxonomy):
     assert not nothing["is_safety_narrow"][0] and nothing["model_probability"][0] is None
 
 
+def test_any_match_scope_scores_weak_phrases_but_never_papers_without_a_match(taxonomy):
+    model = _model({"topic:alignment_training:weak": 5.0}, intercept=-2.0, threshold=0.5, scope="any_match")
+    out = classify_relevance(_papers(PAPERS), taxonomy, model=model, details=True)
+    out = {r["arxiv_id"]: r for r in out.iter_rows(named=True)}
+    assert out["weak_only"]["model_probability"] > 0.5 and out["weak_only"]["is_safety_narrow"]
+    assert out["weak_only"]["safety_evidence"].startswith("second stage p=")
+    assert out["nothing"]["model_probability"] is None and not out["nothing"]["is_safety_narrow"]
+
+
 def test_classifier_version_follows_the_model(taxonomy):
     assert classifier_version(taxonomy) != classifier_version(taxonomy, _model({}))
     other = rm.RelevanceModel(intercept=0, weights={}, threshold=0.5, taxonomy_sha256="x", sha256="m2")
     assert classifier_version(taxonomy, _model({})) != classifier_version(taxonomy, other)
+
+
+def test_a_warm_start_and_a_given_gram_reach_the_same_optimum():
+    rng = np.random.default_rng(3)
+    x = (rng.random((50, 120)) < 0.1).astype(float)  # more features than items, sparse like word presence
+    y = (rng.random(50) < 0.3).astype(float)
+    cold = rm.fit_logistic(x, y, 3.0)
+    strong = rm.fit_logistic(x, y, 30.0)
+    warm = rm.fit_logistic(x, y, 3.0, start=rm.fit_start(*strong), gram=rm.items_gram(x))
+    assert np.allclose(cold[0], warm[0], atol=1e-6) and cold[1] == pytest.approx(warm[1], abs=1e-6)

@@ -1,0 +1,32 @@
+"""make eval's narrow scores: against the bibliography's labels, and with the TechSafety works a reading of their
+text confirms."""
+
+import polars as pl
+import pytest
+
+from pipelines.evaluate import narrow_metrics, rubric_reading_note
+
+
+def _rel() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "split": ["test"] * 6,
+            "source": ["tai", "tai", "tai", "corpus", "corpus", "tai"],
+            "truth_narrow": [True, True, True, True, False, False],
+            "rubric_narrow": ["yes", "no", "borderline", None, None, "yes"],
+            "is_safety_narrow": [True, False, False, True, False, False],
+        }
+    )
+
+
+def test_the_rubric_rows_leave_out_only_unconfirmed_positives():
+    m = narrow_metrics(_rel(), "test")
+    assert m["all"]["recall"] == pytest.approx(2 / 4)
+    assert m["all_rubric"]["recall"] == pytest.approx(1.0)  # the 'no' and 'borderline' TechSafety works left out
+    assert m["tai_rubric"]["recall"] == pytest.approx(1.0)
+    assert m["all_rubric"]["precision"] == m["all"]["precision"] == pytest.approx(1.0)
+
+
+def test_the_reading_note_counts_from_the_items():
+    note = rubric_reading_note(_rel())
+    assert "of 3 TechSafety works, 1 (33%) read as narrow, 1 as borderline and 1 as not narrow" in note
