@@ -56,7 +56,9 @@ def an_map_path() -> Path:
 
 def narrow_metrics(rel: pl.DataFrame, split: str) -> dict:
     """Narrow P/R/F1 on the items with a narrow truth (TechSafety + judged-yes corpus papers vs NotSafety +
-    judged-no corpus papers; items with abstracts), overall and per source."""
+    judged-no corpus papers; items with abstracts), overall (`all`) and per source (`tai`, `corpus`); and with
+    the TechSafety works the rubric reading does not call narrow left out, overall (`all_rubric`) and on the
+    bibliography (`tai_rubric`)."""
     scored = rel.filter(pl.col("split") == split, pl.col("truth_narrow").is_not_null())
     out = {
         "all": binary_metrics(scored["truth_narrow"], scored["is_safety_narrow"]),
@@ -81,7 +83,8 @@ def rubric_reading_note(items: pl.DataFrame) -> str:
     return (
         "The bibliography's curators file works under TechSafety for what they are part of (a safety group's "
         "output, an agenda) as well as for what they say, and many of its works read as capability or "
-        "decision-theory work from their text. Each of its works with an abstract was read against the same "
+        "decision-theory work from their text. Each of its works with an abstract and a TechSafety or NotSafety "
+        "label was read against the same "
         "rubric as the corpus sample (`seeds/eval/tai_rubric_labels.csv`, `docs/labelling.md`): of "
         f"{tech.height} TechSafety works, {counts.get('yes', 0)} ({counts.get('yes', 0) / max(tech.height, 1):.0%}) "
         f"read as narrow, {counts.get('borderline', 0)} as borderline and {counts.get('no', 0)} as not narrow. "
@@ -197,12 +200,17 @@ def second_stage_section(rel: pl.DataFrame, rel_first: pl.DataFrame, model: Rele
             "A logistic regression over the first stage's phrase matches and the words of title and abstract "
             "(pipelines/lib/relevance_model.py), trained on the dev split by `make train` "
             "(pipelines/train_relevance.py). A paper is narrow when its probability reaches "
-            f"{model.threshold}, or the phrases make it narrow and the probability is not below {model.veto}. "
-            f"Fitted on the {t.get('fitted_items')} of {t.get('items')} dev items "
+            f"{model.threshold}, or the phrases make it narrow and the probability is not below {model.veto}"
+            + (
+                " (the same number: among the papers it scores, the model decides alone). "
+                if model.veto == model.threshold
+                else ". "
+            )
+            + f"Fitted on the {t.get('fitted_items')} of {t.get('items')} dev items "
             f"({_by_source(t.get('by_source', {}))}) in its scope ({SCOPE_TEXT.get(model.scope, model.scope)}), "
             f"{t.get('features')} features, L2 {t.get('l2')}; scope, threshold, veto and L2 chosen for the best "
-            "corpus-sample F1 in 5-fold cross-validation on dev (the training pool trains every fold and is "
-            "never scored). On dev, first stage (in-sample: phrases tuned on dev): all items "
+            "corpus-sample F1 in 5-fold cross-validation on dev (training pool papers train the folds they are "
+            "not held out of and are never scored). On dev, first stage (in-sample: phrases tuned on dev): all items "
             f"{_pr(first.get('all', {}))}, corpus sample {_pr(first.get('corpus', {}))}; second stage, "
             "cross-validated: "
             f"all items {_pr(chosen.get('all', {}))}, corpus sample {_pr(chosen.get('corpus', {}))} (the best "

@@ -3,10 +3,10 @@
     .venv/bin/python -m pipelines.train_relevance [--out seeds/relevance_model.json]
 
 Training items: the dev half of the narrow-relevance set (pipelines/lib/eval_sets.py): TAI TechSafety (positive)
-and NotSafety (negative) works with abstracts, the judged corpus sample papers (yes / no; borderline left out), and
-the judged training pool (dev-side papers of the kind the second stage scores; seeds/eval/corpus_pool_labels.csv,
-when present). The test half is never read here. Only the papers the pipeline scores (relevance_model.candidate_rows)
-are fitted.
+and NotSafety (negative) works with abstracts, the judged corpus sample papers (yes / no; borderline left out),
+and the judged training pool (dev-side papers with a phrase match, candidates and weak-only;
+seeds/eval/corpus_pool_labels.csv, when present). The test half is never read here. Only the papers the pipeline
+scores (relevance_model.candidate_rows, per scope) are fitted.
 
 The two label sets differ in more than their labels: the bibliography is 2015-2021 essays and papers, 92%
 positive; the corpus sample is 2025-26 arXiv abstracts, 6% positive. A word model left alone learns to tell the
@@ -14,11 +14,11 @@ two apart by their register ("think", "consider" against "achieves", "accuracy")
 1 on bibliography works, takes up that difference while fitting; it is 0 for every paper the pipeline scores and
 is not saved.
 
-The L2 strength, the probability threshold and the veto are chosen by 5-fold cross-validation on dev (fixed folds
-by item hash) on the corpus-sample items, the population the dashboard counts (the pool trains every fold but is
-never scored: it is not a random sample): among the grid points that flag as
-many papers as are truly safety (within COUNT_TOLERANCE), the best F1. The figure recorded is that maximum over the
-grid, so it is optimistic.
+The scope (relevance_model.SCOPES), the L2 strength, the probability threshold and the veto are chosen by 5-fold
+cross-validation on dev (fixed folds by item hash) on the corpus-sample items, the population the dashboard counts
+(pool papers train the folds they are not held out of and are never scored: the pool is not a random sample):
+among the grid points that flag as many papers as are truly safety (within COUNT_TOLERANCE), the best F1. The
+figure recorded is that maximum over the grid, so it is optimistic.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def training_items(taxonomy: Taxonomy) -> pl.DataFrame:
     tai = lab.load_tai(settings.labels_dir())
     corpus = lab.load_corpus(settings.snapshot_path())
     pool_path = es.corpus_pool_path()
-    pool = es.corpus_sample(corpus, es.load_pool_labels(pool_path)) if pool_path.exists() else None
+    pool = es.corpus_sample(corpus, es.load_pool_labels(pool_path), pool_path) if pool_path.exists() else None
     items = es.relevance_set(tai, es.corpus_sample(corpus, es.load_sample_labels()), pool=pool)
     dev = items.filter(pl.col("split") == "dev", pl.col("truth_narrow").is_not_null())
     return es.classify_items(dev, taxonomy)
@@ -161,7 +161,8 @@ def train(taxonomy: Taxonomy) -> rm.RelevanceModel:
     truth = items["truth_narrow"].to_numpy().astype(bool)
     corpus = (items["source"] == "corpus").to_numpy()
     evaluated = (items["source"] != "pool").to_numpy()
-    strengths = L2_GRID[: L2_GRID.index(best["l2"]) + 1]  # the path of warm starts CV took to it
+    # warm starts along the grid down to the chosen strength: faster, and the same optimum (the loss is convex)
+    strengths = L2_GRID[: L2_GRID.index(best["l2"]) + 1]
     vocab, w, b, _ = _fit(feats, n, np.where(scored)[0], truth, strengths)[-1]
     weights = {f: v for f, v in zip(vocab, w.tolist(), strict=True) if f != SOURCE_FEATURE}
     rule = items["is_safety_narrow"].to_numpy().astype(bool)

@@ -91,3 +91,27 @@ def test_operating_point_counts_right_before_it_classifies_well():
     assert tr.count_ratio(counts_right["corpus"]) == pytest.approx(0.80 / 0.82)
     assert tr.choose_operating_point([undercounts, counts_right, overcounts]) is counts_right
     assert tr.choose_operating_point([undercounts, overcounts]) is undercounts  # none counts right: best F1
+
+
+def test_cross_validation_never_scores_the_pool():
+    """Pool papers train; the operating point is chosen on the bibliography and the corpus sample only."""
+    n = 60
+    source = ["corpus"] * 40 + ["pool"] * 20
+    truth = [i % 4 == 0 for i in range(40)] + [True] * 20
+    items = pl.DataFrame(
+        {
+            "item_key": [f"k{i}" for i in range(n)],
+            "source": source,
+            "truth_narrow": truth,
+            "is_safety_narrow": [i % 4 == 0 for i in range(40)] + [False] * 20,  # the pool: every positive missed
+            "ai_context": [True] * n,
+        }
+    )
+    rows = [(i, "word:x", 1.0) for i in range(40) if truth[i]] + [(i, "word:y", 1.0) for i in range(40)]
+    feats = pl.DataFrame(rows, schema=rm.FEATURE_SCHEMA, orient="row")
+    scored = np.array([True] * 40 + [False] * 20)  # pool papers unscored: they keep the first stage's miss
+    grid = tr.cross_validate(items, feats, scored, "candidates")
+    assert {g["scope"] for g in grid} == {"candidates"}
+    # with the pool's 20 missed positives counted, 'all' would be lower than the corpus sample's score
+    assert all(g["all"] == g["corpus"] for g in grid)
+    assert max(g["corpus"]["recall"] for g in grid) == 1.0

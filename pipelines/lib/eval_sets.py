@@ -6,9 +6,10 @@
   borderline against the written rubric (docs/labelling.md), listed by id in seeds/eval/corpus_sample_labels.csv;
   the text is read from the corpus. Borderline papers have no truth. They measure precision and recall on the
   population the pipeline classifies.
-- The training pool: more corpus papers judged the same way, drawn only from the dev half and only among the
-  papers the second stage scores (pool_strata), listed in seeds/eval/corpus_pool_labels.csv. Not a random sample
-  of the corpus, so it trains the second stage and is never scored.
+- The training pool: more corpus papers judged the same way, drawn only from the dev half, among the papers
+  with a phrase match (pool_strata: candidates, which the second stage scores, and weak-only papers), listed in
+  seeds/eval/corpus_pool_labels.csv. Not a random sample of the corpus, so it trains the second stage and is
+  never scored.
 - The bibliography's works read against the same rubric (seeds/eval/tai_rubric_labels.csv, keyed by item_hash):
   not a truth, a measure of how much of TAI's TechSafety label a reading of title and abstract can recover.
 - Alignment Newsletter items with a mapped topic, for topic scores.
@@ -78,15 +79,26 @@ def load_sample_labels(path: Path | None = None) -> pl.DataFrame:
 
 
 def load_tai_rubric_labels(path: Path | None = None) -> pl.DataFrame:
-    """The bibliography's works judged against the rubric: item_hash, narrow, broad, note."""
-    return _load_judgements(path or tai_rubric_path(), TAI_RUBRIC_COLUMNS, id_col="item_hash")
+    """The bibliography's works judged against the rubric: item_hash, narrow, broad, note. Bad rows name their
+    line; relevance_set refuses a hash that names no work."""
+    path = path or tai_rubric_path()
+    frame = _load_judgements(path, TAI_RUBRIC_COLUMNS, id_col="item_hash")
+    bad = frame.with_row_index("line", offset=2).filter(
+        pl.col("item_hash").is_null() | ~pl.col("item_hash").str.contains("^[0-9a-f]{16}$")
+    )
+    if bad.height:
+        row = bad.row(0, named=True)
+        raise ValueError(f"{path}:{row['line']}: item_hash={row['item_hash']!r} is not 16 hex digits (item_hashes)")
+    return frame
 
 
 def load_pool_labels(path: Path | None = None) -> pl.DataFrame:
     """The judged training pool: arxiv_id, stratum, narrow, broad, note. Bad rows name their line."""
     path = path or corpus_pool_path()
     frame = _load_judgements(path, POOL_COLUMNS)
-    bad = frame.with_row_index("line", offset=2).filter(~pl.col("stratum").is_in(POOL_STRATA))
+    bad = frame.with_row_index("line", offset=2).filter(
+        pl.col("stratum").is_null() | ~pl.col("stratum").is_in(POOL_STRATA)
+    )
     if bad.height:
         row = bad.row(0, named=True)
         raise ValueError(f"{path}:{row['line']}: stratum={row['stratum']!r} is not one of {POOL_STRATA}")
@@ -123,18 +135,22 @@ def draw_samples(corpus: pl.DataFrame, label_keys: pl.Series) -> list[pl.DataFra
     return draws
 
 
-def corpus_sample(corpus: pl.DataFrame, sample_labels: pl.DataFrame) -> pl.DataFrame:
-    """The judged papers with their text from the corpus; an id the corpus lacks is an error naming it."""
+def corpus_sample(corpus: pl.DataFrame, sample_labels: pl.DataFrame, source: Path | None = None) -> pl.DataFrame:
+    """The judged papers (of the file `source`, corpus_sample_path() by default) with their text from the corpus;
+    an id the corpus lacks is an error naming it and the file."""
     joined = sample_labels.join(corpus, on="arxiv_id", how="left")
     absent = joined.filter(pl.col("title").is_null())["arxiv_id"].to_list()
     if absent:
-        raise ValueError(f"corpus sample ids not in the corpus: {absent[:5]} ({len(absent)} in all)")
+        raise ValueError(
+            f"{source or corpus_sample_path()}: ids not in the corpus: {absent[:5]} ({len(absent)} in all)"
+        )
     return joined.with_columns(item_key=lab.normalize_title(pl.col("title")))
 
 
 def pool_strata(corpus: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
-    """(arxiv_id, stratum) of the corpus papers the second stage scores: `candidate` (a match that is not a weak
-    phrase) or `weak_only` (weak phrases only). Papers without any match are in neither."""
+    """(arxiv_id, stratum) of the corpus papers the second stage could score: `candidate` (a match that is not a
+    weak phrase; the `candidates` scope) or `weak_only` (weak phrases only; added by the `any_match` scope).
+    Papers without any match are in neither."""
     base = prepare(corpus)
     per_phrase = phrase_scores(base, taxonomy)
     strong = per_phrase.filter(pl.col("kind") != "weak").select("_row").unique()
@@ -237,15 +253,32 @@ def relevance_set(
     items = items.with_columns(truth_narrow=truth, split=split_of(items["item_key"]))
     rubric = pl.lit(None, pl.String)
     if tai_rubric is not None:
+        hashes = item_hashes(items["item_key"]).filter(items["source"] == "tai")
+        unknown = tai_rubric.filter(~pl.col("item_hash").is_in(hashes.implode()))["item_hash"].to_list()
+        if unknown:
+            raise ValueError(
+                f"{tai_rubric_path().name}: item_hash names no bibliography work: {unknown[:5]} ({len(unknown)} in all)"
+            )
         read = dict(zip(tai_rubric["item_hash"], tai_rubric["narrow"], strict=True))
         rubric = pl.when(pl.col("source") == "tai").then(
             item_hashes(items["item_key"]).replace_strict(read, default=None)
         )
     items = items.with_columns(rubric_narrow=rubric)
-    leaked = items.filter(pl.col("source") == "pool", pl.col("split") == "test")["arxiv_id"].to_list()
-    if leaked:
-        raise ValueError(f"training pool papers on the test side of the split: {leaked[:5]} ({len(leaked)} in all)")
+    _check_pool(items)
     return items
+
+
+def _check_pool(items: pl.DataFrame) -> None:
+    """Pool papers must be dev-side and must not share a work with the scored label sets."""
+    pool = items.filter(pl.col("source") == "pool")
+    where = corpus_pool_path().name
+    leaked = pool.filter(pl.col("split") == "test")["arxiv_id"].to_list()
+    if leaked:
+        raise ValueError(f"{where}: papers on the test side of the split: {leaked[:5]} ({len(leaked)} in all)")
+    scored_keys = items.filter(pl.col("source") != "pool")["item_key"].implode()
+    shared = pool.filter(pl.col("item_key").is_in(scored_keys))["arxiv_id"].to_list()
+    if shared:
+        raise ValueError(f"{where}: papers that are also label-set works: {shared[:5]} ({len(shared)} in all)")
 
 
 def _judged_items(judged: pl.DataFrame, source: str) -> pl.DataFrame:

@@ -145,6 +145,66 @@ def test_pool_labels_name_the_bad_stratum(tmp_path):
     path.write_text("arxiv_id,stratum,narrow,broad,note\n2501.00001,candidate,no,no,\n2501.00002,random,no,no,\n")
     with pytest.raises(ValueError, match=r"pool\.csv:3: stratum='random'"):
         es.load_pool_labels(path)
+    path.write_text("arxiv_id,stratum,narrow,broad,note\n2501.00001,,no,no,\n")
+    with pytest.raises(ValueError, match=r"pool\.csv:2: stratum=None"):
+        es.load_pool_labels(path)
+
+
+def test_tai_reading_rejects_malformed_and_unknown_hashes(tmp_path):
+    path = tmp_path / "reading.csv"
+    path.write_text("item_hash,narrow,broad,note\n0123456789abcdef,no,no,\nnot-a-hash,no,no,\n")
+    with pytest.raises(ValueError, match=r"reading\.csv:3: item_hash='not-a-hash'"):
+        es.load_tai_rubric_labels(path)
+    reading = pl.DataFrame({"item_hash": ["0123456789abcdef"], "narrow": ["no"], "broad": ["no"], "note": [None]})
+    empty = pl.DataFrame(schema=SAMPLE_SCHEMA)
+    with pytest.raises(ValueError, match="item_hash names no bibliography work"):
+        es.relevance_set(_tai(["t1"]), empty, tai_rubric=reading)
+
+
+SAMPLE_SCHEMA = {
+    "item_key": pl.String,
+    "title": pl.String,
+    "abstract": pl.String,
+    "arxiv_id": pl.String,
+    "categories": pl.List(pl.String),
+    "primary_category": pl.String,
+    "narrow": pl.String,
+    "broad": pl.String,
+    "note": pl.String,
+}
+
+
+def _tai(keys: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "item_key": keys,
+            "title": keys,
+            "abstract": ["An abstract long enough to be scored. " * 4] * len(keys),
+            "label": ["tech"] * len(keys),
+            "ambiguous": [False] * len(keys),
+            "item_type": ["blogPost"] * len(keys),
+        }
+    )
+
+
+def test_pool_papers_that_are_label_set_works_are_refused():
+    keys = [k for k in (f"paper {i}" for i in range(40)) if es.split_of(pl.Series([k]))[0] == "dev"][:2]
+    pool = pl.DataFrame(
+        {
+            "item_key": keys,
+            "title": keys,
+            "abstract": ["An abstract long enough to be scored. " * 4] * 2,
+            "arxiv_id": ["1", "2"],
+            "categories": [["cs.LG"]] * 2,
+            "primary_category": ["cs.LG"] * 2,
+            "narrow": ["no"] * 2,
+            "broad": ["no"] * 2,
+            "note": [None] * 2,
+        },
+        schema=SAMPLE_SCHEMA,
+    )
+    with pytest.raises(ValueError, match=r"corpus_pool_labels\.csv: papers that are also label-set works: \['2'\]"):
+        es.relevance_set(_tai([keys[1]]), pool.head(0), pool=pool)
 
 
 def test_pool_papers_on_the_test_side_are_refused():
@@ -177,7 +237,7 @@ def test_pool_papers_on_the_test_side_are_refused():
     dev_only = pool.filter(pl.Series(sides) == "dev")
     items = es.relevance_set(tai, pool.head(0), pool=dev_only)
     assert set(items["source"]) == {"pool"} and set(items["split"]) == {"dev"}
-    with pytest.raises(ValueError, match="training pool papers on the test side"):
+    with pytest.raises(ValueError, match=r"corpus_pool_labels\.csv: papers on the test side of the split"):
         es.relevance_set(tai, pool.head(0), pool=pool)
 
 
