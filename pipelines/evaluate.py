@@ -37,6 +37,7 @@ from pipelines.lib.evaluation import (
     macro_f1,
     per_class_metrics,
     split_of,
+    wilson_interval,
 )
 from pipelines.lib.relevance import classifier_version, classify_relevance, load_classifier
 from pipelines.lib.relevance_model import RelevanceModel
@@ -156,7 +157,16 @@ def md_table(frame: pl.DataFrame) -> str:
 
 
 def metrics_row(name: str, m: dict) -> dict:
-    return {"set": name, **{k: m[k] for k in ("n", "tp", "fp", "fn", "tn", "precision", "recall", "f1")}}
+    """A table row: counts, precision, recall and F1, and 95% Wilson intervals of precision and recall."""
+    row = {"set": name, **{k: m[k] for k in ("n", "tp", "fp", "fn", "tn", "precision", "recall", "f1")}}
+    row["precision 95% CI"] = _interval(m["tp"], m["tp"] + m["fp"])
+    row["recall 95% CI"] = _interval(m["tp"], m["tp"] + m["fn"])
+    return row
+
+
+def _interval(successes: int, trials: int) -> str:
+    bounds = wilson_interval(successes, trials)
+    return f"{bounds[0]:.2f}-{bounds[1]:.2f}" if bounds else ""
 
 
 def model_description(model: RelevanceModel | None, set_aside: str | None) -> str:
@@ -171,7 +181,7 @@ def _pr(m: dict) -> str:
 
 def second_stage_section(rel: pl.DataFrame, rel_first: pl.DataFrame, model: RelevanceModel) -> str:
     """What the second stage changed: papers it added and first-stage answers it overruled, per split and source."""
-    both = rel.select("_i", "split", "source", "truth_narrow", "is_safety_narrow").join(
+    both = rel.select("_i", "split", "source", "truth_narrow", "is_safety_narrow", "model_probability").join(
         rel_first.select("_i", first="is_safety_narrow"), on="_i"
     )
     rows = []
@@ -180,10 +190,15 @@ def second_stage_section(rel: pl.DataFrame, rel_first: pl.DataFrame, model: Rele
     ):
         added = s.filter(pl.col("is_safety_narrow") & ~pl.col("first"))
         vetoed = s.filter(~pl.col("is_safety_narrow") & pl.col("first"))
+        positives = s.filter(pl.col("truth_narrow"))
+        in_scope = positives.filter(pl.col("model_probability").is_not_null())
         rows.append(
             {
                 "split": split,
                 "source": source,
+                "safety items": positives.height,
+                "in scope": in_scope.height,
+                "found in scope": int(in_scope["is_safety_narrow"].sum()),
                 "added": added.height,
                 "added, truly safety": int(added["truth_narrow"].sum()),
                 "overruled": vetoed.height,
@@ -209,12 +224,13 @@ def second_stage_section(rel: pl.DataFrame, rel_first: pl.DataFrame, model: Rele
             + f"Fitted on the {t.get('fitted_items')} of {t.get('items')} dev items "
             f"({_by_source(t.get('by_source', {}))}) in its scope ({SCOPE_TEXT.get(model.scope, model.scope)}), "
             f"{t.get('features')} features, L2 {t.get('l2')}; scope, threshold, veto and L2 chosen for the best "
-            "corpus-sample F1 in 5-fold cross-validation on dev (training pool papers train the folds they are "
-            "not held out of and are never scored). On dev, first stage (in-sample: phrases tuned on dev): all items "
+            "corpus-sample F1 in 5-fold cross-validation on dev (training pool papers train every fold and are "
+            "never scored). On dev, first stage (in-sample: phrases tuned on dev): all items "
             f"{_pr(first.get('all', {}))}, corpus sample {_pr(first.get('corpus', {}))}; second stage, "
             "cross-validated: "
             f"all items {_pr(chosen.get('all', {}))}, corpus sample {_pr(chosen.get('corpus', {}))} (the best "
-            "point of the grid, so optimistic).",
+            "point of the grid, so optimistic). 'In scope': safety items the second stage scores; a safety item "
+            "out of scope has no phrase match of the kind the scope needs, so neither stage can find it.",
             "",
             md_table(pl.DataFrame(rows)),
         ]
@@ -356,7 +372,9 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
         "corpus papers judged `borderline`, items without an abstract (>= 100 characters; reported below), and "
         "works whose copies carry conflicting labels. The bibliography's works carry no arXiv categories; they "
         f"are scored as listed in {', '.join(es.LABEL_ITEM_CATEGORIES)} (every classified paper has categories; "
-        "see `pipelines/lib/eval_sets.py`), and the row 'AI context from text only' scores them without.",
+        "see `pipelines/lib/eval_sets.py`), and the row 'AI context from text only' scores them without. "
+        "The 95% intervals are Wilson score intervals of each proportion (items taken as independent draws): "
+        "they cover the sampling error of a test set this size, not the judges' own error.",
         "",
         "The corpus-sample rows are the figure for the population the pipeline classifies (arXiv papers of 2025-26 "
         "listed in AI-related categories; 83% in the AI categories the shares count); "

@@ -16,7 +16,7 @@ is not saved.
 
 The scope (relevance_model.SCOPES), the L2 strength, the probability threshold and the veto are chosen by 5-fold
 cross-validation on dev (fixed folds by item hash) on the corpus-sample items, the population the dashboard counts
-(pool papers train the folds they are not held out of and are never scored: the pool is not a random sample):
+(pool papers train every fold and are never scored: the pool is not a random sample):
 among the grid points that flag as many papers as are truly safety (within COUNT_TOLERANCE), the best F1. The
 figure recorded is that maximum over the grid, so it is optimistic.
 """
@@ -107,11 +107,12 @@ def cross_validate(items: pl.DataFrame, feats: pl.DataFrame, scored: np.ndarray,
     context = items["ai_context"].to_numpy().astype(bool)
     corpus = (items["source"] == "corpus").to_numpy()
     evaluated = (items["source"] != "pool").to_numpy()
+    pool = ~evaluated  # trains every fold, as it trains the final fit; never held out, never scored
     folds = rm.fold_of(items["item_key"].to_list(), FOLDS)
     oof = np.zeros((len(L2_GRID), n))
     for k in range(FOLDS):
         held = np.where(folds == k)[0]
-        for i, (_, w, b, x) in enumerate(_fit(feats, n, np.where((folds != k) & scored)[0], truth, L2_GRID)):
+        for i, (_, w, b, x) in enumerate(_fit(feats, n, np.where(((folds != k) | pool) & scored)[0], truth, L2_GRID)):
             oof[i, held] = rm.predict(x[held], w, b)
     grid = []
     for i, l2 in enumerate(L2_GRID):

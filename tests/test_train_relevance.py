@@ -63,12 +63,14 @@ def test_added_and_overruled_are_counted_per_paper_not_per_position():
             "source": ["corpus"] * 4,
             "truth_narrow": [True, False, True, False],
             "is_safety_narrow": [True, False, False, True],
+            "model_probability": [0.9, 0.1, None, 0.8],
         }
     )
     first = rel.with_columns(is_safety_narrow=pl.Series([False, True, True, True])).reverse()
     model = rm.RelevanceModel(intercept=0.0, weights={}, threshold=0.5, veto=0.2, taxonomy_sha256="x")
     section = second_stage_section(rel, first, model)
-    assert "| test | corpus | 1 | 1 | 2 | 1 |" in section
+    # 2 safety items, 1 of them scored (and found); 1 added (truly safety); 2 overruled, 1 truly not safety
+    assert "| test | corpus | 2 | 1 | 1 | 1 | 1 | 2 | 1 |" in section
 
 
 @pytest.mark.parametrize("grid_point", [{"corpus": {"f1": None}, "all": {"f1": 0.5}, "threshold": 0.5}])

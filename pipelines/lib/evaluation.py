@@ -5,6 +5,7 @@ confusion tables, and the fixed dev/test split by hashing each item's key.
 from __future__ import annotations
 
 import hashlib
+import math
 
 import polars as pl
 
@@ -55,6 +56,17 @@ def binary_metrics(truth: pl.Series, pred: pl.Series) -> dict[str, float | int |
         "recall": recall,
         "f1": _f1(precision, recall),
     }
+
+
+def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float] | None:
+    """Wilson score interval of a proportion (95% by default); None without trials. Treats the items as
+    independent draws, which the judged sample is and the bibliography only roughly."""
+    if trials == 0:
+        return None
+    p = successes / trials
+    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def per_class_metrics(gold: pl.Series, pred: pl.Series, classes: list[str] | None = None) -> pl.DataFrame:

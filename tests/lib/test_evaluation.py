@@ -11,6 +11,7 @@ from pipelines.lib.evaluation import (
     macro_f1,
     per_class_metrics,
     split_of,
+    wilson_interval,
 )
 
 
@@ -66,3 +67,10 @@ def test_split_is_stable_and_balanced():
     assert 0.45 < share_test < 0.55
     # a key's side does not depend on the other keys in the batch
     assert split_of(pl.Series(["paper 7"]))[0] == first[7]
+
+
+def test_wilson_interval_matches_the_textbook_value():
+    low, high = wilson_interval(8, 10)
+    assert (round(low, 4), round(high, 4)) == (0.4902, 0.9433)
+    assert wilson_interval(0, 0) is None
+    assert wilson_interval(10, 10)[1] == 1.0 and wilson_interval(0, 10)[0] == 0.0
