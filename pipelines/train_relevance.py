@@ -4,8 +4,8 @@
 
 Training items: the dev half of the narrow-relevance set (pipelines/lib/eval_sets.py): TAI TechSafety (positive)
 and NotSafety (negative) works with abstracts, the judged corpus sample papers (yes / no; borderline left out),
-and the judged training pool (dev-side papers with a phrase match, candidates and weak-only;
-seeds/eval/corpus_pool_labels.csv, when present). The test half is never read here. Only the papers the pipeline
+and the judged training pool and scope audit (dev-side papers: seeds/eval/corpus_pool_labels.csv and
+corpus_audit_labels.csv, when present). The test half is never read here. Only the papers the pipeline
 scores (relevance_model.candidate_rows, per scope) are fitted.
 
 The two label sets differ in more than their labels: the bibliography is 2015-2021 essays and papers, 92%
@@ -45,14 +45,28 @@ VETO_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 MIN_ITEMS_PER_FEATURE = 3
 COUNT_TOLERANCE = 0.05  # flagged / true safety papers on the corpus sample, within 5% of 1
 SOURCE_FEATURE = "source:label_set"
+POOL_ITEM_COLUMNS = (
+    "arxiv_id",
+    "narrow",
+    "broad",
+    "note",
+    "item_key",
+    "title",
+    "abstract",
+    "categories",
+    "primary_category",
+)
 
 
 def training_items(taxonomy: Taxonomy) -> pl.DataFrame:
     """Dev items with a narrow truth, with the first stage's answer and AI context."""
     tai = lab.load_tai(settings.labels_dir())
     corpus = lab.load_corpus(settings.snapshot_path())
-    pool_path = es.corpus_pool_path()
-    pool = es.corpus_sample(corpus, es.load_pool_labels(pool_path), pool_path) if pool_path.exists() else None
+    extra = []  # judged for training only: the pool and the scope audit
+    for path, load in ((es.corpus_pool_path(), es.load_pool_labels), (es.corpus_audit_path(), es.load_audit_labels)):
+        if path.exists():
+            extra.append(es.corpus_sample(corpus, load(path), path).select(*POOL_ITEM_COLUMNS))
+    pool = pl.concat(extra) if extra else None
     items = es.relevance_set(tai, es.corpus_sample(corpus, es.load_sample_labels()), pool=pool)
     dev = items.filter(pl.col("split") == "dev", pl.col("truth_narrow").is_not_null())
     return es.classify_items(dev, taxonomy)

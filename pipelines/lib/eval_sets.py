@@ -10,6 +10,9 @@
   with a phrase match (pool_strata: candidates, which the second stage scores, and weak-only papers), listed in
   seeds/eval/corpus_pool_labels.csv. Not a random sample of the corpus, so it trains the second stage and is
   never scored.
+- The scope audit: dev-side papers outside the second stage's `candidates` scope, judged the same way: the 1,600
+  that the second stage's word weights rated highest and 800 at random (seeds/eval/corpus_audit_labels.csv).
+  Trains like the pool; its random part measures how much safety work lies outside the scope.
 - The bibliography's works read against the same rubric (seeds/eval/tai_rubric_labels.csv, keyed by item_hash):
   not a truth, a measure of how much of TAI's TechSafety label a reading of title and abstract can recover.
 - Alignment Newsletter items with a mapped topic, for topic scores.
@@ -47,6 +50,8 @@ POOL_COLUMNS = ("arxiv_id", "stratum", "narrow", "broad", "note")
 # number of papers; each round excludes the papers of the rounds before.
 POOL_DRAWS = ((20261124, {"candidate": 1800, "weak_only": 600}), (20261125, {"candidate": 2400}))
 POOL_STRATA = ("candidate", "weak_only")
+AUDIT_COLUMNS = ("arxiv_id", "stratum", "selection", "narrow", "broad", "note")
+AUDIT_VALUES = {"stratum": ("weak_only", "no_match"), "selection": ("top_word_score", "random")}
 # seeds/taxonomy.yaml as it was when the pool was drawn (commit f9e33d3): the strata depend on its phrases.
 POOL_TAXONOMY_SHA256 = "6791f186c472729b39b0c865289d0a0336f1970c34b3e8ea33fac6e56750add6"
 
@@ -57,6 +62,10 @@ def corpus_sample_path() -> Path:
 
 def corpus_pool_path() -> Path:
     return settings.SEEDS_DIR / "eval" / "corpus_pool_labels.csv"
+
+
+def corpus_audit_path() -> Path:
+    return settings.SEEDS_DIR / "eval" / "corpus_audit_labels.csv"
 
 
 def tai_rubric_path() -> Path:
@@ -76,6 +85,18 @@ def has_abstract() -> pl.Expr:
 def load_sample_labels(path: Path | None = None) -> pl.DataFrame:
     """The judged corpus sample: arxiv_id, narrow, broad (yes|no|borderline), note. Bad rows name their line."""
     return _load_judgements(path or corpus_sample_path(), SAMPLE_COLUMNS)
+
+
+def load_audit_labels(path: Path | None = None) -> pl.DataFrame:
+    """The judged scope audit: arxiv_id, stratum, selection, narrow, broad, note. Bad rows name their line."""
+    path = path or corpus_audit_path()
+    frame = _load_judgements(path, AUDIT_COLUMNS)
+    for col, allowed in AUDIT_VALUES.items():
+        bad = frame.with_row_index("line", offset=2).filter(pl.col(col).is_null() | ~pl.col(col).is_in(allowed))
+        if bad.height:
+            row = bad.row(0, named=True)
+            raise ValueError(f"{path}:{row['line']}: {col}={row[col]!r} is not one of {allowed}")
+    return frame
 
 
 def load_tai_rubric_labels(path: Path | None = None) -> pl.DataFrame:

@@ -304,3 +304,28 @@ def test_the_tai_reading_joins_bibliography_works_only():
     items = es.relevance_set(tai, sample, tai_rubric=reading)
     got = {(r["source"], r["item_key"]): r["rubric_narrow"] for r in items.iter_rows(named=True)}
     assert got == {("tai", "t1"): "no", ("tai", "t2"): None, ("corpus", "t1"): None}
+
+
+def test_audit_labels_name_the_bad_value(tmp_path):
+    path = tmp_path / "audit.csv"
+    header = "arxiv_id,stratum,selection,narrow,broad,note\n"
+    path.write_text(header + "2501.00001,weak_only,random,no,no,\n2501.00002,no_match,best,no,no,\n")
+    with pytest.raises(ValueError, match=r"audit\.csv:3: selection='best'"):
+        es.load_audit_labels(path)
+    path.write_text(header + "2501.00001,candidate,random,no,no,\n")
+    with pytest.raises(ValueError, match=r"audit\.csv:2: stratum='candidate'"):
+        es.load_audit_labels(path)
+
+
+def test_committed_audit_is_dev_side_and_apart_from_every_other_set():
+    if not (settings.labels_dir() / lab.TAI_FILE).exists() or not settings.snapshot_path().exists():
+        pytest.skip(f"labels or real corpus not found under {settings.shared_data_dir()} (set SHARED_DATA_DIR)")
+    audit = es.load_audit_labels()
+    assert audit.filter(pl.col("narrow") == "yes", pl.col("broad") != "yes").height == 0
+    corpus = lab.load_corpus(settings.snapshot_path())
+    joined = es.corpus_sample(corpus, audit, es.corpus_audit_path())
+    assert set(es.split_of(joined["item_key"])) == {"dev"}
+    sample = es.corpus_sample(corpus, es.load_sample_labels())
+    tai = lab.load_tai(settings.labels_dir())
+    assert not set(joined["item_key"]) & (set(sample["item_key"]) | set(tai["item_key"]))
+    assert not set(audit["arxiv_id"]) & set(es.load_pool_labels()["arxiv_id"])
