@@ -11,7 +11,7 @@ How a paper is scored (all Polars expressions, no per-row Python):
 4. Broad evidence sums strong, phrases and broad_phrases; narrow evidence sums the strong and phrases of
    narrow-scope topics; weak phrases never make a paper relevant by this rule, they help rank its topics and
    feed the second stage. By the rule a paper is narrow when narrow evidence reaches narrow_threshold.
-   With a second-stage model (relevance_model.py; papers with a non-weak match are scored), a paper is also
+   With a second-stage model (relevance_model.py; it scores the papers of its scope, see SCOPES), a paper is also
    narrow when the model's probability reaches its threshold, and a rule-narrow paper is not narrow when the
    probability is below the model's veto; safety_evidence then starts with "second stage p=..." or
    "not narrow: second stage p=...". A paper is broad when broad evidence reaches broad_threshold or it is
