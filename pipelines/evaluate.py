@@ -241,7 +241,7 @@ SCOPE_TEXT = {
     "candidates": "papers with a match that is not a weak phrase",
     "any_match": "papers with any phrase match",
 }
-SOURCE_TEXT = {"tai": "TAI works", "corpus": "judged sample", "pool": "training pool"}
+SOURCE_TEXT = {"tai": "TAI works", "corpus": "judged sample", "pool": "training pool and scope audit"}
 
 
 def _by_source(counts: dict) -> str:

@@ -7,12 +7,13 @@
   the text is read from the corpus. Borderline papers have no truth. They measure precision and recall on the
   population the pipeline classifies.
 - The training pool: more corpus papers judged the same way, drawn only from the dev half, among the papers
-  with a phrase match (pool_strata: candidates, which the second stage scores, and weak-only papers), listed in
+  with a phrase match (pool_strata: candidates, the `candidates` scope, and weak-only papers), listed in
   seeds/eval/corpus_pool_labels.csv. Not a random sample of the corpus, so it trains the second stage and is
   never scored.
 - The scope audit: dev-side papers outside the second stage's `candidates` scope, judged the same way: the 1,600
   that the second stage's word weights rated highest and 800 at random (seeds/eval/corpus_audit_labels.csv).
-  Trains like the pool; its random part measures how much safety work lies outside the scope.
+  Never scored; its weak-only papers train the `any_match` scope; its random part measures how much safety
+  work lies outside the `candidates` scope.
 - The bibliography's works read against the same rubric (seeds/eval/tai_rubric_labels.csv, keyed by item_hash):
   not a truth, a measure of how much of TAI's TechSafety label a reading of title and abstract can recover.
 - Alignment Newsletter items with a mapped topic, for topic scores.
@@ -292,7 +293,7 @@ def relevance_set(
 def _check_pool(items: pl.DataFrame) -> None:
     """Pool papers must be dev-side and must not share a work with the scored label sets."""
     pool = items.filter(pl.col("source") == "pool")
-    where = corpus_pool_path().name
+    where = f"{corpus_pool_path().name} or {corpus_audit_path().name}"
     leaked = pool.filter(pl.col("split") == "test")["arxiv_id"].to_list()
     if leaked:
         raise ValueError(f"{where}: papers on the test side of the split: {leaked[:5]} ({len(leaked)} in all)")

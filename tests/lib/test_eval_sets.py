@@ -203,7 +203,7 @@ def test_pool_papers_that_are_label_set_works_are_refused():
         },
         schema=SAMPLE_SCHEMA,
     )
-    with pytest.raises(ValueError, match=r"corpus_pool_labels\.csv: papers that are also label-set works: \['2'\]"):
+    with pytest.raises(ValueError, match=r"corpus_audit_labels\.csv: papers that are also label-set works: \[.2.\]"):
         es.relevance_set(_tai([keys[1]]), pool.head(0), pool=pool)
 
 
@@ -237,7 +237,7 @@ def test_pool_papers_on_the_test_side_are_refused():
     dev_only = pool.filter(pl.Series(sides) == "dev")
     items = es.relevance_set(tai, pool.head(0), pool=dev_only)
     assert set(items["source"]) == {"pool"} and set(items["split"]) == {"dev"}
-    with pytest.raises(ValueError, match=r"corpus_pool_labels\.csv: papers on the test side of the split"):
+    with pytest.raises(ValueError, match=r"corpus_audit_labels\.csv: papers on the test side of the split"):
         es.relevance_set(tai, pool.head(0), pool=pool)
 
 
@@ -314,6 +314,9 @@ def test_audit_labels_name_the_bad_value(tmp_path):
         es.load_audit_labels(path)
     path.write_text(header + "2501.00001,candidate,random,no,no,\n")
     with pytest.raises(ValueError, match=r"audit\.csv:2: stratum='candidate'"):
+        es.load_audit_labels(path)
+    path.write_text(header + "2501.00001,weak_only,,no,no,\n")
+    with pytest.raises(ValueError, match=r"audit\.csv:2: selection=None"):
         es.load_audit_labels(path)
 
 
