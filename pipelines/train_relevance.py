@@ -96,10 +96,11 @@ def _fit(
     the vocabulary, weights, intercept and the design matrix (source zeroed, as the pipeline scores)."""
     vocab = rm.vocabulary_of(feats, train, MIN_ITEMS_PER_FEATURE)
     x = rm.design_matrix(feats, n, vocab)
-    gram = rm.items_gram(x[train]) if len(vocab) + 1 > len(train) else None
+    x_train, y_train = x[train], truth[train].astype(float)
+    gram = rm.items_gram(x_train) if len(vocab) + 1 > len(train) else None
     fits, start = [], None
     for l2 in l2_grid:
-        w, b = rm.fit_logistic(x[train], truth[train].astype(float), l2, start=start, gram=gram)
+        w, b = rm.fit_logistic(x_train, y_train, l2, start=start, gram=gram)
         start = rm.fit_start(w, b)
         fits.append((w, b))
     if SOURCE_FEATURE in vocab:
