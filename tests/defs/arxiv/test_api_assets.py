@@ -127,9 +127,11 @@ def test_papers_partition_loads_the_day_and_reruns_identically(tmp_path, stub, q
     ]
     run = _query(tmp_path, "SELECT outcome, partition_key, n_read, n_inserted, n_rejected FROM ingest_runs")
     assert run == [("success", DAY, 2 * len(in_day), len(valid), 2)]
-    (location, reason) = _query(tmp_path, "SELECT DISTINCT location, reason FROM rejected_records")[0]
-    assert reason == "unrecognised arXiv id"
-    assert "submittedDate:[202501020000 TO 202501022359]" in location and 'ti:"alignment"' in location
+    # the broken entry is rejected once per query that returned it; each rejection names its query and day
+    rejected = _query(tmp_path, "SELECT location, reason FROM rejected_records ORDER BY location")
+    assert {reason for _, reason in rejected} == {"unrecognised arXiv id"}
+    assert all("submittedDate:[202501020000 TO 202501022359]" in location for location, _ in rejected)
+    assert [('ti:"alignment"' in loc, 'ti:"safety"' in loc) for loc, _ in rejected] == [(True, False), (False, True)]
 
     second = _materialize(arxiv_api_papers, DAY, tmp_path, stub, queries_path)
     assert second.success
