@@ -90,14 +90,7 @@ def load_sample_labels(path: Path | None = None) -> pl.DataFrame:
 
 def load_audit_labels(path: Path | None = None) -> pl.DataFrame:
     """The judged scope audit: arxiv_id, stratum, selection, narrow, broad, note. Bad rows name their line."""
-    path = path or corpus_audit_path()
-    frame = _load_judgements(path, AUDIT_COLUMNS)
-    for col, allowed in AUDIT_VALUES.items():
-        bad = frame.with_row_index("line", offset=2).filter(pl.col(col).is_null() | ~pl.col(col).is_in(allowed))
-        if bad.height:
-            row = bad.row(0, named=True)
-            raise ValueError(f"{path}:{row['line']}: {col}={row[col]!r} is not one of {allowed}")
-    return frame
+    return _load_judgements(path or corpus_audit_path(), AUDIT_COLUMNS, allowed=AUDIT_VALUES)
 
 
 def load_tai_rubric_labels(path: Path | None = None) -> pl.DataFrame:
@@ -116,27 +109,23 @@ def load_tai_rubric_labels(path: Path | None = None) -> pl.DataFrame:
 
 def load_pool_labels(path: Path | None = None) -> pl.DataFrame:
     """The judged training pool: arxiv_id, stratum, narrow, broad, note. Bad rows name their line."""
-    path = path or corpus_pool_path()
-    frame = _load_judgements(path, POOL_COLUMNS)
-    bad = frame.with_row_index("line", offset=2).filter(
-        pl.col("stratum").is_null() | ~pl.col("stratum").is_in(POOL_STRATA)
-    )
-    if bad.height:
-        row = bad.row(0, named=True)
-        raise ValueError(f"{path}:{row['line']}: stratum={row['stratum']!r} is not one of {POOL_STRATA}")
-    return frame
+    return _load_judgements(path or corpus_pool_path(), POOL_COLUMNS, allowed={"stratum": POOL_STRATA})
 
 
-def _load_judgements(path: Path, columns: tuple[str, ...], id_col: str = "arxiv_id") -> pl.DataFrame:
+def _load_judgements(
+    path: Path, columns: tuple[str, ...], id_col: str = "arxiv_id", allowed: dict[str, tuple[str, ...]] | None = None
+) -> pl.DataFrame:
+    """A judged-labels CSV: every column present, `narrow` and `broad` (and each column of `allowed`) one of its
+    values, `id_col` unique. A bad row is an error naming its line."""
     frame = pl.read_csv(path, infer_schema=False)
     missing = set(columns) - set(frame.columns)
     if missing:
         raise ValueError(f"{path}: missing columns {sorted(missing)}")
-    for col in ("narrow", "broad"):
-        bad = frame.with_row_index("line", offset=2).filter(pl.col(col).is_null() | ~pl.col(col).is_in(JUDGEMENTS))
+    for col, values in {"narrow": JUDGEMENTS, "broad": JUDGEMENTS, **(allowed or {})}.items():
+        bad = frame.with_row_index("line", offset=2).filter(pl.col(col).is_null() | ~pl.col(col).is_in(values))
         if bad.height:
             row = bad.row(0, named=True)
-            raise ValueError(f"{path}:{row['line']}: {col}={row[col]!r} is not one of {JUDGEMENTS}")
+            raise ValueError(f"{path}:{row['line']}: {col}={row[col]!r} is not one of {values}")
     dupes = frame.filter(pl.col(id_col).is_duplicated())[id_col].unique().to_list()
     if dupes:
         raise ValueError(f"{path}: {id_col} listed twice: {sorted(dupes)[:5]}")
@@ -275,16 +264,15 @@ def relevance_set(
     items = items.with_columns(truth_narrow=truth, split=split_of(items["item_key"]))
     rubric = pl.lit(None, pl.String)
     if tai_rubric is not None:
-        hashes = item_hashes(items["item_key"]).filter(items["source"] == "tai")
-        unknown = tai_rubric.filter(~pl.col("item_hash").is_in(hashes.implode()))["item_hash"].to_list()
+        hashes = item_hashes(items["item_key"])
+        known = hashes.filter(items["source"] == "tai").implode()
+        unknown = tai_rubric.filter(~pl.col("item_hash").is_in(known))["item_hash"].to_list()
         if unknown:
             raise ValueError(
                 f"{tai_rubric_path().name}: item_hash names no bibliography work: {unknown[:5]} ({len(unknown)} in all)"
             )
         read = dict(zip(tai_rubric["item_hash"], tai_rubric["narrow"], strict=True))
-        rubric = pl.when(pl.col("source") == "tai").then(
-            item_hashes(items["item_key"]).replace_strict(read, default=None)
-        )
+        rubric = pl.when(pl.col("source") == "tai").then(hashes.replace_strict(read, default=None))
     items = items.with_columns(rubric_narrow=rubric)
     _check_pool(items)
     return items
