@@ -7,10 +7,12 @@ import json
 import uuid
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipelines import warehouse as wh
 from pipelines.ingest import RunRecord
+from pipelines.lib.snapshot_sql import PARSE_CHUNK_SQL
 from pipelines.snapshot import SnapshotError, list_snapshot_files, load_snapshot
 
 BAD_LINES = Path(__file__).parent / "fixtures" / "snapshot" / "bad_lines.jsonl"
@@ -84,6 +86,65 @@ def test_bad_lines_are_rejected_with_reason_and_line_and_the_rest_loads(tmp_path
     assert raw.startswith('{"id": "2501.00002"')
 
 
+def _parse(lines: list[str]) -> dict[int, tuple]:
+    """PARSE_CHUNK_SQL over `lines`: line number -> (reason, arxiv_id, title, abstract, journal_ref, version)."""
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE TEMP TABLE _chunk (source_file VARCHAR, line_no BIGINT, raw VARCHAR)")
+        con.executemany("INSERT INTO _chunk VALUES ('t.jsonl', ?, ?)", [[i + 1, line] for i, line in enumerate(lines)])
+        rows = con.execute(
+            f"SELECT line_no, reject_reason, arxiv_id, title, abstract, journal_ref, latest_version "
+            f"FROM ({PARSE_CHUNK_SQL})"
+        ).fetchall()
+    finally:
+        con.close()
+    return {r[0]: r[1:] for r in rows}
+
+
+def test_parse_edge_cases_of_the_json() -> None:
+    long_abstract = "word " * 40_000 + "end."
+    parsed = _parse(
+        [
+            '{"id": "2501.00001", "id": 5, "title": "First key wins", "title": ["x"]}',
+            '{"id": null, "id": "2501.00002", "title": "T"}',  # the first id is null
+            '{"ID": "2501.00003", "title": "T"}',  # keys are case-sensitive
+            '"a string"',
+            "[1, 2]",
+            "null",
+            '{"id": "2501.00007", "title": "T"} trailing',
+            "\u00a0 \u3000",  # only (Unicode) spaces: not a record
+            '{"id": "2501.00009", "title": "caf\\u00e9 \\ud83d\\ude00", "journal-ref": "J. \\u00c9 1", "doi": null}',
+            '{"id": "2501.00010", "title": "T", "abstract": "  Leading spaces."}',
+            '{"id": "2501.00011", "title": "T", "abstract": "Trailing spaces.\\u00a0 \\u3000"}',
+            '{"id": "2501.00012", "title": "T", "abstract": "Ends in a newline.\\n"}',
+            '{"id": "2501.00013", "title": "T", "abstract": " \\u2003 "}',
+            '{"id": "2501.00014", "title": "T", "abstract": "' + long_abstract + '"}',
+            '{"id": "2501.00015", "title": "T", "authors": {"a": 1}}',
+            '{"id": "2501.00016", "title": "T", "versions": {"0": {"created": "Fri, 1 Jan 1999 10:00:00 GMT"}}}',
+            '{"id": "2501.00017", "title": "T", "versions": [{"created": 123}]}',
+            '{"id": "2501.00018v3", "title": "T", "versions": []}',
+        ]
+    )
+    assert parsed[1] == (None, "2501.00001", "First key wins", None, None, None)
+    assert parsed[2][0] == "missing id"
+    assert parsed[3][0] == "missing id"
+    assert [parsed[n][0] for n in (4, 5, 6)] == ["not a JSON object"] * 3
+    assert parsed[7][0] == "malformed JSON"
+    assert 8 not in parsed
+    assert parsed[9] == (None, "2501.00009", "caf\u00e9 \U0001f600", None, "J. \u00c9 1", None)
+    assert [parsed[n][3] for n in (10, 11, 12, 13)] == [
+        "Leading spaces.",
+        "Trailing spaces.",
+        "Ends in a newline.\n",
+        None,
+    ]
+    assert parsed[14][3] == long_abstract
+    assert parsed[15][0] == "authors is not a string (OBJECT)"
+    assert parsed[16][0] == "versions is not a list"
+    assert parsed[17][0] == "unparsable versions[0].created 123"
+    assert parsed[18] == (None, "2501.00018", "T", None, None, 3)
+
+
 def test_snapshot_fields_versions_affiliations_and_old_ids(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     _load(db, BAD_LINES)
@@ -94,8 +155,9 @@ def test_snapshot_fields_versions_affiliations_and_old_ids(tmp_path: Path) -> No
     )[0]
     assert row == ("1999-01-01", "v1", "2008-11-13", 2, "10.1000/x", "Nucl. Phys. B 1 (1999)")
     authors = _rows(
-        db, "SELECT position, name, name_normalized, affiliation FROM paper_authors WHERE arxiv_id = 'hep-th/9901001' "
-        "ORDER BY position"
+        db,
+        "SELECT position, name, name_normalized, affiliation FROM paper_authors WHERE arxiv_id = 'hep-th/9901001' "
+        "ORDER BY position",
     )
     assert authors == [(1, "E. Witten", "e witten", "IAS, Princeton"), (2, "N. Seiberg", "n seiberg", None)]
     names = _rows(db, "SELECT list(name ORDER BY position) FROM paper_authors WHERE arxiv_id = '2501.00001'")[0][0]
@@ -111,9 +173,7 @@ def test_rerun_skips_loaded_files_and_forced_reload_changes_nothing(tmp_path: Pa
     forced, _ = _load(db, corpus_slice, force=True)
     assert forced.n_read == 1200 and forced.counts.unchanged == 1200 and forced.counts.inserted == 0
     assert _rows(db, "SELECT count(*), max(ingested_at) FROM papers") == before
-    assert _rows(db, "SELECT count(*) FROM paper_authors") == _rows(
-        db, "SELECT sum(len(authors)) FROM papers"
-    )
+    assert _rows(db, "SELECT count(*) FROM paper_authors") == _rows(db, "SELECT sum(len(authors)) FROM papers")
 
 
 def test_newer_version_replaces_and_older_is_ignored(tmp_path: Path) -> None:
