@@ -23,6 +23,7 @@ from pipelines import settings
 from pipelines.lib.labels import load_corpus
 from pipelines.lib.relevance import classifier_version, classify_relevance, load_classifier
 from pipelines.lib.relevance_model import RelevanceModel
+from pipelines.lib.safety_authors import load_safety_researchers
 from pipelines.lib.taxonomy import Taxonomy
 
 SEED = 20250301
@@ -35,11 +36,15 @@ def resampled_corpus(n: int) -> pl.DataFrame:
 
 
 def classify_in_batches(
-    papers: pl.DataFrame, batch: int, taxonomy: Taxonomy, model: RelevanceModel | None
+    papers: pl.DataFrame,
+    batch: int,
+    taxonomy: Taxonomy,
+    model: RelevanceModel | None,
+    researchers: pl.DataFrame | None = None,
 ) -> tuple[int, int]:
     broad = narrow = 0
     for start in range(0, papers.height, batch):
-        out = classify_relevance(papers.slice(start, batch), taxonomy, model=model)
+        out = classify_relevance(papers.slice(start, batch), taxonomy, model=model, researchers=researchers)
         broad += int(out["is_safety_broad"].sum())
         narrow += int(out["is_safety_narrow"].sum())
     return broad, narrow
@@ -56,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     taxonomy, model, _ = load_classifier()
     if args.first_stage_only:
         model = None
+    researchers = load_safety_researchers()
     started = time.perf_counter()
     papers = resampled_corpus(args.papers)
     prepared = time.perf_counter() - started
@@ -64,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     timings, counts = [], (0, 0)
     for _ in range(args.repeats):
         t0 = time.perf_counter()
-        counts = classify_in_batches(papers, args.batch, taxonomy, model)
+        counts = classify_in_batches(papers, args.batch, taxonomy, model, researchers)
         timings.append(time.perf_counter() - t0)
     median = statistics.median(timings)
     result = {
@@ -83,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "polars_threads": pl.thread_pool_size(),
         "second_stage": model is not None,
-        "classifier_version": classifier_version(taxonomy, model),
+        "classifier_version": classifier_version(taxonomy, model, researchers),
         "prepare_s": round(prepared, 1),
     }
     print(

@@ -39,8 +39,9 @@ from pipelines.lib.evaluation import (
     split_of,
     wilson_interval,
 )
-from pipelines.lib.relevance import classifier_version, classify_relevance, load_classifier
+from pipelines.lib.relevance import classifier_version, classify_relevance, load_classifier, uses_authors
 from pipelines.lib.relevance_model import RelevanceModel
+from pipelines.lib.safety_authors import load_safety_researchers
 from pipelines.lib.taxonomy import Taxonomy
 
 SPLITS = ("dev", "test")
@@ -271,11 +272,13 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
     sample = es.corpus_sample(corpus, es.load_sample_labels())
 
     items = es.relevance_set(tai, sample, tai_rubric=es.load_tai_rubric_labels()).with_row_index("_i")
-    rel = classify_items(items, taxonomy, model)
+    researchers = load_safety_researchers()
+    rel = classify_items(items, taxonomy, model, researchers)
     rel_first = classify_items(items, taxonomy, None) if model is not None else rel
-    rel_text = classify_items(es.relevance_set(tai, sample, label_categories=()), taxonomy, model)
-    topics = classify_items(es.topic_set(an), taxonomy, model)
-    corpus_all = corpus.join(classify_relevance(corpus, taxonomy, model=model), on="arxiv_id")
+    rel_unauthored = classify_items(items, taxonomy, model) if uses_authors(model) else rel
+    rel_text = classify_items(es.relevance_set(tai, sample, label_categories=()), taxonomy, model, researchers)
+    topics = classify_items(es.topic_set(an), taxonomy, model, researchers)
+    corpus_all = corpus.join(classify_relevance(corpus, taxonomy, model=model, researchers=researchers), on="arxiv_id")
     ag_joined = ag.join(
         corpus_all.select("arxiv_id", "is_safety_broad", "is_safety_narrow", "primary_topic"),
         on="arxiv_id",
@@ -283,7 +286,7 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
     )
     ag_joined = ag_joined.with_columns(split=split_of(ag_joined["item_key"]))
 
-    metrics: dict = {"classifier_version": classifier_version(taxonomy, model)}
+    metrics: dict = {"classifier_version": classifier_version(taxonomy, model, researchers)}
     out: list[str] = []
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     out += [
@@ -320,6 +323,8 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
             "narrow_first_stage": first["all"],
             "narrow_first_stage_corpus": first["corpus"],
             "narrow_text_context": narrow_metrics(rel_text, split)["all"],
+            "narrow_unauthored": narrow_metrics(rel_unauthored, split)["all"],
+            "narrow_unauthored_corpus": narrow_metrics(rel_unauthored, split)["corpus"],
             "broad_corpus": broad_metrics(rel, split),
             "topic_macro_f1": tm["macro_f1"],
             "topic_accuracy": tm["accuracy"],
@@ -373,6 +378,10 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
         "works whose copies carry conflicting labels. The bibliography's works carry no arXiv categories; they "
         f"are scored as listed in {', '.join(es.LABEL_ITEM_CATEGORIES)} (every classified paper has categories; "
         "see `pipelines/lib/eval_sets.py`), and the row 'AI context from text only' scores them without. "
+        "The second stage also weighs whether an author holds an AI-safety position in AI Watch "
+        "(`pipelines/lib/safety_authors.py`; bibliography works by their listed authors, corpus papers by their "
+        "arXiv authors, matched as the pipeline matches them); the rows 'no authorship' score the same model "
+        "with no author matched. "
         "The 95% intervals are Wilson score intervals of each proportion (items taken as independent draws): "
         "they cover the sampling error of a test set this size, not the judges' own error.",
         "",
@@ -395,6 +404,8 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
             metrics_row(f"{split}: first stage only (phrases)", m["narrow_first_stage"]),
             metrics_row(f"{split}: first stage only, corpus sample", m["narrow_first_stage_corpus"]),
             metrics_row(f"{split}: AI context from text only", m["narrow_text_context"]),
+            metrics_row(f"{split}: no authorship (researchers not matched)", m["narrow_unauthored"]),
+            metrics_row(f"{split}: no authorship, corpus sample", m["narrow_unauthored_corpus"]),
         ]
     out += [md_table(pl.DataFrame(rows)), ""]
     for split in SPLITS:

@@ -36,6 +36,7 @@ from pipelines.lib import labels as lab
 from pipelines.lib import relevance_model as rm
 from pipelines.lib.evaluation import binary_metrics
 from pipelines.lib.relevance import paper_evidence, phrase_scores, prepare
+from pipelines.lib.safety_authors import load_safety_researchers
 from pipelines.lib.taxonomy import Taxonomy, load_taxonomy
 
 FOLDS = 5
@@ -55,6 +56,7 @@ POOL_ITEM_COLUMNS = (
     "abstract",
     "categories",
     "primary_category",
+    "authors",
 )
 
 
@@ -76,8 +78,9 @@ def item_features(items: pl.DataFrame, taxonomy: Taxonomy, scope: str) -> tuple[
     """The second stage's long feature table for the items (_row = the item's position), computed exactly as
     classify_relevance computes it for the papers in scope, plus SOURCE_FEATURE on bibliography works; and the
     mask of the rows the pipeline scores (relevance_model.candidate_rows). The word vocabulary is drawn from
-    their text."""
-    base = prepare(lab.as_papers(items.with_row_index("_i").with_columns(pl.col("_i").cast(pl.String)), "_i"))
+    their text; their authors are matched against the AI-safety researcher list (safety_authors.py)."""
+    papers = lab.as_papers(items.with_row_index("_i").with_columns(pl.col("_i").cast(pl.String)), "_i")
+    base = prepare(papers, load_safety_researchers())
     per_phrase = phrase_scores(base, taxonomy)
     rows = rm.candidate_rows(per_phrase, scope)
     words = rm.candidate_words(base.join(rows, on="_row", how="semi"), rm.MIN_WORD_ITEMS, rm.MAX_WORD_SHARE)
@@ -132,7 +135,9 @@ def cross_validate(items: pl.DataFrame, feats: pl.DataFrame, scored: np.ndarray,
     grid = []
     for i, l2 in enumerate(L2_GRID):
         for threshold in THRESHOLD_GRID:
-            for veto in VETO_GRID:
+            # a veto above the threshold decides as one at the threshold (the probability that clears it also
+            # clears the veto), and a model file refuses it: clamp, and score each distinct veto once
+            for veto in sorted({min(v, threshold) for v in VETO_GRID}):
                 # papers the pipeline does not score keep the first stage's answer
                 combined = np.where(scored, (rule & (oof[i] >= veto)) | (context & (oof[i] >= threshold)), rule)
                 grid.append(

@@ -117,3 +117,26 @@ def test_cross_validation_never_scores_the_pool():
     # with the pool's 20 missed positives counted, 'all' would be lower than the corpus sample's score
     assert all(g["all"] == g["corpus"] for g in grid)
     assert max(g["corpus"]["recall"] for g in grid) == 1.0
+
+
+def test_cross_validation_never_proposes_a_veto_above_the_threshold():
+    """load_model refuses veto > threshold; such a veto decides as one at the threshold, so the grid clamps it."""
+    n = 40
+    truth = [i % 4 == 0 for i in range(n)]
+    items = pl.DataFrame(
+        {
+            "item_key": [f"k{i}" for i in range(n)],
+            "source": ["corpus"] * n,
+            "truth_narrow": truth,
+            "is_safety_narrow": truth,
+            "ai_context": [True] * n,
+        }
+    )
+    rows = [(i, "word:x", 1.0) for i in range(n) if truth[i]] + [(i, "word:y", 1.0) for i in range(n)]
+    feats = pl.DataFrame(rows, schema=rm.FEATURE_SCHEMA, orient="row")
+    grid = tr.cross_validate(items, feats, np.ones(n, dtype=bool), "candidates")
+    assert all(g["veto"] <= g["threshold"] for g in grid)
+    low = min(tr.THRESHOLD_GRID)
+    assert sorted(g["veto"] for g in grid if g["threshold"] == low and g["l2"] == tr.L2_GRID[0]) == sorted(
+        {min(v, low) for v in tr.VETO_GRID}
+    )

@@ -204,11 +204,14 @@ def draw_pool(corpus: pl.DataFrame, excluded_keys: pl.Series, taxonomy: Taxonomy
 
 def tai_works(tai: pl.DataFrame) -> pl.DataFrame:
     """TAI items deduplicated by normalised title (preprint and published copies); conflicting labels dropped."""
+    if "authors" not in tai.columns:
+        tai = tai.with_columns(authors=pl.lit([], dtype=pl.List(pl.String)))
     return (
         tai.group_by("item_key")
         .agg(
             pl.first("title"),
             abstract=pl.col("abstract").drop_nulls().first(),
+            authors=pl.col("authors").first(),
             labels=pl.col("label").drop_nulls().unique(),
             ambiguous=pl.col("ambiguous").any(),
             item_type=pl.first("item_type"),
@@ -243,6 +246,7 @@ def relevance_set(
         arxiv_id=pl.lit(None, pl.String),
         categories=pl.lit(list(label_categories), dtype=pl.List(pl.String)),
         primary_category=pl.lit(None, pl.String),
+        authors="authors",
         judged_narrow=pl.lit(None, pl.String),
         judged_broad=pl.lit(None, pl.String),
         judged_note=pl.lit(None, pl.String),
@@ -303,6 +307,7 @@ def _judged_items(judged: pl.DataFrame, source: str) -> pl.DataFrame:
         arxiv_id="arxiv_id",
         categories="categories",
         primary_category="primary_category",
+        authors=pl.col("authors") if "authors" in judged.columns else pl.lit([], dtype=pl.List(pl.String)),
         judged_narrow="narrow",
         judged_broad="broad",
         judged_note="note",
@@ -321,11 +326,19 @@ def topic_set(an: pl.DataFrame, label_categories: tuple[str, ...] = LABEL_ITEM_C
     return items.with_columns(split=split_of(items["item_key"]))
 
 
-def classify_items(items: pl.DataFrame, taxonomy: Taxonomy, model: RelevanceModel | None = None) -> pl.DataFrame:
-    """Run the classifier on label items (keyed by row) and attach its columns (with scoring details)."""
+def classify_items(
+    items: pl.DataFrame,
+    taxonomy: Taxonomy,
+    model: RelevanceModel | None = None,
+    researchers: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Run the classifier on label items (keyed by row) and attach its columns (with scoring details); their
+    `authors` (when present) are matched against `researchers` as the pipeline matches a paper's."""
     keyed = items.with_row_index("_item").with_columns(pl.col("_item").cast(pl.String))
     papers = lab.as_papers(keyed, id_col="_item")
-    result = classify_relevance(papers, taxonomy, model=model, details=True).rename({"arxiv_id": "_item"})
+    result = classify_relevance(papers, taxonomy, model=model, researchers=researchers, details=True).rename(
+        {"arxiv_id": "_item"}
+    )
     return keyed.join(result, on="_item", how="left", maintain_order="left").drop("_item")
 
 

@@ -13,6 +13,9 @@ import duckdb
 import polars as pl
 import yaml
 
+from pipelines.lib.names import normalize_name_expr, normalize_name_sql
+from pipelines.lib.snapshot_sql import authors_list_sql
+
 TAI_FILE = "tai_safety_bibliography.csv"
 AN_FILE = "alignment_newsletter.csv"
 AG_FILE = "alignment_graph_papers.csv"
@@ -23,6 +26,27 @@ PAPER_COLUMNS = ["arxiv_id", "title", "abstract", "categories", "primary_categor
 def normalize_title(col: pl.Expr) -> pl.Expr:
     """Lower case, runs of non-alphanumerics to one space: the join and split key of a work."""
     return col.str.to_lowercase().str.replace_all(r"[^a-z0-9]+", " ").str.strip_chars()
+
+
+def tai_author_name(author: pl.Expr) -> pl.Expr:
+    """One bibliography author, "Last, First" (or a name without a comma), as "First Last"."""
+    parts = author.str.split_exact(",", 1)
+    return (
+        pl.when(author.str.contains(","))
+        .then(
+            pl.concat_str(
+                [parts.struct.field("field_1").str.strip_chars(), parts.struct.field("field_0")], separator=" "
+            )
+        )
+        .otherwise(author)
+        .str.strip_chars()
+    )
+
+
+def tai_author_names(authors: pl.Expr) -> pl.Expr:
+    """The bibliography's "Last, First; Last, First" as a list of normalised "first last" names."""
+    names = authors.fill_null("").str.split(";").list.eval(normalize_name_expr(tai_author_name(pl.element())))
+    return names.list.eval(pl.element().filter(pl.element() != ""))
 
 
 def load_tai(labels_dir: Path) -> pl.DataFrame:
@@ -40,6 +64,7 @@ def load_tai(labels_dir: Path) -> pl.DataFrame:
         arxiv_id=pl.col("arxiv_id"),
         item_type=pl.col("item_type"),
         year=pl.col("year").cast(pl.Int32, strict=False),
+        authors=tai_author_names(pl.col("authors")),
         label=base.replace_strict(
             {"TechSafety": "tech", "MetaSafety": "meta", "NotSafety": "not", "UnsortedSafety": "unsorted"},
             default=None,
@@ -107,9 +132,12 @@ def load_alignment_graph(labels_dir: Path) -> pl.DataFrame:
     )
 
 
-def load_corpus(path: Path, columns: tuple[str, ...] = ("id", "title", "abstract", "categories")) -> pl.DataFrame:
+def load_corpus(
+    path: Path, columns: tuple[str, ...] = ("id", "title", "abstract", "categories", "authors")
+) -> pl.DataFrame:
     """The arXiv snapshot (a .jsonl[.gz] file or a folder of them) as a frame with the `papers` column names
-    the classifier reads: arxiv_id, title, abstract, categories (list), primary_category.
+    the classifier reads: arxiv_id, title, abstract, categories (list), primary_category, authors (normalised
+    names, parsed as ingestion parses them).
     """
     pattern = str(path / "*.jsonl*") if path.is_dir() else str(path)
     con = duckdb.connect()
@@ -120,7 +148,8 @@ def load_corpus(path: Path, columns: tuple[str, ...] = ("id", "title", "abstract
             f"""
             SELECT id AS arxiv_id, title, abstract,
                    string_split(trim(categories), ' ') AS categories,
-                   split_part(trim(categories), ' ', 1) AS primary_category
+                   split_part(trim(categories), ' ', 1) AS primary_category,
+                   list_transform({authors_list_sql("authors")}, lambda a: {normalize_name_sql("a.name")}) AS authors
             FROM read_json(?, format = 'newline_delimited', columns = {{{schema}}})
             WHERE id IS NOT NULL
             """,
@@ -141,4 +170,5 @@ def as_papers(items: pl.DataFrame, id_col: str = "item_key") -> pl.DataFrame:
         abstract=pl.col("abstract") if "abstract" in cols else pl.lit(None, dtype=pl.String),
         categories=pl.col("categories") if "categories" in cols else pl.lit([], dtype=pl.List(pl.String)),
         primary_category=pl.col("primary_category") if "primary_category" in cols else pl.lit(None, pl.String),
+        authors=pl.col("authors") if "authors" in cols else pl.lit([], dtype=pl.List(pl.String)),
     )

@@ -33,7 +33,7 @@ import polars as pl
 
 from pipelines import settings
 from pipelines.lib.evaluation import confusion_table, split_of
-from pipelines.lib.labels import TAI_FILE, load_tai
+from pipelines.lib.labels import TAI_FILE, load_tai, tai_author_name
 from pipelines.lib.names import normalize_name_expr
 from pipelines.lib.organizations import load_organizations
 from pipelines.lib.origin import MIN_CONFIDENCE, classify_origin, name_statistics
@@ -76,7 +76,8 @@ def tai_items(labels_dir: Path | None = None) -> pl.DataFrame:
     tai = load_tai(labels_dir)
     raw = pl.read_csv(labels_dir / TAI_FILE, infer_schema=False).select("key", "date", "authors")
     items = (
-        tai.join(raw, on="key", how="left")
+        tai.drop("authors")
+        .join(raw, on="key", how="left")  # the raw "Last, First; ..." string
         .unique("key", keep="first", maintain_order=True)
         .with_columns(
             published_date=pl.coalesce(
@@ -106,19 +107,7 @@ def tai_authors(items: pl.DataFrame) -> pl.DataFrame:
         .drop_nulls("author")
         .with_columns(pl.col("author").str.strip_chars())
         .filter(pl.col("author") != "")
-        .with_columns(
-            name=pl.when(pl.col("author").str.contains(","))
-            .then(
-                pl.concat_str(
-                    [
-                        pl.col("author").str.split_exact(",", 1).struct.field("field_1").str.strip_chars(),
-                        pl.col("author").str.split_exact(",", 1).struct.field("field_0").str.strip_chars(),
-                    ],
-                    separator=" ",
-                )
-            )
-            .otherwise(pl.col("author"))
-        )
+        .with_columns(name=tai_author_name(pl.col("author")))
     )
     return parts.select(
         pl.col("key").alias("arxiv_id"),

@@ -28,7 +28,8 @@ import hashlib
 
 import polars as pl
 
-from pipelines.lib.relevance_model import RelevanceModel, load_model, model_scores
+from pipelines.lib.relevance_model import AUTHOR_FEATURE, RelevanceModel, load_model, model_scores
+from pipelines.lib.safety_authors import RESEARCHERS_SCHEMA, researchers_sha256, safety_authors
 from pipelines.lib.taxonomy import SEPARATORS, Taxonomy, load_taxonomy
 
 # Bump when the scoring code changes meaning; with the taxonomy and model hashes it forms classifier_version.
@@ -56,10 +57,22 @@ DETAIL_SCHEMA = {
 }
 
 
-def classifier_version(taxonomy: Taxonomy, model: RelevanceModel | None = None) -> str:
-    """Changes whenever the scoring code, the taxonomy seed or the second-stage model changes."""
+def classifier_version(
+    taxonomy: Taxonomy, model: RelevanceModel | None = None, researchers: pl.DataFrame | None = None
+) -> str:
+    """Changes whenever the scoring code, the taxonomy seed or the second-stage model changes, and with the
+    researcher list when the model weighs it."""
     model_part = model.sha256 if model is not None else "none"
-    return hashlib.sha256(f"{CODE_VERSION}:{taxonomy.seed_sha256}:{model_part}".encode()).hexdigest()[:12]
+    key = f"{CODE_VERSION}:{taxonomy.seed_sha256}:{model_part}"
+    if uses_authors(model):
+        known = researchers if researchers is not None else pl.DataFrame(schema=RESEARCHERS_SCHEMA)
+        key += ":" + researchers_sha256(known)
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def uses_authors(model: RelevanceModel | None) -> bool:
+    """Whether the second stage weighs authorship (AUTHOR_FEATURE): only then does the researcher list matter."""
+    return model is not None and AUTHOR_FEATURE in model.weights
 
 
 def load_classifier() -> tuple[Taxonomy, RelevanceModel | None, str | None]:
@@ -151,14 +164,20 @@ def _evidence_text(phrase: pl.Expr, in_title: pl.Expr, n_abs: pl.Expr) -> pl.Exp
     return pl.lit("'") + phrase + pl.lit("' (") + where + pl.lit(")")
 
 
-def prepare(papers: pl.DataFrame) -> pl.DataFrame:
-    """Papers as the matcher reads them: _row, arxiv_id, normalised title and abstract, categories."""
-    return papers.select(
+def prepare(papers: pl.DataFrame, researchers: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Papers as the matcher reads them: _row, arxiv_id, normalised title and abstract, categories, and
+    safety_authors (the authors in the AI-safety researcher list, safety_authors.py; read from an optional
+    `authors` column of normalised names)."""
+    no_names = pl.lit([], dtype=pl.List(pl.String))
+    authors = pl.col("authors").fill_null(no_names) if "authors" in papers.columns else no_names
+    base = papers.select(
         "arxiv_id",
         title=_normalized(pl.col("title")),
         abstract=_normalized(pl.col("abstract")),
-        categories=pl.col("categories").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+        categories=pl.col("categories").fill_null(no_names),
+        authors=authors,
     ).with_row_index("_row")
+    return base.with_columns(safety_authors(base, researchers)).drop("authors")
 
 
 def phrase_scores(base: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
@@ -201,16 +220,23 @@ def paper_evidence(per_phrase: pl.DataFrame) -> pl.DataFrame:
 
 
 def classify_relevance(
-    papers: pl.DataFrame, taxonomy: Taxonomy, *, model: RelevanceModel | None = None, details: bool = False
+    papers: pl.DataFrame,
+    taxonomy: Taxonomy,
+    *,
+    model: RelevanceModel | None = None,
+    researchers: pl.DataFrame | None = None,
+    details: bool = False,
 ) -> pl.DataFrame:
     """One row per input paper with the paper_relevance columns (and scoring details if asked).
 
     With a second-stage `model`, a paper is also narrow when the model's probability reaches its threshold, and
-    a paper the phrases make narrow is not when the probability is below the model's veto.
+    a paper the phrases make narrow is not when the probability is below the model's veto. `researchers`
+    (safety_authors.load_safety_researchers) and an `authors` column of normalised names give the model its
+    authorship signal; without them no author counts.
     """
     t = taxonomy
-    version = classifier_version(t, model)
-    base = prepare(papers)
+    version = classifier_version(t, model, researchers)
+    base = prepare(papers, researchers if uses_authors(model) else None)
     per_phrase = phrase_scores(base, t)
     paper = paper_evidence(per_phrase)
     if model is not None:
@@ -254,7 +280,12 @@ def classify_relevance(
             "broad_evidence",
             "narrow_evidence",
             "model_probability",
-            "model_terms",
+            # the authorship term names the researchers it found
+            pl.col("model_terms").str.replace(
+                AUTHOR_FEATURE,
+                pl.format("{} ({})", pl.lit(AUTHOR_FEATURE), pl.col("safety_authors").list.join(", ")),
+                literal=True,
+            ),
             "ai_context",
             "qualified",
             "best",

@@ -13,6 +13,8 @@ Features of a paper (all from the first stage's per-phrase table, so the model s
   + repeat_bonus if repeated there (the first stage's score divided by the kind's weight);
 - `topic:<topic>:<kind>`: the sum of those values over a topic's phrases of one kind;
 - `evidence:narrow`, `evidence:broad`: log1p of the first stage's narrow and broad evidence;
+- `author:ai_safety`: 1 when an author is in the AI-safety researcher list (safety_authors.py; the base column
+  `safety_authors`), so the model learns what a safety researcher's authorship is worth next to the text;
 - `word:<word>`: 1 when a word of the model's vocabulary occurs in title or abstract (the words found in at least
   MIN_WORD_ITEMS and at most MAX_WORD_SHARE of the training papers the model is fitted on, not STOPWORDS), from the
   same normalised text as the phrases, split at its spaces. (Counts instead of presence scored the same in
@@ -47,6 +49,7 @@ MAX_WORD_SHARE = 0.3
 MIN_WORD_CHARS = 3
 TOP_TERMS = 3  # strongest positive features named in a paper's evidence
 WORD_PREFIX = "word:"
+AUTHOR_FEATURE = "author:ai_safety"
 INTERCEPT_SCALE = 10.0
 CONVERGED = 1e-7  # largest Newton step (in weight units) at which a fit has converged
 SCOPES = ("candidates", "any_match")
@@ -223,6 +226,18 @@ def word_features(base: pl.DataFrame, words: list[str]) -> pl.DataFrame:
     )
 
 
+def author_features(base: pl.DataFrame) -> pl.DataFrame:
+    """(_row, AUTHOR_FEATURE, 1.0) for the papers with an author in the researcher list (base column
+    safety_authors; none when the column is absent)."""
+    if "safety_authors" not in base.columns:
+        return pl.DataFrame(schema=FEATURE_SCHEMA)
+    return (
+        base.filter(pl.col("safety_authors").list.len() > 0)
+        .select("_row", feature=pl.lit(AUTHOR_FEATURE), value=pl.lit(1.0))
+        .cast(FEATURE_SCHEMA)
+    )
+
+
 def model_features(
     base: pl.DataFrame, per_phrase: pl.DataFrame, evidence: pl.DataFrame, words: list[str], scope: str = "candidates"
 ) -> pl.DataFrame:
@@ -230,7 +245,7 @@ def model_features(
     rows = candidate_rows(per_phrase, scope)
     candidates = base.join(rows, on="_row", how="semi")
     phrase_feats = features(per_phrase, evidence).join(rows, on="_row", how="semi")
-    return pl.concat([phrase_feats, word_features(candidates, words)], how="vertical")
+    return pl.concat([phrase_feats, author_features(candidates), word_features(candidates, words)], how="vertical")
 
 
 def _contributions(feats: pl.DataFrame, model: RelevanceModel) -> pl.DataFrame:
@@ -259,7 +274,9 @@ def model_scores(
     model_features, computed without the long word table: each paper's words are weighed inside its list, and
     the terms are named only for papers the model could make narrow (p >= threshold)."""
     rows = candidate_rows(per_phrase, model.scope)
-    phrase_feats = features(per_phrase, evidence).join(rows, on="_row", how="semi")
+    phrase_feats = pl.concat([features(per_phrase, evidence), author_features(base)], how="vertical").join(
+        rows, on="_row", how="semi"
+    )
     phrase_logits = _contributions(phrase_feats, model).group_by("_row").agg(phrase_logit=pl.sum("contribution"))
     weights = {f.removeprefix(WORD_PREFIX): w for f, w in model.weights.items() if f.startswith(WORD_PREFIX)}
     matches = word_matches(base.join(rows, on="_row", how="semi"))

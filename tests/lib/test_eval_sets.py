@@ -1,5 +1,7 @@
 """The labelled evaluation sets: the judged corpus sample file, its join to the corpus, and the narrow truth."""
 
+import json
+
 import polars as pl
 import pytest
 
@@ -332,3 +334,31 @@ def test_committed_audit_is_dev_side_and_apart_from_every_other_set():
     tai = lab.load_tai(settings.labels_dir())
     assert not set(joined["item_key"]) & (set(sample["item_key"]) | set(tai["item_key"]))
     assert not set(audit["arxiv_id"]) & set(es.load_pool_labels()["arxiv_id"])
+
+
+def test_bibliography_authors_become_normalised_first_last_names():
+    authors = pl.Series(
+        ["Leike, Jan; Krueger, David; Ngo, Richard", "Kokotajlo, Daniel", "OpenAI", None, "", "Steinhardt, Jacob, Jr."]
+    )
+    names = pl.select(lab.tai_author_names(pl.lit(authors))).to_series().to_list()
+    assert names == [
+        ["jan leike", "david krueger", "richard ngo"],
+        ["daniel kokotajlo"],
+        ["openai"],
+        [],
+        [],
+        ["jacob steinhardt"],  # split at the first comma; normalisation drops the suffix
+    ]
+
+
+def test_corpus_papers_carry_their_authors_as_ingestion_parses_them(tmp_path):
+    record = {
+        "id": "2501.00001",
+        "title": "T",
+        "abstract": "A",
+        "categories": "cs.LG",
+        "authors": "Jan Leike (OpenAI), Éva Tardos and D. Krueger",
+    }
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    assert lab.load_corpus(path)["authors"].to_list() == [["jan leike", "eva tardos", "d krueger"]]

@@ -132,15 +132,33 @@ def test_word_features_mark_whole_words_only():
     assert rm.word_features(base, ["unreward", "mode"]).is_empty()
 
 
+RESEARCHERS = pl.DataFrame({"name_normalized": ["ada lovelace"], "person": ["Ada Lovelace"]})
+
+
+def _authored(papers: pl.DataFrame, by_ada: set[str]) -> pl.DataFrame:
+    """The papers with an `authors` column: Ada Lovelace (a listed researcher) on the ids in `by_ada`."""
+    return papers.with_columns(
+        authors=pl.col("arxiv_id").map_elements(
+            lambda i: ["ada lovelace", "bob"] if i in by_ada else ["bob"], return_dtype=pl.List(pl.String)
+        )
+    )
+
+
 @pytest.mark.parametrize("scope", rm.SCOPES)
 def test_fast_scores_equal_the_long_feature_table(taxonomy, scope):
     """classify_relevance weighs words inside each paper's list; training builds the long table. Same answer."""
-    papers = _papers(PAPERS)
-    base = prepare(papers)
+    papers = _authored(_papers(PAPERS), {"agents", "weak_only", "nothing"})
+    base = prepare(papers, RESEARCHERS)
     per_phrase = phrase_scores(base, taxonomy)
     evidence = paper_evidence(per_phrase)
     model = _model(
-        {"word:agents": 1.5, "word:faster": -2.0, "topic:red_teaming:strong": 0.7, "evidence:narrow": 0.4},
+        {
+            "word:agents": 1.5,
+            "word:faster": -2.0,
+            "topic:red_teaming:strong": 0.7,
+            "evidence:narrow": 0.4,
+            rm.AUTHOR_FEATURE: 0.9,
+        },
         intercept=-1.0,
         threshold=0.3,
         scope=scope,
@@ -265,6 +283,36 @@ def test_any_match_scope_scores_weak_phrases_but_never_papers_without_a_match(ta
     assert out["weak_only"]["model_probability"] > 0.5 and out["weak_only"]["is_safety_narrow"]
     assert out["weak_only"]["safety_evidence"].startswith("second stage p=")
     assert out["nothing"]["model_probability"] is None and not out["nothing"]["is_safety_narrow"]
+
+
+def test_authorship_is_a_feature_of_papers_in_scope_only(taxonomy):
+    papers = _authored(_papers(PAPERS), {"agents", "nothing"})
+    base = prepare(papers, RESEARCHERS)
+    assert base.filter(pl.col("safety_authors").list.len() > 0)["arxiv_id"].to_list() == ["agents", "nothing"]
+    per_phrase = phrase_scores(base, taxonomy)
+    feats = rm.model_features(base, per_phrase, paper_evidence(per_phrase), [], "any_match")
+    authored = feats.filter(pl.col("feature") == rm.AUTHOR_FEATURE).join(base, on="_row")
+    assert authored["arxiv_id"].to_list() == ["agents"]  # "nothing" has no phrase match: never scored
+    assert prepare(papers)["safety_authors"].list.len().sum() == 0  # no researcher list: no author counts
+
+
+def test_a_listed_author_raises_the_probability_and_is_named(taxonomy):
+    model = _model({"topic:alignment_training:phrases": 1.0, rm.AUTHOR_FEATURE: 4.0}, intercept=-3.0, threshold=0.5)
+    papers = _authored(_papers({"a": PAPERS["one_phrase"], "b": PAPERS["one_phrase"]}), {"a"})
+    out = classify_relevance(papers, taxonomy, model=model, researchers=RESEARCHERS, details=True)
+    by_id = {r["arxiv_id"]: r for r in out.iter_rows(named=True)}
+    assert by_id["a"]["model_probability"] > 0.5 > by_id["b"]["model_probability"]
+    assert "author:ai_safety (Ada Lovelace)" in by_id["a"]["safety_evidence"]
+    # the same model without the researcher list: no author matches
+    alone = classify_relevance(papers, taxonomy, model=model, details=True)
+    assert alone["model_probability"][0] == pytest.approx(by_id["b"]["model_probability"])
+
+
+def test_the_researcher_list_is_part_of_the_version_only_when_the_model_weighs_authors(taxonomy):
+    text_only, authored = _model({"word:agents": 1.0}), _model({rm.AUTHOR_FEATURE: 1.0})
+    other = RESEARCHERS.with_columns(name_normalized=pl.lit("grace hopper"))
+    assert classifier_version(taxonomy, text_only, RESEARCHERS) == classifier_version(taxonomy, text_only, other)
+    assert classifier_version(taxonomy, authored, RESEARCHERS) != classifier_version(taxonomy, authored, other)
 
 
 def test_classifier_version_follows_the_model(taxonomy):

@@ -9,8 +9,15 @@ import polars as pl
 
 from pipelines.lib.arxiv_api import load_query_config
 from pipelines.lib.eval_sets import judged_accuracy, load_sample_labels
-from pipelines.lib.relevance import RELEVANCE_SCHEMA, classifier_version, classify_relevance, load_classifier
+from pipelines.lib.relevance import (
+    RELEVANCE_SCHEMA,
+    classifier_version,
+    classify_relevance,
+    load_classifier,
+    uses_authors,
+)
 from pipelines.lib.relevance_model import RelevanceModel
+from pipelines.lib.safety_authors import load_safety_researchers
 from pipelines.lib.taxonomy import Taxonomy
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import replace_table
@@ -41,10 +48,20 @@ WHERE r.arxiv_id IS NULL OR r.classifier_version <> ? OR p.ingested_at > r.class
 """
 
 BATCH_SQL = """
-SELECT p.arxiv_id, p.title, p.abstract, p.categories, p.primary_category
-FROM papers p JOIN _relevance_todo t USING (arxiv_id)
+SELECT p.arxiv_id, p.title, p.abstract, p.categories, p.primary_category, a.authors
+FROM papers p JOIN _relevance_todo t USING (arxiv_id) LEFT JOIN _relevance_authors a USING (arxiv_id)
 WHERE t.batch = ?
 """
+# The authors of the papers to classify who are in the AI-safety researcher list (safety_authors.py). Only those
+# can match, so the rest of paper_authors never leaves DuckDB.
+AUTHORS_SQL = """
+CREATE OR REPLACE TEMP TABLE _relevance_authors AS
+SELECT a.arxiv_id, list(a.name_normalized ORDER BY a.position) AS authors
+FROM paper_authors a JOIN _relevance_todo t USING (arxiv_id)
+WHERE a.name_normalized IN (SELECT name_normalized FROM _researchers)
+GROUP BY a.arxiv_id
+"""
+NO_AUTHORS_SQL = "CREATE OR REPLACE TEMP TABLE _relevance_authors (arxiv_id VARCHAR, authors VARCHAR[])"
 
 CLASSIFICATION_SQL = """
 CREATE OR REPLACE TABLE paper_classification AS
@@ -69,7 +86,8 @@ NO_ORIGINS = (
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0])
+    [(count,)] = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall()
+    return bool(count)
 
 
 def update_relevance(
@@ -77,12 +95,22 @@ def update_relevance(
     taxonomy: Taxonomy,
     model: RelevanceModel | None = None,
     *,
+    researchers: pl.DataFrame | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> dict:
-    """Classify every paper lacking a current paper_relevance row, inside the caller's transaction."""
+    """Classify every paper lacking a current paper_relevance row, inside the caller's transaction.
+    `researchers` (safety_authors.load_safety_researchers) are matched to paper_authors when the model weighs
+    authorship."""
     con.execute(PAPER_RELEVANCE_DDL)
-    version = classifier_version(taxonomy, model)
+    version = classifier_version(taxonomy, model, researchers)
     con.execute(TODO_SQL, [batch_size, version])
+    authored = uses_authors(model) and researchers is not None and has_table(con, "paper_authors")
+    if authored:
+        con.register("_researchers", researchers.select("name_normalized"))
+        con.execute(AUTHORS_SQL)
+        con.unregister("_researchers")
+    else:
+        con.execute(NO_AUTHORS_SQL)
     n_todo, n_batches = con.execute("SELECT count(*), count(DISTINCT batch) FROM _relevance_todo").fetchone()
     con.execute("DELETE FROM paper_relevance WHERE arxiv_id IN (SELECT arxiv_id FROM _relevance_todo)")
     n_orphans = con.execute(
@@ -92,7 +120,9 @@ def update_relevance(
     n_broad = n_narrow = 0
     for batch in range(n_batches):
         papers = con.sql(BATCH_SQL, params=[batch]).pl()
-        result = classify_relevance(papers, taxonomy, model=model).with_columns(classified_at=pl.lit(classified_at))
+        result = classify_relevance(papers, taxonomy, model=model, researchers=researchers).with_columns(
+            classified_at=pl.lit(classified_at)
+        )
         n_broad += int(result["is_safety_broad"].sum())
         n_narrow += int(result["is_safety_narrow"].sum())
         con.register("_relevance_batch", result)
@@ -102,10 +132,12 @@ def update_relevance(
         )
         con.unregister("_relevance_batch")
     con.execute("DROP TABLE _relevance_todo")
+    con.execute("DROP TABLE _relevance_authors")
     total = con.execute("SELECT count(*) FROM paper_relevance").fetchone()[0]
     return {
         "classifier_version": version,
         "second_stage": model is not None,
+        "authorship": bool(authored),
         "classified": int(n_todo),
         "batches": int(n_batches),
         "newly_broad": n_broad,
@@ -148,7 +180,7 @@ def paper_relevance(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     if set_aside:
         context.log.warning(f"second stage not used: {set_aside}")
     with warehouse.transaction() as con:
-        meta = update_relevance(con, taxonomy, model)
+        meta = update_relevance(con, taxonomy, model, researchers=load_safety_researchers())
     context.log.info(f"classified {meta['classified']} papers in {meta['batches']} batches")
     return dg.MaterializeResult(metadata=meta)
 

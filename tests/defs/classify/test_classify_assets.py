@@ -13,6 +13,8 @@ from pipelines.defs.classify import assets as classify_assets
 from pipelines.defs.classify import checks
 from pipelines.defs.classify.assets import paper_classification, paper_relevance
 from pipelines.lib import relevance
+from pipelines.lib import relevance_model as rm
+from pipelines.lib.safety_authors import load_safety_researchers
 from pipelines.resources import WarehouseResource
 
 CHECKS = [
@@ -126,7 +128,37 @@ def test_new_classifier_version_reclassifies_all(warehouse, monkeypatch):
     result = _run(warehouse)
     assert _classified(result) == len(PAPERS)
     versions = _rows(warehouse, "SELECT DISTINCT classifier_version FROM paper_relevance")
-    assert versions == [(relevance.classifier_version(*relevance.load_classifier()[:2]),)]
+    taxonomy, model, _ = relevance.load_classifier()
+    assert versions == [(relevance.classifier_version(taxonomy, model, load_safety_researchers()),)]
+
+
+def test_authors_in_the_researcher_list_reach_the_second_stage(warehouse):
+    """The SQL path (paper_authors matched in DuckDB) gives what classify_relevance gives on the same authors."""
+    taxonomy = relevance.load_taxonomy()
+    model = rm.RelevanceModel(
+        intercept=-2.0, weights={rm.AUTHOR_FEATURE: 4.0}, threshold=0.5, scope="any_match", taxonomy_sha256="x"
+    )
+    researchers = pl.DataFrame({"name_normalized": ["ada lovelace"], "person": ["Ada Lovelace"]})
+    authors = {"2501.00004": ["Ada Lovelace", "Bob Smith"], "2501.00005": ["Ada Lovelace"], "2501.00001": ["Bo Li"]}
+    with warehouse.transaction() as con:
+        for arxiv_id, names in authors.items():
+            for position, name in enumerate(names):
+                con.execute(
+                    "INSERT INTO paper_authors (arxiv_id, position, name, name_normalized) VALUES (?, ?, ?, ?)",
+                    [arxiv_id, position, name, name.lower()],
+                )
+        meta = classify_assets.update_relevance(con, taxonomy, model, researchers=researchers)
+    assert meta["authorship"] is True
+    stored = dict(_rows(warehouse, "SELECT arxiv_id, is_safety_narrow FROM paper_relevance"))
+    papers = pl.DataFrame(
+        [{"arxiv_id": a, "title": t, "abstract": b, "categories": c, "primary_category": c[0]} for a, t, b, c in PAPERS]
+    ).with_columns(
+        authors=pl.col("arxiv_id").replace_strict(authors, default=[]).list.eval(pl.element().str.to_lowercase())
+    )
+    expected = relevance.classify_relevance(papers, taxonomy, model=model, researchers=researchers)
+    assert stored == dict(expected.select("arxiv_id", "is_safety_narrow").iter_rows())
+    # the fairness paper by a listed researcher is made narrow by authorship; the paper without a phrase match is not
+    assert stored["2501.00005"] is True and stored["2501.00004"] is False
 
 
 def test_batches_bound_the_work(warehouse):

@@ -1,0 +1,83 @@
+"""Authors who work in AI safety, from position records in the AI Watch CSV format: a signal for the second stage.
+
+Why: the people who label safety work (the TAI bibliography's curators, a reader of a paper) weigh who wrote it as
+well as what it says; a decision-theory paper by a MIRI researcher is part of a safety agenda even when its
+abstract never names one. On the dev split, 40 of the 54 TechSafety works the text-only classifier missed have an
+author with an AI-safety position in AI Watch.
+
+A researcher is a person with a counted AI-safety position (positions.py: cause area "AI safety", not marked
+unrelated, not a board / advisory / volunteer role), matched by normalised name (names.py) regardless of dates: a
+name with one token or a one-letter token is dropped as ambiguous. Same-name strangers match too (about 3% of
+2025-26 AI papers have such an author, against 7-10% of the papers judged narrow), so the second stage learns how
+much the match is worth; it never makes a paper narrow by itself and is named in the paper's evidence.
+Pure functions: Polars in, Polars out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import polars as pl
+
+from pipelines import settings
+from pipelines.lib.names import normalize_name_expr
+from pipelines.lib.positions import CAUSE_AREA, is_non_staff_expr, read_positions
+
+RESEARCHERS_SCHEMA = {"name_normalized": pl.String, "person": pl.String}
+
+
+def safety_researchers(positions: pl.DataFrame) -> pl.DataFrame:
+    """(name_normalized, person): one row per distinct unambiguous name with a counted AI-safety position."""
+    relation = pl.col("ai_safety_relation").fill_null("").str.to_lowercase()
+    rows = positions.filter(
+        pl.col("cause_area").fill_null("").str.strip_chars() == CAUSE_AREA,
+        relation != "unrelated",
+        ~is_non_staff_expr(),
+        pl.col("person").is_not_null(),
+    ).select(
+        name_normalized=normalize_name_expr(pl.col("person").str.replace_all(r"\([^)]*\)", " ")),
+        person=pl.col("person").str.strip_chars(),
+    )
+    tokens = pl.col("name_normalized").str.split(" ")
+    return (
+        rows.filter(tokens.list.len() >= 2, tokens.list.eval(pl.element().str.len_chars()).list.min() >= 2)
+        .unique("name_normalized", keep="first", maintain_order=True)
+        .sort("name_normalized")
+        .cast(RESEARCHERS_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
+def load_safety_researchers(path: Path | str | None = None) -> pl.DataFrame:
+    """safety_researchers of the positions file (settings.positions_path() by default); empty when it is absent."""
+    path = Path(path or settings.positions_path())
+    if not path.is_file():
+        return pl.DataFrame(schema=RESEARCHERS_SCHEMA)
+    return safety_researchers(read_positions(path))
+
+
+def researchers_sha256(researchers: pl.DataFrame) -> str:
+    """Fingerprint of the researcher list: part of the classifier version, so a new roster reclassifies."""
+    names = "\n".join(sorted(researchers["name_normalized"].to_list()))
+    return hashlib.sha256(names.encode()).hexdigest()
+
+
+def safety_authors(base: pl.DataFrame, researchers: pl.DataFrame | None) -> pl.Series:
+    """Per row of `base` (columns _row and `authors`, a list of normalised names), the researchers among its
+    authors as written in the roster, in author order (empty when none or no roster)."""
+    empty = pl.Series("safety_authors", [[]] * base.height, dtype=pl.List(pl.String))
+    if researchers is None or researchers.height == 0 or "authors" not in base.columns or base.height == 0:
+        return empty
+    matched = (
+        base.select("_row", name_normalized=pl.col("authors"))
+        .explode("name_normalized")
+        .join(researchers, on="name_normalized", how="inner", maintain_order="left")
+        .group_by("_row", maintain_order=True)
+        .agg(pl.col("person").unique(maintain_order=True))
+    )
+    return (
+        base.select("_row")
+        .join(matched, on="_row", how="left", maintain_order="left")
+        .select(pl.col("person").fill_null(pl.lit([], dtype=pl.List(pl.String))).alias("safety_authors"))
+        .to_series()
+    )
