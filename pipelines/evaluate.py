@@ -180,6 +180,43 @@ def _pr(m: dict) -> str:
     return f"precision {_fmt(m.get('precision'))}, recall {_fmt(m.get('recall'))}"
 
 
+def authorship_effect(with_authors: pl.DataFrame, without_authors: pl.DataFrame) -> dict:
+    """Narrow papers with and without the authorship signal (same papers, same model): how many it adds and
+    removes, and the added share of the narrow count."""
+    joined = with_authors.select("arxiv_id", a="is_safety_narrow").join(
+        without_authors.select("arxiv_id", b="is_safety_narrow"), on="arxiv_id", how="inner"
+    )
+    narrow = int(joined["a"].sum())
+    added = joined.filter(pl.col("a") & ~pl.col("b")).height
+    return {
+        "narrow": narrow,
+        "added": added,
+        "removed": joined.filter(~pl.col("a") & pl.col("b")).height,
+        "added_share": added / narrow if narrow else 0.0,
+    }
+
+
+def _researcher_matches(corpus: pl.DataFrame, researchers: pl.DataFrame) -> pl.DataFrame:
+    """(arxiv_id, person) for every corpus author in the researcher list."""
+    authors = corpus.select("arxiv_id", name_normalized="authors").explode("name_normalized")
+    return authors.join(researchers, on="name_normalized", how="inner").unique(["arxiv_id", "person"])
+
+
+def papers_with_researchers(corpus: pl.DataFrame, researchers: pl.DataFrame) -> int:
+    return _researcher_matches(corpus, researchers)["arxiv_id"].n_unique()
+
+
+def most_matched_researcher(corpus: pl.DataFrame, researchers: pl.DataFrame) -> tuple[str, int]:
+    """The researcher name on the most corpus papers, and that count (ties: alphabetical); ('-', 0) if none."""
+    counts = (
+        _researcher_matches(corpus, researchers)
+        .group_by("person")
+        .len()
+        .sort(["len", "person"], descending=[True, False])
+    )
+    return (counts["person"][0], int(counts["len"][0])) if counts.height else ("-", 0)
+
+
 def second_stage_section(rel: pl.DataFrame, rel_first: pl.DataFrame, model: RelevanceModel) -> str:
     """What the second stage changed: papers it added and first-stage answers it overruled, per split and source."""
     both = rel.select("_i", "split", "source", "truth_narrow", "is_safety_narrow", "model_probability").join(
@@ -539,6 +576,20 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
         papers=pl.len(), broad=pl.col("is_safety_broad").mean(), narrow=pl.col("is_safety_narrow").mean()
     )
     out += [md_table(overall), ""]
+    if uses_authors(model):
+        unauthored = classify_relevance(corpus, taxonomy, model=model)
+        effect = authorship_effect(corpus_all, unauthored)
+        top_name, top_papers = most_matched_researcher(corpus, researchers)
+        metrics["corpus_authorship"] = effect | {"authored_papers": papers_with_researchers(corpus, researchers)}
+        out += [
+            f"Authorship on the whole corpus: of its {effect['narrow']} narrow papers, {effect['added']} are narrow "
+            f"only because an author is in the AI-safety researcher list ({effect['added_share']:.1%} of the "
+            f"count), and {effect['removed']} papers the same model makes narrow without authors are not narrow "
+            f"with them. {metrics['corpus_authorship']['authored_papers']} corpus papers have an author in the "
+            "list. Names are matched without dates, so a same-name stranger counts too (the most matched name, "
+            f"{top_name}, is on {top_papers} corpus papers); the evidence names the matched researchers.",
+            "",
+        ]
     dist = (
         corpus_all.filter(pl.col("is_safety_broad"))
         .group_by("primary_topic")
