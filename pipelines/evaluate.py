@@ -18,7 +18,6 @@ were tuned and trained on dev only.
 from __future__ import annotations
 
 import argparse
-import importlib
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +38,7 @@ from pipelines.lib.evaluation import (
     split_of,
     wilson_interval,
 )
+from pipelines.lib.origin_eval import evaluate_origin
 from pipelines.lib.relevance import classifier_version, classify_relevance, load_classifier, uses_authors
 from pipelines.lib.relevance_model import RelevanceModel
 from pipelines.lib.safety_authors import load_safety_researchers
@@ -286,16 +286,6 @@ def _by_source(counts: dict) -> str:
     return ", ".join(f"{SOURCE_TEXT.get(k, k)} {v}" for k, v in counts.items())
 
 
-def origin_section() -> tuple[str, dict]:
-    """Origin evaluation from helper B2's module, when it exists."""
-    try:
-        module = importlib.import_module("pipelines.lib.origin_eval")
-    except ModuleNotFoundError:
-        return ("_Origin evaluation not available: `pipelines.lib.origin_eval` is not installed yet._\n", {})
-    markdown, metrics = module.evaluate_origin()
-    return markdown, metrics
-
-
 def build_report(args: argparse.Namespace) -> tuple[str, dict]:
     started = time.perf_counter()
     taxonomy, model, set_aside = load_classifier()
@@ -418,7 +408,8 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
         "The second stage also weighs whether an author holds an AI-safety position in AI Watch "
         "(`pipelines/lib/safety_authors.py`; bibliography works by their listed authors, corpus papers by their "
         "arXiv authors, matched as the pipeline matches them); the rows 'no authorship' score the same model "
-        "with no author matched. "
+        "with no author matched (its other weights were fitted alongside authorship, so these rows understate a "
+        "model trained on text alone). "
         "The 95% intervals are Wilson score intervals of each proportion (items taken as independent draws): "
         "they cover the sampling error of a test set this size, not the judges' own error.",
         "",
@@ -620,7 +611,7 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
 
     # -- origin (helper module)
     out += ["## Origin", "", "<!-- origin evaluation: pipelines.lib.origin_eval.evaluate_origin() -->", ""]
-    origin_md, origin_metrics = origin_section()
+    origin_md, origin_metrics = evaluate_origin()
     out += [origin_md.rstrip(), ""]
     metrics["origin"] = origin_metrics
 

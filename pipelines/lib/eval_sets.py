@@ -211,7 +211,7 @@ def tai_works(tai: pl.DataFrame) -> pl.DataFrame:
         .agg(
             pl.first("title"),
             abstract=pl.col("abstract").drop_nulls().first(),
-            authors=pl.col("authors").first(),
+            authors=pl.col("authors").filter(pl.col("authors").list.len() > 0).first(),  # a copy that names them
             labels=pl.col("label").drop_nulls().unique(),
             ambiguous=pl.col("ambiguous").any(),
             item_type=pl.first("item_type"),

@@ -144,12 +144,14 @@ def load_corpus(
     try:
         con.execute("SET preserve_insertion_order = false")
         schema = ", ".join(f"{c}: 'VARCHAR'" for c in columns)
+        names = f"list_transform({authors_list_sql('authors')}, lambda a: {normalize_name_sql('a.name')})"
+        authors = names if "authors" in columns else "[]::VARCHAR[]"
         frame = con.sql(
             f"""
             SELECT id AS arxiv_id, title, abstract,
                    string_split(trim(categories), ' ') AS categories,
                    split_part(trim(categories), ' ', 1) AS primary_category,
-                   list_transform({authors_list_sql("authors")}, lambda a: {normalize_name_sql("a.name")}) AS authors
+                   {authors} AS authors
             FROM read_json(?, format = 'newline_delimited', columns = {{{schema}}})
             WHERE id IS NOT NULL
             """,

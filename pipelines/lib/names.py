@@ -32,6 +32,4 @@ def normalize_name_expr(col: pl.Expr) -> pl.Expr:
 
 def normalize_name_sql(column: str) -> str:
     """The same rule as a DuckDB SQL expression over `column`."""
-    return (
-        f"trim(regexp_replace(lower(strip_accents({column})), '[^\\pL\\pN]+', ' ', 'g'))"
-    )
+    return f"trim(regexp_replace(lower(strip_accents({column})), '[^\\pL\\pN]+', ' ', 'g'))"

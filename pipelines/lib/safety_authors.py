@@ -7,7 +7,8 @@ author with an AI-safety position in AI Watch.
 
 A researcher is a person with a counted AI-safety position (positions.py: cause area "AI safety", not marked
 unrelated, not a board / advisory / volunteer role), matched by normalised name (names.py) regardless of dates: a
-name with one token or a one-letter token is dropped as ambiguous. Same-name strangers match too (about 3% of
+name with fewer than two words of two letters, or with an initial as its first or last word, is dropped as
+ambiguous. Same-name strangers match too (about 3% of
 2025-26 AI papers have such an author, against 7-10% of the papers judged narrow), so the second stage learns how
 much the match is worth; it never makes a paper narrow by itself and is named in the paper's evidence.
 Pure functions: Polars in, Polars out.
@@ -40,8 +41,16 @@ def safety_researchers(positions: pl.DataFrame) -> pl.DataFrame:
         person=pl.col("person").str.strip_chars(),
     )
     tokens = pl.col("name_normalized").str.split(" ")
+    lengths = tokens.list.eval(pl.element().str.len_chars())
+    # ambiguous: fewer than two words of two letters, or an initial first or last ("Alex S."); a one-letter word
+    # inside a name stays ("Noah D. Goodman", "Cullen O'Keefe" -> "cullen o keefe")
+    unambiguous = (
+        (lengths.list.eval(pl.element() >= 2).list.sum() >= 2)
+        & (lengths.list.first() >= 2)
+        & (lengths.list.last() >= 2)
+    )
     return (
-        rows.filter(tokens.list.len() >= 2, tokens.list.eval(pl.element().str.len_chars()).list.min() >= 2)
+        rows.filter(unambiguous)
         .unique("name_normalized", keep="first", maintain_order=True)
         .sort("name_normalized")
         .cast(RESEARCHERS_SCHEMA)  # type: ignore[arg-type]

@@ -6,10 +6,13 @@ import polars as pl
 import pytest
 
 from pipelines import settings
+from pipelines import warehouse as wh
 from pipelines.evaluate import an_map_path
+from pipelines.ingest import RunRecord
 from pipelines.lib import eval_sets as es
 from pipelines.lib import labels as lab
 from pipelines.lib.taxonomy import load_taxonomy
+from pipelines.snapshot import load_snapshot
 from pipelines.train_relevance import choose_operating_point
 
 HEADER = "arxiv_id,narrow,broad,note,pass\n"
@@ -362,3 +365,11 @@ def test_corpus_papers_carry_their_authors_as_ingestion_parses_them(tmp_path):
     path = tmp_path / "one.jsonl"
     path.write_text(json.dumps(record) + "\n")
     assert lab.load_corpus(path)["authors"].to_list() == [["jan leike", "eva tardos", "d krueger"]]
+    assert lab.load_corpus(path, ("id", "title", "abstract", "categories"))["authors"].to_list() == [[]]
+    # the warehouse's paper_authors (what the paper_relevance asset matches) holds the same names in the same order
+    run = RunRecord(run_id="t", asset="test", source="arxiv_snapshot")
+    db = tmp_path / "w.duckdb"
+    with wh.transaction(db) as con:
+        load_snapshot(con, path, run, log=lambda _: None)
+        ingested = con.execute("SELECT list(name_normalized ORDER BY position) FROM paper_authors").fetchall()
+    assert ingested == [(["jan leike", "eva tardos", "d krueger"],)]

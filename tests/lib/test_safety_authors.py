@@ -43,13 +43,18 @@ def test_only_counted_ai_safety_positions_with_unambiguous_names():
             ("Gene Health", "Researcher", "full-time", "Global health and poverty", ""),
             ("Una Related", "Accountant", "full-time", "AI safety", "unrelated"),
             ("Madonna", "Researcher", "full-time", "AI safety", ""),  # one token: ambiguous
-            ("Alex S.", "Researcher", "full-time", "AI safety", ""),  # one-letter token: ambiguous
+            ("Alex S.", "Researcher", "full-time", "AI safety", ""),  # an initial as last word: ambiguous
+            ("J. Smith", "Researcher", "full-time", "AI safety", ""),  # an initial as first word: ambiguous
+            ("Cullen O'Keefe", "Researcher", "full-time", "AI safety", ""),  # a letter inside the name stays
+            ("Noah D. Goodman", "Researcher", "full-time", "AI safety", ""),
         ]
     )
     out = safety_researchers(positions)
     assert out.to_dicts() == [
         {"name_normalized": "amanda kelley", "person": "Amanda (Lipson) Kelley"},
+        {"name_normalized": "cullen o keefe", "person": "Cullen O'Keefe"},
         {"name_normalized": "jan leike", "person": "Jan Leike"},
+        {"name_normalized": "noah d goodman", "person": "Noah D. Goodman"},
         {"name_normalized": "paul christiano", "person": "Paul Christiano"},
     ]
 

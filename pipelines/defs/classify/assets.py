@@ -7,6 +7,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from pipelines import settings
 from pipelines.lib.arxiv_api import load_query_config
 from pipelines.lib.eval_sets import judged_accuracy, load_sample_labels
 from pipelines.lib.relevance import (
@@ -104,7 +105,9 @@ def update_relevance(
     con.execute(PAPER_RELEVANCE_DDL)
     version = classifier_version(taxonomy, model, researchers)
     con.execute(TODO_SQL, [batch_size, version])
-    authored = uses_authors(model) and researchers is not None and has_table(con, "paper_authors")
+    authored = (
+        uses_authors(model) and researchers is not None and researchers.height > 0 and has_table(con, "paper_authors")
+    )
     if authored:
         con.register("_researchers", researchers.select("name_normalized"))
         con.execute(AUTHORS_SQL)
@@ -179,8 +182,14 @@ def paper_relevance(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     taxonomy, model, set_aside = load_classifier()
     if set_aside:
         context.log.warning(f"second stage not used: {set_aside}")
+    researchers = load_safety_researchers()
+    if uses_authors(model) and researchers.height == 0:
+        context.log.warning(
+            f"the second stage weighs authorship but no AI-safety researchers were found in {settings.positions_path()}"
+            " (AIWATCH_POSITIONS): no author counts"
+        )
     with warehouse.transaction() as con:
-        meta = update_relevance(con, taxonomy, model, researchers=load_safety_researchers())
+        meta = update_relevance(con, taxonomy, model, researchers=researchers)
     context.log.info(f"classified {meta['classified']} papers in {meta['batches']} batches")
     return dg.MaterializeResult(metadata=meta)
 

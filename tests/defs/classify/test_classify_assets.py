@@ -14,7 +14,7 @@ from pipelines.defs.classify import checks
 from pipelines.defs.classify.assets import paper_classification, paper_relevance
 from pipelines.lib import relevance
 from pipelines.lib import relevance_model as rm
-from pipelines.lib.safety_authors import load_safety_researchers
+from pipelines.lib.safety_authors import RESEARCHERS_SCHEMA, load_safety_researchers
 from pipelines.resources import WarehouseResource
 
 CHECKS = [
@@ -159,6 +159,17 @@ def test_authors_in_the_researcher_list_reach_the_second_stage(warehouse):
     assert stored == dict(expected.select("arxiv_id", "is_safety_narrow").iter_rows())
     # the fairness paper by a listed researcher is made narrow by authorship; the paper without a phrase match is not
     assert stored["2501.00005"] is True and stored["2501.00004"] is False
+
+
+def test_an_empty_researcher_list_is_reported_as_no_authorship(warehouse):
+    taxonomy = relevance.load_taxonomy()
+    model = rm.RelevanceModel(
+        intercept=-2.0, weights={rm.AUTHOR_FEATURE: 4.0}, threshold=0.5, scope="any_match", taxonomy_sha256="x"
+    )
+    empty = pl.DataFrame(schema=RESEARCHERS_SCHEMA)
+    with warehouse.transaction() as con:
+        meta = classify_assets.update_relevance(con, taxonomy, model, researchers=empty)
+    assert meta["authorship"] is False and meta["classified"] == len(PAPERS)
 
 
 def test_batches_bound_the_work(warehouse):
