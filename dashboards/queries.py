@@ -487,7 +487,8 @@ def search_papers(
     categories: Sequence[str] = (),
     limit: int = 500,
 ) -> pl.DataFrame:
-    """Papers matching every search term (in title, abstract or an author), newest first, at most `limit`+1 rows.
+    """Papers matching every search term (in title, abstract or an author), newest first, at most `limit`+1 rows,
+    with their labels and the evidence behind them (safety_evidence, origin_evidence).
 
     The SQL text depends only on which filters are set, never on their values: those are bound parameters.
     One row beyond `limit` is returned so the caller can tell that more papers match.
@@ -542,6 +543,7 @@ def search_papers(
                     WHEN c.arxiv_id IS NULL THEN 'unclassified' ELSE 'no' END AS safety,
                c.primary_topic, array_to_string(c.topics, ', ') AS topics, c.origin,
                array_to_string(c.organizations, ', ') AS organizations,
+               c.safety_evidence, c.origin_evidence,
                'https://arxiv.org/abs/' || h.arxiv_id AS url
         FROM hits h LEFT JOIN paper_classification c ON c.arxiv_id = h.arxiv_id
         ORDER BY h.published_date DESC, h.arxiv_id DESC

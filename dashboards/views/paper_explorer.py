@@ -87,12 +87,19 @@ def body() -> None:
         shown,
         hide_index=True,
         column_order=["url", "published_date", "title", "authors", "safety", "primary_topic", "origin",
-                      "organizations", "primary_category", "categories", "topics"],
+                      "organizations", "safety_evidence", "origin_evidence", "primary_category", "categories",
+                      "topics"],
         column_config={
             "url": st.column_config.LinkColumn("arXiv", display_text=r"https://arxiv\.org/abs/(.*)", width="small"),
             "published_date": st.column_config.DateColumn("date"),
             "title": st.column_config.TextColumn("title", width="large"),
             "primary_topic": st.column_config.TextColumn("topic"),
+            "safety_evidence": st.column_config.TextColumn(
+                "why safety", help="Phrases matched, the second stage's probability and its strongest terms"
+            ),
+            "origin_evidence": st.column_config.TextColumn(
+                "why this origin", help="Affiliation, OpenAlex institution, mention or roster record behind the origin"
+            ),
         },
     )  # fmt: skip
     st.download_button(

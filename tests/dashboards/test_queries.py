@@ -260,3 +260,12 @@ def test_search_limit_returns_one_extra_row_newest_first(warehouse_file: Path, f
     assert everything.height == fixture_tables["papers"].height
     unclassified = everything.filter(pl.col("safety") == "unclassified")
     assert unclassified.is_empty()
+
+
+def test_search_shows_the_evidence_behind_each_label(warehouse_file: Path, fixture_tables) -> None:
+    got = queries.search_papers(warehouse_file, safety="any", limit=1000, **ALL_TIME)
+    stored = fixture_tables["paper_classification"].select("arxiv_id", "safety_evidence", "origin_evidence")
+    shown = got.select("arxiv_id", "safety_evidence", "origin_evidence").join(stored, on="arxiv_id", suffix="_stored")
+    assert shown.height == got.height and shown["safety_evidence"].drop_nulls().len() > 0
+    assert shown["safety_evidence"].to_list() == shown["safety_evidence_stored"].to_list()
+    assert shown["origin_evidence"].to_list() == shown["origin_evidence_stored"].to_list()
