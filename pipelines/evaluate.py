@@ -39,7 +39,13 @@ from pipelines.lib.evaluation import (
     wilson_interval,
 )
 from pipelines.lib.origin_eval import evaluate_origin
-from pipelines.lib.relevance import classifier_version, classify_relevance, load_classifier, uses_authors
+from pipelines.lib.relevance import (
+    classifier_version,
+    classify_relevance,
+    counted_researchers,
+    load_classifier,
+    uses_authors,
+)
 from pipelines.lib.relevance_model import RelevanceModel
 from pipelines.lib.safety_authors import load_safety_researchers
 from pipelines.lib.taxonomy import Taxonomy
@@ -570,15 +576,20 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
     if uses_authors(model):
         unauthored = classify_relevance(corpus, taxonomy, model=model)
         effect = authorship_effect(corpus_all, unauthored)
-        top_name, top_papers = most_matched_researcher(corpus, researchers)
-        metrics["corpus_authorship"] = effect | {"authored_papers": papers_with_researchers(corpus, researchers)}
+        counted = counted_researchers(model, researchers)
+        top_name, top_papers = most_matched_researcher(corpus, counted)
+        metrics["corpus_authorship"] = effect | {"authored_papers": papers_with_researchers(corpus, counted)}
         out += [
             f"Authorship on the whole corpus: of its {effect['narrow']} narrow papers, {effect['added']} are narrow "
             f"only because an author is in the AI-safety researcher list ({effect['added_share']:.1%} of the "
             f"count), and {effect['removed']} papers the same model makes narrow without authors are not narrow "
-            f"with them. {metrics['corpus_authorship']['authored_papers']} corpus papers have an author in the "
-            "list. Names are matched without dates, so a same-name stranger counts too (the most matched name, "
-            f"{top_name}, is on {top_papers} corpus papers); the evidence names the matched researchers.",
+            f"with them. The list holds {researchers.height} names; the {len(model.common_author_names)} that many "
+            "different people carry (more than safety_authors.MAX_NAMESAKES expected namesakes in the training "
+            "corpus, fixed in the model file) never count. "
+            f"{metrics['corpus_authorship']['authored_papers']} corpus papers have an author whose name counts. "
+            "Names are matched without dates, so a same-name stranger with a rarer name still counts (the most "
+            f"matched counted name, {top_name}, is on {top_papers} corpus papers); the evidence names the matched "
+            "researchers.",
             "",
         ]
     dist = (

@@ -36,7 +36,7 @@ from pipelines.lib import labels as lab
 from pipelines.lib import relevance_model as rm
 from pipelines.lib.evaluation import binary_metrics
 from pipelines.lib.relevance import paper_evidence, phrase_scores, prepare
-from pipelines.lib.safety_authors import load_safety_researchers
+from pipelines.lib.safety_authors import common_names, load_safety_researchers, without_common_names
 from pipelines.lib.taxonomy import Taxonomy, load_taxonomy
 
 FOLDS = 5
@@ -74,13 +74,15 @@ def training_items(taxonomy: Taxonomy) -> pl.DataFrame:
     return es.classify_items(dev, taxonomy)
 
 
-def item_features(items: pl.DataFrame, taxonomy: Taxonomy, scope: str) -> tuple[pl.DataFrame, np.ndarray]:
+def item_features(
+    items: pl.DataFrame, taxonomy: Taxonomy, scope: str, researchers: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, np.ndarray]:
     """The second stage's long feature table for the items (_row = the item's position), computed exactly as
     classify_relevance computes it for the papers in scope, plus SOURCE_FEATURE on bibliography works; and the
     mask of the rows the pipeline scores (relevance_model.candidate_rows). The word vocabulary is drawn from
-    their text; their authors are matched against the AI-safety researcher list (safety_authors.py)."""
+    their text; their authors are matched against `researchers` (safety_authors.py; none: no authorship)."""
     papers = lab.as_papers(items.with_row_index("_i").with_columns(pl.col("_i").cast(pl.String)), "_i")
-    base = prepare(papers, load_safety_researchers())
+    base = prepare(papers, researchers)
     per_phrase = phrase_scores(base, taxonomy)
     rows = rm.candidate_rows(per_phrase, scope)
     words = rm.candidate_words(base.join(rows, on="_row", how="semi"), rm.MIN_WORD_ITEMS, rm.MAX_WORD_SHARE)
@@ -173,7 +175,13 @@ def choose_operating_point(grid: list[dict]) -> dict:
 
 def train(taxonomy: Taxonomy) -> rm.RelevanceModel:
     items = training_items(taxonomy)
-    features = {scope: item_features(items, taxonomy, scope) for scope in rm.SCOPES}
+    researchers = load_safety_researchers()
+    corpus_authors = (
+        lab.load_corpus(settings.snapshot_path()).select(name_normalized="authors").explode("name_normalized")
+    )
+    common = common_names(researchers, corpus_authors)
+    counted = without_common_names(researchers, common)
+    features = {scope: item_features(items, taxonomy, scope, counted) for scope in rm.SCOPES}
     best = choose_operating_point(
         [point for scope, (feats, scored) in features.items() for point in cross_validate(items, feats, scored, scope)]
     )
@@ -194,6 +202,7 @@ def train(taxonomy: Taxonomy) -> rm.RelevanceModel:
         veto=best["veto"],
         scope=best["scope"],
         taxonomy_sha256=taxonomy.seed_sha256,
+        common_author_names=tuple(common),
         training={
             "command": ".venv/bin/python -m pipelines.train_relevance",
             "split": "dev",
@@ -202,6 +211,7 @@ def train(taxonomy: Taxonomy) -> rm.RelevanceModel:
             "fitted_items": int(scored.sum()),
             "by_source": {s: int(c) for s, c in items.group_by("source").len().sort("source").iter_rows()},
             "features": len(weights),
+            "researchers": {"listed": researchers.height, "common_names_left_out": len(common)},
             "scope": best["scope"],
             "l2": best["l2"],
             "cross_validation": {

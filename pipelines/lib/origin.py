@@ -314,13 +314,9 @@ def _usable_names(names: pl.Expr) -> pl.Expr:
     return (tokens.list.len() >= 2) & (tokens.list.eval(pl.element().str.len_chars()).list.min() >= 2)
 
 
-def name_statistics(authors: pl.DataFrame, papers: pl.DataFrame, names: pl.Series | None = None) -> pl.DataFrame:
-    """Per name: max_papers_per_year, and expected_namesakes = distinct names x P(first token) x P(last token).
-
-    The second is how many different people would carry the name if first and last names combined at random:
-    "tony wang" 2.1, "tao lin" 0.6, "percy liang" 0.01 on the 2025-26 corpus. Counted over `authors` (arxiv_id,
-    name_normalized) and the papers' years; `names` limits the output rows (the statistics use every name).
-    """
+def expected_namesakes(authors: pl.DataFrame, names: pl.Series | None = None) -> pl.DataFrame:
+    """(name_normalized, expected_namesakes) for the names of `authors` (column name_normalized) with two or more
+    tokens, limited to `names` if given: distinct names x P(first token) x P(last token) (see name_statistics)."""
     distinct = authors.select(pl.col("name_normalized").unique()).filter(pl.col("name_normalized").str.contains(" "))
     tokens = distinct.with_columns(
         first=pl.col("name_normalized").str.split(" ").list.first(),
@@ -333,11 +329,22 @@ def name_statistics(authors: pl.DataFrame, papers: pl.DataFrame, names: pl.Serie
         if names is None
         else tokens.join(pl.DataFrame({"name_normalized": names}).unique(), on="name_normalized", how="semi")
     )
-    namesakes = (
+    return (
         wanted.join(tokens.group_by("first").len("n_first"), on="first")
         .join(tokens.group_by("last").len("n_last"), on="last")
         .select("name_normalized", (pl.col("n_first") * pl.col("n_last") / n_names).alias("expected_namesakes"))
     )
+
+
+def name_statistics(authors: pl.DataFrame, papers: pl.DataFrame, names: pl.Series | None = None) -> pl.DataFrame:
+    """Per name: max_papers_per_year, and expected_namesakes = distinct names x P(first token) x P(last token).
+
+    The second is how many different people would carry the name if first and last names combined at random:
+    "tony wang" 2.1, "tao lin" 0.6, "percy liang" 0.01 on the 2025-26 corpus. Counted over `authors` (arxiv_id,
+    name_normalized) and the papers' years; `names` limits the output rows (the statistics use every name).
+    """
+    namesakes = expected_namesakes(authors, names)
+    wanted = namesakes.select("name_normalized")
     per_year = (
         authors.select("arxiv_id", "name_normalized")
         .join(wanted.select("name_normalized"), on="name_normalized", how="semi")

@@ -29,7 +29,7 @@ import hashlib
 import polars as pl
 
 from pipelines.lib.relevance_model import AUTHOR_FEATURE, RelevanceModel, load_model, model_scores
-from pipelines.lib.safety_authors import RESEARCHERS_SCHEMA, researchers_sha256, safety_authors
+from pipelines.lib.safety_authors import RESEARCHERS_SCHEMA, researchers_sha256, safety_authors, without_common_names
 from pipelines.lib.taxonomy import SEPARATORS, Taxonomy, load_taxonomy
 
 # Bump when the scoring code changes meaning; with the taxonomy and model hashes it forms classifier_version.
@@ -73,6 +73,13 @@ def classifier_version(
 def uses_authors(model: RelevanceModel | None) -> bool:
     """Whether the second stage weighs authorship (AUTHOR_FEATURE): only then does the researcher list matter."""
     return model is not None and AUTHOR_FEATURE in model.weights
+
+
+def counted_researchers(model: RelevanceModel | None, researchers: pl.DataFrame | None) -> pl.DataFrame | None:
+    """The researchers whose authorship the model weighs: none unless it uses authors, never its common names."""
+    if researchers is None or model is None or not uses_authors(model):
+        return None
+    return without_common_names(researchers, model.common_author_names)
 
 
 def load_classifier() -> tuple[Taxonomy, RelevanceModel | None, str | None]:
@@ -236,7 +243,7 @@ def classify_relevance(
     """
     t = taxonomy
     version = classifier_version(t, model, researchers)
-    base = prepare(papers, researchers if uses_authors(model) else None)
+    base = prepare(papers, counted_researchers(model, researchers))
     per_phrase = phrase_scores(base, t)
     paper = paper_evidence(per_phrase)
     if model is not None:

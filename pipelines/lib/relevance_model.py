@@ -14,7 +14,8 @@ Features of a paper (all from the first stage's per-phrase table, so the model s
 - `topic:<topic>:<kind>`: the sum of those values over a topic's phrases of one kind;
 - `evidence:narrow`, `evidence:broad`: log1p of the first stage's narrow and broad evidence;
 - `author:ai_safety`: 1 when an author is in the AI-safety researcher list (safety_authors.py; the base column
-  `safety_authors`), so the model learns what a safety researcher's authorship is worth next to the text;
+  `safety_authors`), so the model learns what a safety researcher's authorship is worth next to the text; names
+  too common to tell a person (the model's `common_author_names`, fixed at training) never count;
 - `word:<word>`: 1 when a word of the model's vocabulary occurs in title or abstract (the words found in at least
   MIN_WORD_ITEMS and at most MAX_WORD_SHARE of the training papers the model is fitted on, not STOPWORDS), from the
   same normalised text as the phrases, split at its spaces. (Counts instead of presence scored the same in
@@ -90,6 +91,8 @@ class RelevanceModel:
     veto: float = 0.0  # below this probability the model overrules the first stage's narrow answer
     sha256: str = ""  # of the model file, part of the classifier version
     scope: str = "candidates"  # which papers the model scores (candidate_rows)
+    # researcher names too common to tell a person (safety_authors.common_names): no authorship signal
+    common_author_names: tuple[str, ...] = ()
     training: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -122,6 +125,7 @@ def load_model(path: Path | None = None) -> RelevanceModel | None:
             veto=float(data.get("veto", 0.0)),
             scope=str(data.get("scope", "candidates")),
             taxonomy_sha256=str(data["taxonomy_sha256"]),
+            common_author_names=tuple(str(n) for n in data.get("common_author_names", [])),
             sha256=hashlib.sha256(text.encode()).hexdigest(),
             training=dict(data.get("training", {})),
         )
@@ -145,6 +149,7 @@ def dump_model(model: RelevanceModel, path: Path) -> None:
         "veto": round(model.veto, 4),
         "scope": model.scope,
         "taxonomy_sha256": model.taxonomy_sha256,
+        "common_author_names": sorted(model.common_author_names),
         "training": model.training,
         "weights": {k: round(v, 6) for k, v in sorted(model.weights.items()) if abs(v) >= 1e-6},
     }

@@ -8,9 +8,9 @@ author with an AI-safety position in AI Watch.
 A researcher is a person with a counted AI-safety position (positions.py: cause area "AI safety", not marked
 unrelated, not a board / advisory / volunteer role), matched by normalised name (names.py) regardless of dates: a
 name with fewer than two words of two letters, or with an initial as its first or last word, is dropped as
-ambiguous. Same-name strangers match too (about 3% of
-2025-26 AI papers have such an author, against 7-10% of the papers judged narrow), so the second stage learns how
-much the match is worth; it never makes a paper narrow by itself and is named in the paper's evidence.
+ambiguous. Same-name strangers would match too, so names that many different people carry
+(common_names, fixed when the model is trained and stored in it) are left out; the second stage learns how much a
+match is worth; it never makes a paper narrow by itself and is named in the paper's evidence.
 Pure functions: Polars in, Polars out.
 """
 
@@ -23,9 +23,11 @@ import polars as pl
 
 from pipelines import settings
 from pipelines.lib.names import normalize_name_expr
+from pipelines.lib.origin import expected_namesakes
 from pipelines.lib.positions import CAUSE_AREA, is_non_staff_expr, read_positions
 
 RESEARCHERS_SCHEMA = {"name_normalized": pl.String, "person": pl.String}
+MAX_NAMESAKES = 0.1  # above this many expected namesakes a name is too common to count (dev split, see common_names)
 
 
 def safety_researchers(positions: pl.DataFrame) -> pl.DataFrame:
@@ -55,6 +57,20 @@ def safety_researchers(positions: pl.DataFrame) -> pl.DataFrame:
         .sort("name_normalized")
         .cast(RESEARCHERS_SCHEMA)  # type: ignore[arg-type]
     )
+
+
+def common_names(researchers: pl.DataFrame, authors: pl.DataFrame) -> list[str]:
+    """The researcher names that many different people would carry among `authors` (column name_normalized, one
+    row per authorship): more than MAX_NAMESAKES expected namesakes (origin.expected_namesakes, from how common
+    the first and last name are). On the dev split a matched rare name marks a safety paper
+    4-5x more often than the base rate, a common one no more often, so only rare names carry the signal."""
+    stats = expected_namesakes(authors, researchers["name_normalized"])
+    common = stats.filter(pl.col("expected_namesakes") > MAX_NAMESAKES)["name_normalized"]
+    return sorted(set(common.to_list()) & set(researchers["name_normalized"].to_list()))
+
+
+def without_common_names(researchers: pl.DataFrame, common: tuple[str, ...] | list[str]) -> pl.DataFrame:
+    return researchers.filter(~pl.col("name_normalized").is_in(list(common)))
 
 
 def load_safety_researchers(path: Path | str | None = None) -> pl.DataFrame:

@@ -1,5 +1,6 @@
 """The second stage: features, the logistic fit, scoring, the model file, and its use in classify_relevance."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -306,6 +307,20 @@ def test_a_listed_author_raises_the_probability_and_is_named(taxonomy):
     # the same model without the researcher list: no author matches
     alone = classify_relevance(papers, taxonomy, model=model, details=True)
     assert alone["model_probability"][0] == pytest.approx(by_id["b"]["model_probability"])
+
+
+def test_names_the_model_calls_common_never_count(taxonomy):
+    weights = {"topic:alignment_training:phrases": 1.0, rm.AUTHOR_FEATURE: 4.0}
+    model = dataclasses.replace(_model(weights, intercept=-3.0), common_author_names=("ada lovelace",))
+    papers = _authored(_papers({"a": PAPERS["one_phrase"]}), {"a"})
+    out = classify_relevance(papers, taxonomy, model=model, researchers=RESEARCHERS, details=True)
+    assert out["model_probability"][0] < 0.5 and "author:ai_safety" not in (out["safety_evidence"][0] or "")
+
+
+def test_common_author_names_survive_the_model_file(tmp_path):
+    path = tmp_path / "model.json"
+    rm.dump_model(dataclasses.replace(_model({"word:a": 0.5}), common_author_names=("yang liu", "lei zhang")), path)
+    assert rm.load_model(path).common_author_names == ("lei zhang", "yang liu")
 
 
 def test_the_researcher_list_is_part_of_the_version_only_when_the_model_weighs_authors(taxonomy):

@@ -3,6 +3,7 @@
 import polars as pl
 
 from pipelines.lib.safety_authors import (
+    common_names,
     load_safety_researchers,
     researchers_sha256,
     safety_authors,
@@ -87,3 +88,13 @@ def test_the_shared_positions_file_yields_researchers():
     researchers = load_safety_researchers()
     assert researchers.height > 1000
     assert researchers["name_normalized"].is_unique().all()
+
+
+def test_names_that_many_people_carry_are_common():
+    """10,000 rare names, and 2,000 more sharing 'yang' or 'liu': "yang liu" is expected ~57 times over."""
+    names = [f"f{i} l{j}" for i in range(100) for j in range(100)]
+    names += [f"yang x{k}" for k in range(1000)] + [f"y{k} liu" for k in range(1000)] + ["yang liu", "jan leike"]
+    authors = pl.DataFrame({"name_normalized": names})
+    researchers = pl.DataFrame({"name_normalized": ["yang liu", "jan leike", "grace hopper"], "person": ["", "", ""]})
+    assert common_names(researchers, authors) == ["yang liu"]  # grace hopper: not among the authors, not common
+    assert common_names(researchers, authors.head(500)) == []  # too few names to judge anybody

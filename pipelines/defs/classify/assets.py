@@ -14,6 +14,7 @@ from pipelines.lib.relevance import (
     RELEVANCE_SCHEMA,
     classifier_version,
     classify_relevance,
+    counted_researchers,
     load_classifier,
     uses_authors,
 )
@@ -105,11 +106,10 @@ def update_relevance(
     con.execute(PAPER_RELEVANCE_DDL)
     version = classifier_version(taxonomy, model, researchers)
     con.execute(TODO_SQL, [batch_size, version])
-    authored = (
-        uses_authors(model) and researchers is not None and researchers.height > 0 and has_table(con, "paper_authors")
-    )
+    counted = counted_researchers(model, researchers)
+    authored = counted is not None and counted.height > 0 and has_table(con, "paper_authors")
     if authored:
-        con.register("_researchers", researchers.select("name_normalized"))
+        con.register("_researchers", counted.select("name_normalized"))
         con.execute(AUTHORS_SQL)
         con.unregister("_researchers")
     else:
