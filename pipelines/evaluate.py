@@ -256,8 +256,9 @@ def second_stage_section(rel: pl.DataFrame, rel_first: pl.DataFrame, model: Rele
         [
             "### Second stage",
             "",
-            "A logistic regression over the first stage's phrase matches and the words of title and abstract "
-            "(pipelines/lib/relevance_model.py), trained on the dev split by `make train` "
+            "A logistic regression over the first stage's phrase matches, the words of title and abstract and "
+            "whether an author is a listed AI-safety researcher (pipelines/lib/relevance_model.py, "
+            "pipelines/lib/safety_authors.py), trained on the dev split by `make train` "
             "(pipelines/train_relevance.py). A paper is narrow when its probability reaches "
             f"{model.threshold}, or the phrases make it narrow and the probability is not below {model.veto}"
             + (
