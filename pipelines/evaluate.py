@@ -47,7 +47,7 @@ from pipelines.lib.relevance import (
     uses_authors,
 )
 from pipelines.lib.relevance_model import RelevanceModel
-from pipelines.lib.safety_authors import load_safety_researchers
+from pipelines.lib.safety_authors import load_safety_researchers, safety_authors
 from pipelines.lib.taxonomy import Taxonomy
 
 SPLITS = ("dev", "test")
@@ -203,9 +203,10 @@ def authorship_effect(with_authors: pl.DataFrame, without_authors: pl.DataFrame)
 
 
 def _researcher_matches(corpus: pl.DataFrame, researchers: pl.DataFrame) -> pl.DataFrame:
-    """(arxiv_id, person) for every corpus author in the researcher list."""
-    authors = corpus.select("arxiv_id", name_normalized="authors").explode("name_normalized")
-    return authors.join(researchers, on="name_normalized", how="inner").unique(["arxiv_id", "person"])
+    """(arxiv_id, person) for every corpus author in the researcher list, matched as the classifier matches."""
+    base = corpus.select("arxiv_id", "authors").with_row_index("_row")
+    persons = base.select("arxiv_id", person=safety_authors(base, researchers))
+    return persons.explode("person").drop_nulls("person")
 
 
 def papers_with_researchers(corpus: pl.DataFrame, researchers: pl.DataFrame) -> int:
