@@ -60,10 +60,9 @@ POOL_ITEM_COLUMNS = (
 )
 
 
-def training_items(taxonomy: Taxonomy) -> pl.DataFrame:
-    """Dev items with a narrow truth, with the first stage's answer and AI context."""
+def training_items(taxonomy: Taxonomy, corpus: pl.DataFrame) -> pl.DataFrame:
+    """Dev items with a narrow truth, with the first stage's answer and AI context (`corpus`: lab.load_corpus)."""
     tai = lab.load_tai(settings.labels_dir())
-    corpus = lab.load_corpus(settings.snapshot_path())
     extra = []  # judged for training only: the pool and the scope audit
     for path, load in ((es.corpus_pool_path(), es.load_pool_labels), (es.corpus_audit_path(), es.load_audit_labels)):
         if path.exists():
@@ -174,12 +173,10 @@ def choose_operating_point(grid: list[dict]) -> dict:
 
 
 def train(taxonomy: Taxonomy) -> rm.RelevanceModel:
-    items = training_items(taxonomy)
+    corpus = lab.load_corpus(settings.snapshot_path())
+    items = training_items(taxonomy, corpus)
     researchers = load_safety_researchers()
-    corpus_authors = (
-        lab.load_corpus(settings.snapshot_path()).select(name_normalized="authors").explode("name_normalized")
-    )
-    common = common_names(researchers, corpus_authors)
+    common = common_names(researchers, corpus.select(name_normalized="authors").explode("name_normalized"))
     counted = without_common_names(researchers, common)
     features = {scope: item_features(items, taxonomy, scope, counted) for scope in rm.SCOPES}
     best = choose_operating_point(
