@@ -64,9 +64,8 @@ def common_names(researchers: pl.DataFrame, authors: pl.DataFrame) -> list[str]:
     row per authorship): more than MAX_NAMESAKES expected namesakes (origin.expected_namesakes, from how common
     the first and last name are). On the dev split a matched rare name marks a safety paper
     4-5x more often than the base rate, a common one no more often, so only rare names carry the signal."""
-    stats = expected_namesakes(authors, researchers["name_normalized"])
-    common = stats.filter(pl.col("expected_namesakes") > MAX_NAMESAKES)["name_normalized"]
-    return sorted(set(common.to_list()) & set(researchers["name_normalized"].to_list()))
+    stats = expected_namesakes(authors, researchers["name_normalized"])  # rows for researcher names only
+    return sorted(stats.filter(pl.col("expected_namesakes") > MAX_NAMESAKES)["name_normalized"].to_list())
 
 
 def without_common_names(researchers: pl.DataFrame, common: tuple[str, ...] | list[str]) -> pl.DataFrame:
