@@ -106,6 +106,12 @@ class RelevanceModel:
         )
 
 
+def _names(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
+        raise TypeError(f"common_author_names must be a list of names, not {value!r:.60}")
+    return tuple(value)
+
+
 def load_model(path: Path | None = None) -> RelevanceModel | None:
     """The trained model, or None when the file does not exist (the first stage then runs alone).
 
@@ -125,7 +131,7 @@ def load_model(path: Path | None = None) -> RelevanceModel | None:
             veto=float(data.get("veto", 0.0)),
             scope=str(data.get("scope", "candidates")),
             taxonomy_sha256=str(data["taxonomy_sha256"]),
-            common_author_names=tuple(str(n) for n in data.get("common_author_names", [])),
+            common_author_names=_names(data.get("common_author_names", [])),
             sha256=hashlib.sha256(text.encode()).hexdigest(),
             training=dict(data.get("training", {})),
         )

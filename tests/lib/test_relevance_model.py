@@ -321,6 +321,10 @@ def test_common_author_names_survive_the_model_file(tmp_path):
     path = tmp_path / "model.json"
     rm.dump_model(dataclasses.replace(_model({"word:a": 0.5}), common_author_names=("yang liu", "lei zhang")), path)
     assert rm.load_model(path).common_author_names == ("lei zhang", "yang liu")
+    data = json.loads(path.read_text()) | {"common_author_names": "yang liu"}
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match=r"model\.json: not a relevance model file.*common_author_names"):
+        rm.load_model(path)
 
 
 def test_the_researcher_list_is_part_of_the_version_only_when_the_model_weighs_authors(taxonomy):
