@@ -12,7 +12,7 @@ DASHBOARD_PORT ?= 8501
 DAGSTER_PORT ?= 3000
 HOST ?= 127.0.0.1
 
-.PHONY: run refresh test lint train eval bench dashboard dagster browser clean
+.PHONY: run refresh test lint train eval bench browser clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -30,13 +30,9 @@ browser:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
-dagster_home:
-	@mkdir -p $(DAGSTER_HOME)
-	@cp -n pipelines/dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
-
+# REFRESH_ARGS: --verbose (Dagster's DEBUG events), --wait-seconds N (0: exit at once while another refresh runs).
 refresh: $(VENV)/.synced
-	@mkdir -p $(DAGSTER_HOME) && cp pipelines/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python -m pipelines.refresh
+	$(BIN)/python -m pipelines.refresh $(REFRESH_ARGS)
 
 run: refresh
 	@echo "Dashboard:  http://$(HOST):$(DASHBOARD_PORT)"

@@ -80,7 +80,7 @@ def figures(size: dict) -> dict:
             "warehouse_gb": (refresh.get("warehouse_bytes") or 0) / 1e9 or None,
             "free_gb": (refresh.get("published_free_bytes") or 0) / 1e9 if "published_free_bytes" in refresh else None,
             "startup_s": refresh.get("startup_s"),
-            "publish_s": refresh.get("after_job_s"),
+            "publish_s": refresh.get("publish_s", refresh.get("after_job_s")),
             "failed": failed_steps(refresh),
         } | {f"{k}_s": v for k, v in st.items()}
         f |= {f"{k}_rss_gib": v for k, v in stage_peak_rss(refresh).items()}
@@ -98,7 +98,7 @@ def figures(size: dict) -> dict:
             "daily_records": daily.get("records"),
             "daily_papers": daily.get("papers"),
             "daily_startup_s": daily.get("startup_s"),
-            "daily_publish_s": daily.get("after_job_s"),
+            "daily_publish_s": daily.get("publish_s", daily.get("after_job_s")),
             "daily_failed": failed_steps(daily),
         } | {f"daily_{k}_s": v for k, v in st.items()}
     f["p50_ms"], f["p95_ms"] = dash.get("p50_ms"), dash.get("p95_ms")

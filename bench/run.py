@@ -141,7 +141,9 @@ def _refresh(run: Path, env: dict[str, str], name: str) -> dict:
     if runs:
         out["job_s"] = sum(r["finished"] - r["started"] for r in runs)
         out["startup_s"] = runs[0]["started"] - since
-        out["after_job_s"] = ended - runs[-1]["finished"]  # publish (checkpoint + copy) and the closing summary
+        out["after_job_s"] = ended - runs[-1]["finished"]  # the closing summary
+        publish = [s["end"] - s["start"] for r in runs for s in r["steps"] if s["step"] == "published_warehouse"]
+        out["publish_s"] = sum(publish) + out["after_job_s"]  # the publish step (checkpoint + copy) and exit
     out["tail"] = Path(m.log).read_text().splitlines()[-25:]
     work = Path(env["WAREHOUSE_WORK_PATH"])
     out["warehouse_bytes"] = work.stat().st_size if work.is_file() else None

@@ -19,6 +19,12 @@ PAPER_COLUMNS = [
 ]
 AUTHOR_COLUMNS = ["arxiv_id", "position", "name", "name_normalized", "affiliation"]
 _CONTENT_COLUMNS = [c for c in PAPER_COLUMNS if c not in ("arxiv_id", "source", "source_detail")]
+# Ties of date and version go to the record read last: the later file, then the later line, by number
+# (source_detail is 'file:line'; as text, 'f:999' would sort after 'f:1000').
+LATER_IN_THE_INPUT = (
+    "regexp_replace(source_detail, ':\\d+$', '') DESC, "
+    "TRY_CAST(regexp_extract(source_detail, ':(\\d+)$', 1) AS BIGINT) DESC NULLS LAST, source_detail DESC"
+)
 
 
 @dataclass
@@ -46,11 +52,11 @@ def dedupe_staged(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("CREATE TEMP VIEW _dedup AS SELECT * FROM _staged")
         return
     con.execute(
-        """CREATE TEMP TABLE _dedup_rows AS
+        f"""CREATE TEMP TABLE _dedup_rows AS
         SELECT * FROM _staged
         QUALIFY row_number() OVER (
             PARTITION BY arxiv_id ORDER BY updated_date DESC NULLS LAST, latest_version DESC NULLS LAST,
-            source_detail DESC) = 1"""
+            {LATER_IN_THE_INPUT}) = 1"""
     )
     con.execute("CREATE TEMP VIEW _dedup AS SELECT * FROM _dedup_rows")
 

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import polars as pl
+from pydantic import PrivateAttr
 
 from pipelines import settings, warehouse
+from pipelines.writer_lock import writer_lock
+
+# A run launched while another process writes the warehouse waits this long for its turn, then fails saying who.
+LOCK_WAIT_SECONDS = 6 * 3600.0
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The working DuckDB file the pipeline writes, and where successful runs publish it."""
+    """The working DuckDB file the pipeline writes, and where successful runs publish it.
+
+    A run holds the warehouse's writer lock from its start to its end (pipelines/writer_lock.py), so runs launched
+    by the webserver, the daemon's schedules and `make refresh` take turns instead of colliding on DuckDB's lock."""
 
     work_path: str
     published_path: str
     memory_limit: str = "4GB"
+    lock_wait_seconds: float = LOCK_WAIT_SECONDS
+
+    _run_lock: ExitStack | None = PrivateAttr(default=None)
 
     @classmethod
     def from_settings(cls) -> WarehouseResource:
@@ -28,9 +39,31 @@ class WarehouseResource(dg.ConfigurableResource):
             memory_limit=settings.duckdb_memory_limit(),
         )
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        run = context.dagster_run
+        what = f"Dagster run {run.run_id[:8]} of {run.job_name}" if run else "a Dagster run"
+        log = context.log.info if context.log else print
+        stack = ExitStack()
+        stack.enter_context(self.lock(what, on_wait=log))
+        try:
+            warehouse.prepare_work_file(Path(self.work_path), Path(self.published_path), log=log)
+        except BaseException:
+            stack.close()
+            raise
+        self._run_lock = stack
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._run_lock is not None:
+            self._run_lock.close()
+            self._run_lock = None
+
+    def lock(self, what: str, on_wait: Callable[[str], None] | None = None) -> AbstractContextManager[None]:
+        """The writer lock; re-entrant in this process, waits up to lock_wait_seconds for another process."""
+        return writer_lock(Path(self.work_path), what, wait_seconds=self.lock_wait_seconds, on_wait=on_wait)
+
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with warehouse.transaction(Path(self.work_path), memory_limit=self.memory_limit) as con:
+        with self.lock("pipelines"), warehouse.transaction(Path(self.work_path), memory_limit=self.memory_limit) as con:
             yield con
 
     def read(self, sql: str, params: list | None = None) -> pl.DataFrame:
@@ -38,7 +71,8 @@ class WarehouseResource(dg.ConfigurableResource):
             return con.sql(sql, params=params).pl() if params else con.sql(sql).pl()
 
     def publish(self) -> Path:
-        return warehouse.publish(Path(self.work_path), Path(self.published_path))
+        with self.lock("publishing"):
+            return warehouse.publish(Path(self.work_path), Path(self.published_path))
 
 
 class SnapshotResource(dg.ConfigurableResource):

@@ -13,7 +13,11 @@ import sys
 import time
 from pathlib import Path
 
+from pipelines.dagster_home import install_dagster_home
 from pipelines.settings import PROJECT_ROOT
+
+# The code location `pipelines` (as pyproject.toml's [tool.dg.project] names it), wherever the checkout lives.
+LOCATION = ("-w", str(PROJECT_ROOT / "pipelines" / "workspace.yaml"))
 
 
 def _commands(host: str, dashboard_port: int, dagster_port: int) -> dict[str, list[str]]:
@@ -25,9 +29,9 @@ def _commands(host: str, dashboard_port: int, dagster_port: int) -> dict[str, li
             "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
         ],
         "dagster-webserver": [
-            str(bin_dir / "dagster-webserver"), "-m", "pipelines.definitions", "-h", host, "-p", str(dagster_port),
+            str(bin_dir / "dagster-webserver"), *LOCATION, "-h", host, "-p", str(dagster_port),
         ],
-        "dagster-daemon": [str(bin_dir / "dagster-daemon"), "run", "-m", "pipelines.definitions"],
+        "dagster-daemon": [str(bin_dir / "dagster-daemon"), "run", *LOCATION],
     }
 
 
@@ -37,6 +41,7 @@ def main() -> int:
     parser.add_argument("--dashboard-port", type=int, default=8501)
     parser.add_argument("--dagster-port", type=int, default=3000)
     args = parser.parse_args()
+    install_dagster_home()
     procs = {
         name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=os.environ.copy())
         for name, cmd in _commands(args.host, args.dashboard_port, args.dagster_port).items()

@@ -62,3 +62,8 @@ def labels_dir() -> Path:
 
 def duckdb_memory_limit() -> str:
     return os.environ.get("DUCKDB_MEMORY_LIMIT", "3GB")
+
+
+def snapshot_refresh_cron() -> str:
+    """SNAPSHOT_REFRESH_CRON: when the daily offline refresh runs (cron, UTC); default 07:00."""
+    return os.environ.get("SNAPSHOT_REFRESH_CRON", "0 7 * * *")

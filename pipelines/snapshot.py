@@ -1,16 +1,19 @@
 """Streams a bulk JSON-lines snapshot (arXiv metadata field names) into the warehouse.
 
-Files are read in blocks of lines, never whole; each block is parsed by DuckDB (pipelines/lib/snapshot_sql.py) and
-merged (pipelines/ingest.py). The caller owns the transaction: a failure anywhere leaves the warehouse unchanged.
+Files are read in blocks of lines (pipelines/snapshot_reader.py); each block is parsed by DuckDB
+(pipelines/lib/snapshot_sql.py) and merged (pipelines/ingest.py). The caller owns the transaction: a failure anywhere
+leaves the warehouse unchanged.
+
+A file is known by its name inside the snapshot folder and the SHA-256 of its bytes (`snapshot_files`): the same
+corpus at another path is not read again, and a file whose content changed (a completed download, a fix) is.
+A damaged file loads every line before the damage; the rest is recorded in `rejected_records` at the line where
+reading stopped, and the file is marked incomplete until its content changes.
 """
 
 from __future__ import annotations
 
-import gzip
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,13 +23,14 @@ import pyarrow as pa
 
 from pipelines.ingest import RunRecord, apply_upsert, dedupe_staged, drop_dedup
 from pipelines.lib.snapshot_sql import AUTHORS_FROM_STAGED_SQL, PAPERS_FROM_PARSED_SQL, PARSE_CHUNK_SQL
+from pipelines.snapshot_reader import BLOCK_BYTES, Chunk, ReadOutcome, file_sha256, iter_chunks, prefetch
 
-BLOCK_BYTES = 64 * 1024 * 1024
 SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
+RAW_KEPT_CHARS = 10_000  # of a rejected line, as in PARSE_CHUNK_SQL
 
 
 class SnapshotError(Exception):
-    """The snapshot cannot be read at all (missing path, no files, unreadable gzip)."""
+    """The snapshot cannot be read at all (missing path, no files)."""
 
 
 def list_snapshot_files(path: Path) -> list[Path]:
@@ -38,78 +42,9 @@ def list_snapshot_files(path: Path) -> list[Path]:
     return files
 
 
-@dataclass
-class Chunk:
-    file: Path
-    first_line: int
-    lines: list[str]
-    compressed_pos: int  # bytes of the file consumed so far, for progress
-
-
-def _decode(block: bytes) -> list[str]:
-    try:
-        return block.decode("utf-8").split("\n")
-    except UnicodeDecodeError:
-        # Keep the line: the parser rejects it as malformed JSON, with its number, instead of failing the load.
-        return [line.decode("utf-8", errors="replace") for line in block.split(b"\n")]
-
-
-def iter_chunks(file: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[Chunk]:
-    """Blocks of whole lines with their 1-based line numbers; memory stays at about two blocks."""
-    with open(file, "rb") as raw:
-        stream = gzip.GzipFile(fileobj=raw) if file.name.endswith(".gz") else raw
-        line_no = 1
-        carry = b""
-        try:
-            while True:
-                block = stream.read(block_bytes)
-                if not block:
-                    break
-                block = carry + block
-                cut = block.rfind(b"\n")
-                if cut < 0:
-                    carry = block
-                    continue
-                carry = block[cut + 1 :]
-                lines = _decode(block[:cut])
-                yield Chunk(file, line_no, lines, raw.tell())
-                line_no += len(lines)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            raise SnapshotError(f"{file}: unreadable after line {line_no - 1}: {exc}") from exc
-        if carry.strip():
-            yield Chunk(file, line_no, _decode(carry), raw.tell())
-
-
-def prefetch(items: Iterator[Chunk], depth: int = 2) -> Iterator[Chunk]:
-    """Reads ahead in a thread: decompression (which releases the GIL) overlaps DuckDB's parsing."""
-    buffer: queue.Queue = queue.Queue(maxsize=depth)
-    done = object()
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if stop.is_set():
-                    return
-                buffer.put(item)
-            buffer.put(done)
-        except BaseException as exc:  # handed to the consumer, which raises it
-            buffer.put(exc)
-
-    thread = threading.Thread(target=produce, name="snapshot-reader", daemon=True)
-    thread.start()
-    try:
-        while (item := buffer.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():  # unblock a producer waiting on a full buffer
-            try:
-                buffer.get_nowait()
-            except queue.Empty:
-                thread.join(timeout=0.1)
+def file_name_in(snapshot: Path, file: Path) -> str:
+    """A file's name as the warehouse records it: its path inside the snapshot folder."""
+    return file.name if snapshot.is_file() else file.relative_to(snapshot).as_posix()
 
 
 class Progress:
@@ -122,15 +57,17 @@ class Progress:
         self.started = time.monotonic()
         self.last = 0.0
         self.records = 0
+        self.logged_records = -1
         self.done_bytes = 0
 
     def update(self, records: int, done_bytes: int, force: bool = False) -> None:
         self.records += records
         self.done_bytes = done_bytes
         now = time.monotonic()
-        if not force and now - self.last < self.every_s:
+        if self.records == self.logged_records or (not force and now - self.last < self.every_s):
             return
         self.last = now
+        self.logged_records = self.records
         elapsed = now - self.started
         rate = self.records / elapsed if elapsed > 0 else 0.0
         fraction = min(self.done_bytes / self.total_bytes, 1.0)
@@ -142,28 +79,31 @@ class Progress:
 
 
 @dataclass
-class FileFingerprint:
-    path: str
+class SnapshotFile:
+    """One file of the snapshot as found on disk now."""
+
+    path: Path
+    name: str  # inside the snapshot folder
+    sha256: str
     size_bytes: int
-    mtime: float
 
     @classmethod
-    def of(cls, file: Path) -> FileFingerprint:
-        stat = file.stat()
-        return cls(str(file.resolve()), stat.st_size, stat.st_mtime)
+    def of(cls, snapshot: Path, file: Path) -> SnapshotFile:
+        return cls(file, file_name_in(snapshot, file), file_sha256(file), file.stat().st_size)
 
 
-def files_to_load(con: duckdb.DuckDBPyConnection, files: list[Path], force: bool) -> list[Path]:
-    """Files not loaded before with the same size and mtime (all of them when force)."""
+@dataclass
+class FileTally:
+    n_lines: int = 0
+    n_rejected: int = 0
+
+
+def files_to_load(con: duckdb.DuckDBPyConnection, files: list[SnapshotFile], force: bool) -> list[SnapshotFile]:
+    """Files whose name and content were not loaded before (all of them when force)."""
     if force:
         return files
-    loaded = {(p, s, m) for p, s, m in con.execute("SELECT path, size_bytes, mtime FROM snapshot_files").fetchall()}
-    out = []
-    for file in files:
-        fp = FileFingerprint.of(file)
-        if (fp.path, fp.size_bytes, fp.mtime) not in loaded:
-            out.append(file)
-    return out
+    loaded = set(con.execute("SELECT file_name, content_sha256 FROM snapshot_files").fetchall())
+    return [f for f in files if (f.name, f.sha256) not in loaded]
 
 
 def _as_batches(chunks: list[Chunk]) -> pa.RecordBatchReader:
@@ -171,20 +111,31 @@ def _as_batches(chunks: list[Chunk]) -> pa.RecordBatchReader:
 
     A stream, not a table: a table registered inside a transaction stays referenced until the commit, so every
     block of the load would stay in memory; a consumed stream is released at once."""
+    n = sum(len(c.lines) for c in chunks)
+    if any(c.encoding_errors for c in chunks):
+        encoding_error = pa.array([c.encoding_errors.get(i) for c in chunks for i in range(len(c.lines))], pa.string())
+    else:
+        encoding_error = pa.nulls(n, pa.string())
     table = pa.table(
         {
-            "source_file": pa.array([c.file.name for c in chunks for _ in c.lines], pa.string()),
+            "source_file": pa.array([c.file_name for c in chunks for _ in c.lines], pa.string()),
             "line_no": pa.array(
                 [n for c in chunks for n in range(c.first_line, c.first_line + len(c.lines))], pa.int64()
             ),
             "raw": pa.array([line for c in chunks for line in c.lines], pa.string()),
+            "encoding_error": encoding_error,
         }
     )
     return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=4096))
 
 
 def _stage_lines(
-    con: duckdb.DuckDBPyConnection, chunks: list[Chunk], run: RunRecord, now: datetime, first: bool
+    con: duckdb.DuckDBPyConnection,
+    chunks: list[Chunk],
+    run: RunRecord,
+    tallies: dict[str, FileTally],
+    now: datetime,
+    first: bool,
 ) -> None:
     """Parse blocks of lines: accepted rows go to `_staged`, the others to rejected_records.
 
@@ -196,10 +147,14 @@ def _stage_lines(
         con.execute(f"CREATE OR REPLACE TEMP TABLE _parsed AS {PARSE_CHUNK_SQL}")
     finally:
         con.unregister("_chunk")
-    n_read, n_rejected = con.execute("SELECT count(*), count(reject_reason) FROM _parsed").fetchone()
-    run.n_read += n_read
-    run.n_rejected += n_rejected
-    if n_rejected:
+    per_file = con.execute("SELECT source_file, count(*), count(reject_reason) FROM _parsed GROUP BY ALL").fetchall()
+    for name, n_read, n_rejected in per_file:
+        tally = tallies.setdefault(name, FileTally())
+        tally.n_lines += n_read
+        tally.n_rejected += n_rejected
+        run.n_read += n_read
+        run.n_rejected += n_rejected
+    if any(n_rejected for _, _, n_rejected in per_file):
         con.execute(
             """INSERT INTO rejected_records
             SELECT ?, 'arxiv_snapshot', source_file || ':' || line_no, reject_reason, raw, ?::TIMESTAMP
@@ -213,6 +168,62 @@ def _stage_lines(
         con.execute(f"INSERT INTO _staged {accepted}")
 
 
+def _record_damage(
+    con: duckdb.DuckDBPyConnection,
+    file: SnapshotFile,
+    outcome: ReadOutcome,
+    run: RunRecord,
+    tally: FileTally,
+    now: datetime,
+    log: Callable[[str], None],
+) -> None:
+    """A file that stopped early: its first unread line is a rejected record, with why reading stopped."""
+    reason = f"file ends early: {outcome.error}; lines from here on were not read"
+    con.execute(
+        "INSERT INTO rejected_records VALUES (?, 'arxiv_snapshot', ?, ?, ?, ?::TIMESTAMP)",
+        [run.run_id, f"{file.name}:{outcome.error_line}", reason, outcome.partial_line[:RAW_KEPT_CHARS] or None, now],
+    )
+    tally.n_rejected += 1
+    run.n_rejected += 1
+    log(
+        f"snapshot: {file.name} ends early at line {outcome.error_line:,} ({outcome.error}); the "
+        f"{outcome.error_line - 1:,} lines before it are loaded, and the file is read again once it changes"
+    )
+
+
+def _record_file(
+    con: duckdb.DuckDBPyConnection, file: SnapshotFile, tally: FileTally, outcome: ReadOutcome, now: datetime
+) -> None:
+    con.execute("DELETE FROM snapshot_files WHERE file_name = ? AND content_sha256 = ?", [file.name, file.sha256])
+    con.execute(
+        """INSERT INTO snapshot_files
+        (file_name, content_sha256, size_bytes, n_lines, n_rejected, complete, error, last_path, loaded_at, seen_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP, ?::TIMESTAMP)""",
+        [
+            file.name,
+            file.sha256,
+            file.size_bytes,
+            tally.n_lines,
+            tally.n_rejected,
+            outcome.error is None,
+            None if outcome.error is None else f"line {outcome.error_line}: {outcome.error}",
+            str(file.path.resolve()),
+            now,
+            now,
+        ],
+    )
+
+
+def _mark_seen(con: duckdb.DuckDBPyConnection, files: list[SnapshotFile], now: datetime) -> None:
+    """Stamp every file of the snapshot as it is now, loaded this time or before, so checks look at these."""
+    con.execute(
+        """UPDATE snapshot_files s SET seen_at = ?::TIMESTAMP
+        FROM (SELECT unnest(?::VARCHAR[]) AS file_name, unnest(?::VARCHAR[]) AS content_sha256) f
+        WHERE s.file_name = f.file_name AND s.content_sha256 = f.content_sha256""",
+        [now, [f.name for f in files], [f.sha256 for f in files]],
+    )
+
+
 def load_snapshot(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -221,42 +232,45 @@ def load_snapshot(
     force: bool = False,
 ) -> RunRecord:
     """Load every new file of the snapshot at `path` inside the caller's transaction."""
-    files = list_snapshot_files(path)
+    files = [SnapshotFile.of(path, f) for f in list_snapshot_files(path)]
     todo = files_to_load(con, files, force)
     run.source_detail = f"{path} ({len(todo)} of {len(files)} files new)"
     log(f"snapshot: {path}: {len(files)} files, {len(todo)} not loaded before")
-    total = sum(f.stat().st_size for f in todo)
+    total = sum(f.size_bytes for f in todo)
     progress = Progress(total, log)
     done_before = 0
     now = datetime.now()
     staged = False
     pending: list[Chunk] = []
     pending_bytes = 0
+    tallies: dict[str, FileTally] = {}
 
     def flush() -> None:
         nonlocal staged, pending, pending_bytes
         if pending:
             before = run.n_read
-            _stage_lines(con, pending, run, now, first=not staged)
+            _stage_lines(con, pending, run, tallies, now, first=not staged)
             staged = True
             progress.update(run.n_read - before, done_before + pending[-1].compressed_pos)
             pending, pending_bytes = [], 0
 
+    read: list[tuple[SnapshotFile, ReadOutcome]] = []
     for file in todo:
-        file_start = run.n_read + sum(len(c.lines) for c in pending)
-        for chunk in prefetch(iter_chunks(file)):
+        outcome = ReadOutcome()
+        for chunk in prefetch(iter_chunks(file.path, outcome, name=file.name)):
             pending.append(chunk)
             pending_bytes += sum(len(line) for line in chunk.lines)
             if pending_bytes >= BLOCK_BYTES:
                 flush()
-        fp = FileFingerprint.of(file)
-        n_file = run.n_read + sum(len(c.lines) for c in pending) - file_start
-        con.execute("DELETE FROM snapshot_files WHERE path = ?", [fp.path])
-        con.execute(
-            "INSERT INTO snapshot_files VALUES (?, ?, ?, ?, ?)", [fp.path, fp.size_bytes, fp.mtime, n_file, now]
-        )
-        done_before += fp.size_bytes
+        read.append((file, outcome))
+        done_before += file.size_bytes
     flush()
+    for file, outcome in read:  # after the last flush, so every file's tally is complete
+        tally = tallies.setdefault(file.name, FileTally())
+        if outcome.error is not None:
+            _record_damage(con, file, outcome, run, tally, now, log)
+        _record_file(con, file, tally, outcome, now)
+    _mark_seen(con, files, now)
     if staged:
         progress.update(0, total, force=True)
         dedupe_staged(con)
@@ -270,4 +284,3 @@ def load_snapshot(
         f"unchanged {c.unchanged + c.older:,}, rejected {run.n_rejected:,}"
     )
     return run
-

@@ -4,6 +4,9 @@ Every asset writes inside one transaction, so a failed or killed step leaves the
 A successful run ends by publishing: the working file is checkpointed, copied beside the published file
 and renamed over it (atomic on POSIX). Readers (the dashboard, users' SQL) only ever open the published file,
 read-only, so they never hold the pipeline's lock and never see a half-written run.
+
+Both files are written in DuckDB's storage format of STORAGE_VERSION, so that clients older than the writer (the
+DuckDB CLI on PyPI, a colleague's notebook) can open what is published.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -20,18 +24,52 @@ import polars as pl
 
 from pipelines.lib.schema import INGEST_TABLES_DDL
 
+# The oldest DuckDB release that opens the published file: 1.4 (the long-term-support line) and newer.
+STORAGE_VERSION = "v1.4.0"
+# Errors DuckDB raises for a file that is damaged, as opposed to busy or missing.
+_CORRUPTION_MARKERS = (
+    "not a valid DuckDB database file",
+    "Corrupt database file",
+    "Could not read enough bytes",
+    "checksum",
+)
+
+
+class WarehouseCorrupt(RuntimeError):
+    """The working file cannot be read and there is no published copy to rebuild it from."""
+
 
 def connect(path: Path, *, read_only: bool = False, memory_limit: str = "4GB") -> duckdb.DuckDBPyConnection:
+    config = {}
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+        config["storage_compatibility_version"] = STORAGE_VERSION  # used when the file is created
+    con = duckdb.connect(str(path), read_only=read_only, config=config)
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET preserve_insertion_order = false")
     return con
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    _drop_old_snapshot_files(con)
     con.execute(INGEST_TABLES_DDL)
+
+
+def _drop_old_snapshot_files(con: duckdb.DuckDBPyConnection) -> None:
+    """snapshot_files keyed by absolute path (before files were known by name and content) is dropped: each file
+    is then read once more, and upserts leave its unchanged records as they are."""
+    old = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'snapshot_files' AND column_name = 'mtime' "
+        "AND database_name = current_database()"
+    ).fetchone()[0]
+    if old:
+        con.execute("DROP TABLE snapshot_files")
+
+
+def storage_version(con: duckdb.DuckDBPyConnection) -> str:
+    """The storage format a database file was created in, such as 'v1.4.0+'."""
+    tags = con.execute("SELECT tags FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+    return tags.get("storage_version", "")
 
 
 @contextmanager
@@ -59,6 +97,98 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFram
     finally:
         con.unregister("_replacement")
     return frame.height
+
+
+def _tmp_glob(published_path: Path) -> str:
+    return f".{published_path.name}.*.tmp"
+
+
+def remove_stale_publish_files(published_path: Path) -> list[Path]:
+    """Half-copied files left by a publish that was killed. Call only while holding the writer lock."""
+    stale = sorted(published_path.parent.glob(_tmp_glob(published_path)))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
+def _is_corruption(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.Error) and any(m in str(exc) for m in _CORRUPTION_MARKERS)
+
+
+def _set_aside(path: Path) -> Path:
+    aside = path.with_name(f"{path.name}.corrupt-{datetime.now():%Y%m%dT%H%M%S}")
+    path.rename(aside)
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        wal.rename(aside.with_name(aside.name + ".wal"))
+    return aside
+
+
+def _rewrite_in_storage_version(path: Path, log: Callable[[str], None]) -> None:
+    """Copy a file written in a newer storage format into STORAGE_VERSION's, and put it in its place."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.migrate")
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{path}' AS old (READ_ONLY)")
+        con.execute(f"ATTACH '{tmp}' AS new (STORAGE_VERSION '{STORAGE_VERSION}')")
+        con.execute("COPY FROM DATABASE old TO new")
+        con.execute("DETACH new")
+        con.execute("DETACH old")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        con.close()
+    os.replace(tmp, path)
+    log(f"warehouse: rewrote {path} in DuckDB's {STORAGE_VERSION} storage format, so older clients can open it")
+
+
+def prepare_work_file(work_path: Path, published_path: Path, log: Callable[[str], None] = print) -> None:
+    """Make the working file ready for a run. Call only while holding the writer lock.
+
+    Removes half-copied files of a killed publish; sets aside a working file DuckDB cannot read and rebuilds it
+    from the published copy; rewrites a file created in a newer storage format than STORAGE_VERSION."""
+    for stale in remove_stale_publish_files(published_path):
+        log(f"warehouse: removed {stale.name}, left by a publish that was interrupted")
+    if not work_path.exists():
+        return
+    try:
+        version = _open_and_read_version(work_path)
+    except duckdb.Error as exc:
+        if not _is_corruption(exc):
+            raise
+        aside = _set_aside(work_path)
+        if not published_path.exists():
+            raise WarehouseCorrupt(
+                f"the working warehouse {work_path} cannot be read ({exc}); it was moved to {aside}. There is no "
+                f"published copy at {published_path} to rebuild it from: run the refresh again to rebuild it "
+                "from the sources."
+            ) from exc
+        shutil.copyfile(published_path, work_path)
+        log(
+            f"warehouse: the working file could not be read ({exc}); moved it to {aside} and rebuilt it from the "
+            f"published {published_path}. Records loaded since that publish are read again by this run."
+        )
+        version = _open_and_read_version(work_path)
+    if _version_tuple(version) > _version_tuple(STORAGE_VERSION):
+        _rewrite_in_storage_version(work_path, log)
+
+
+def _open_and_read_version(path: Path) -> str:
+    con = connect(path, memory_limit="1GB")
+    try:
+        ensure_schema(con)
+        return storage_version(con)
+    finally:
+        con.close()
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    """'v1.4.0+' -> (1, 4, 0); an unreadable tag sorts first, so it is never rewritten by mistake."""
+    try:
+        return tuple(int(part) for part in version.strip("v+").split("."))
+    except ValueError:
+        return ()
 
 
 def publish(work_path: Path, published_path: Path) -> Path:

@@ -117,12 +117,70 @@ def test_killed_refresh_leaves_published_and_working_warehouses_as_they_were(
     assert _counts(work) == work_counts
 
 
-def test_schedules_and_the_publish_sensor_run_by_default() -> None:
+def test_schedules_run_by_default_and_every_job_ends_by_publishing() -> None:
     from pipelines.definitions import defs
 
     loaded = defs()
     schedules = {s.name: s for s in loaded.schedules}
     assert {"daily_snapshot_refresh", "daily_downstream_refresh"} <= set(schedules)
     assert all(s.default_status == dg.DefaultScheduleStatus.RUNNING for s in schedules.values())
-    sensor = next(s for s in loaded.sensors if s.name == "publish_warehouse_on_success")
-    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    graph = loaded.resolve_asset_graph()
+    publish = dg.AssetKey("published_warehouse")
+    upstream = graph.get_ancestor_asset_keys(publish)
+    for name in ("snapshot_refresh_job", "downstream_refresh_job"):
+        job = loaded.resolve_job_def(name)
+        assert job.executor_def.name == "in_process"
+        in_job = set(job.asset_layer.selected_asset_keys)
+        assert publish in in_job
+        assert in_job - {publish} <= upstream, f"{name}: not before the publish: {in_job - {publish} - upstream}"
+
+
+def test_every_job_and_ad_hoc_materialisation_runs_its_steps_in_one_process() -> None:
+    from pipelines.definitions import defs
+
+    loaded = defs()
+    jobs = [loaded.resolve_job_def(j.name) for j in loaded.jobs] + [loaded.resolve_implicit_global_asset_job_def()]
+    assert {job.executor_def.name for job in jobs} == {"in_process"}
+
+
+def test_a_second_refresh_says_who_is_writing_or_waits_its_turn(tmp_path: Path, corpus_slice: Path) -> None:
+    from tests.test_writer_lock import hold_in_another_process
+
+    env = {**os.environ, **_env(tmp_path, corpus_slice), "DAGSTER_HOME": str(tmp_path / "dagster_home")}
+    cmd = [sys.executable, "-m", "pipelines.refresh"]
+    work, published = Path(env["WAREHOUSE_WORK_PATH"]), Path(env["WAREHOUSE_PATH"])
+    holder = hold_in_another_process(work, 600)
+    try:
+        busy = subprocess.run(
+            [*cmd, "--wait-seconds", "0"], env=env, capture_output=True, text=True, timeout=600,
+            cwd=settings.PROJECT_ROOT,
+        )
+        assert busy.returncode == 75, busy.stderr[-2000:]
+        assert f"another refresh (PID {holder.pid}, a test holder, started " in busy.stderr
+        assert not published.exists()
+
+        waiting = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=settings.PROJECT_ROOT
+        )
+        assert waiting.stderr is not None
+        first = waiting.stderr.readline()
+        assert first.startswith(f"refresh: waiting: another refresh (PID {holder.pid}, a test holder"), first
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    out, err = waiting.communicate(timeout=600)
+    assert waiting.returncode == 0, out[-2000:] + err[-2000:]
+    assert _counts(published)["papers"] == 1200
+
+
+def test_refresh_prints_info_not_debug_and_no_code_location_warnings(tmp_path: Path, corpus_slice: Path) -> None:
+    env = {**os.environ, **_env(tmp_path, corpus_slice), "DAGSTER_HOME": str(tmp_path / "dagster_home")}
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.refresh"], env=env, capture_output=True, text=True, timeout=600,
+        cwd=settings.PROJECT_ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout + done.stderr
+    assert " - DEBUG - " not in out
+    assert "does not match" not in out
+    assert len(out.splitlines()) < 80, out

@@ -1,9 +1,9 @@
-"""Whole-pipeline jobs, their daily schedules, and publishing the warehouse after every successful run."""
+"""Whole-pipeline jobs and their daily schedules. Each job ends with `published_warehouse`, so it publishes only
+when every step before it succeeded."""
 
 import dagster as dg
 
 from pipelines import settings
-from pipelines.resources import WarehouseResource
 
 API_ASSETS = dg.AssetSelection.assets("arxiv_api_papers", "arxiv_api_category_counts")
 SNAPSHOT_ASSETS = dg.AssetSelection.assets("arxiv_snapshot_papers", "arxiv_snapshot_category_counts")
@@ -25,7 +25,7 @@ downstream_refresh_job = dg.define_asset_job(
 
 @dg.schedule(
     job=snapshot_refresh_job,
-    cron_schedule="0 7 * * *",
+    cron_schedule=settings.snapshot_refresh_cron(),
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
@@ -45,14 +45,3 @@ def daily_downstream_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunReq
     if settings.arxiv_source_mode() == "snapshot":
         return dg.SkipReason("ARXIV_SOURCE=snapshot: daily_snapshot_refresh rebuilds everything")
     return dg.RunRequest(run_key=f"downstream@{context.scheduled_execution_time:%Y-%m-%d}")
-
-
-@dg.run_status_sensor(
-    run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[snapshot_refresh_job, downstream_refresh_job],
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Copies the working warehouse over the published one after a successful run.",
-)
-def publish_warehouse_on_success(context: dg.RunStatusSensorContext, warehouse: WarehouseResource) -> None:
-    path = warehouse.publish()
-    context.log.info(f"published {path}")

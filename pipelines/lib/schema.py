@@ -65,11 +65,16 @@ CREATE TABLE IF NOT EXISTS rejected_records (
 );
 
 CREATE TABLE IF NOT EXISTS snapshot_files (
-    path              VARCHAR NOT NULL,     -- a snapshot file already loaded, so reruns skip it
+    file_name         VARCHAR NOT NULL,     -- path inside the snapshot folder: moving the folder reads nothing again
+    content_sha256    VARCHAR NOT NULL,     -- of the file's bytes: a file whose content changes is read again
     size_bytes        BIGINT NOT NULL,
-    mtime             DOUBLE NOT NULL,
-    n_records         BIGINT NOT NULL,
-    loaded_at         TIMESTAMP NOT NULL
+    n_lines           BIGINT NOT NULL,      -- non-blank lines read
+    n_rejected        BIGINT NOT NULL,      -- of them rejected (see rejected_records), plus 1 if the file ends early
+    complete          BOOLEAN NOT NULL,     -- false: truncated or corrupt; the lines before the damage are loaded
+    error             VARCHAR,              -- where and why reading stopped
+    last_path         VARCHAR NOT NULL,     -- where it was read from
+    loaded_at         TIMESTAMP NOT NULL,
+    seen_at           TIMESTAMP NOT NULL    -- the last load that found this file, with this content, in the snapshot
 );
 """
 

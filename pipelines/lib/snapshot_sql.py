@@ -1,6 +1,7 @@
 """SQL that turns raw JSON lines of arXiv's metadata snapshot into `papers` rows, or a reason to reject them.
 
-Pure text: the statements run over a relation `_chunk(source_file, line_no, raw)` and are executed by
+Pure text: the statements run over a relation `_chunk(source_file, line_no, raw, encoding_error)` (the reason a
+line is not UTF-8, else NULL) and are executed by
 pipelines/snapshot.py. Parsing runs inside DuckDB, vectorised, so no Python code touches individual records.
 """
 
@@ -98,14 +99,14 @@ def _text(field: str) -> str:
 
 PARSE_CHUNK_SQL = f"""
 WITH docs AS (
-    SELECT source_file, line_no, raw,
+    SELECT source_file, line_no, raw, encoding_error,
         try(json_type(raw, {_TYPE_PATHS})) AS t,
         try(json_extract_string(raw, {_TEXT_PATHS})) AS v
     FROM _chunk
     WHERE ltrim(raw) <> ''  -- not blank; ltrim stops at the first non-space, trim would walk the line (_trim_long)
 ), fields AS (
     SELECT
-        source_file, line_no, raw, t,
+        source_file, line_no, raw, encoding_error, t,
         {_type("id")} AS id_type,
         trim({_text("id")}) AS id_text,
         {_type("title")} AS title_type,
@@ -133,6 +134,7 @@ WITH docs AS (
         try_strptime(update_text, '%Y-%m-%d')::DATE AS update_date,
         try_strptime(v1_text, '%a, %d %b %Y %H:%M:%S %Z')::DATE AS v1_date,
         CASE
+            WHEN encoding_error IS NOT NULL THEN encoding_error
             WHEN t IS NULL AND NOT json_valid(raw) THEN 'malformed JSON'
             WHEN t IS NULL OR NOT starts_with(ltrim(raw), '{{') THEN 'not a JSON object'
             WHEN id_type IS NULL OR id_type = 'NULL' OR id_text = '' THEN 'missing id'

@@ -507,11 +507,16 @@ def _ingest_tables(papers: pl.DataFrame) -> dict[str, pl.DataFrame]:
     )
     snapshot_files = pl.DataFrame(
         {
-            "path": ["arxiv-2026-08.jsonl.gz"],
+            "file_name": ["arxiv-2026-08.jsonl.gz"],
+            "content_sha256": ["0" * 64],
             "size_bytes": [1024],
-            "mtime": [1.0],
-            "n_records": [16],
+            "n_lines": [16],
+            "n_rejected": [1],
+            "complete": [True],
+            "error": pl.Series([None], dtype=pl.String),
+            "last_path": ["/data/arxiv/arxiv-2026-08.jsonl.gz"],
             "loaded_at": [NOW],
+            "seen_at": [NOW],
         }
     )
     return {

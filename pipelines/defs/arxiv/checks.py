@@ -22,23 +22,59 @@ def paper_authors_belong_to_papers(warehouse: WarehouseResource) -> dg.AssetChec
     return dg.AssetCheckResult(passed=orphans == 0, metadata={"orphan_author_rows": orphans})
 
 
+MAX_FILE_REJECT_SHARE = 0.05  # above this a file blocks publishing: its records are more likely wrong than not
+WARN_REJECT_SHARE = 0.01
+
+_CURRENT_FILES_SQL = """
+    SELECT file_name, n_lines, n_rejected, complete, error FROM snapshot_files
+    WHERE seen_at = (SELECT max(seen_at) FROM snapshot_files)
+    ORDER BY file_name
+"""
+
+
 @dg.asset_check(
     asset=arxiv_snapshot_papers,
-    description="The last snapshot load rejected under 1% of the records it read (warns above).",
+    blocking=True,
+    description=f"No file of the snapshot has more than {MAX_FILE_REJECT_SHARE:.0%} of its lines rejected (that "
+    "blocks publishing until the file is fixed or removed), and under 1% are rejected over all (warns above).",
 )
 def snapshot_rejects_are_rare(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    with warehouse.transaction() as con:
-        row = con.execute(
-            """SELECT n_read, n_rejected FROM ingest_runs
-            WHERE asset = 'arxiv_snapshot_papers' AND outcome = 'success'
-            ORDER BY finished_at DESC LIMIT 1"""
-        ).fetchone()
-    n_read, n_rejected = row if row else (0, 0)
-    share = n_rejected / n_read if n_read else 0.0
+    files = warehouse.read(_CURRENT_FILES_SQL)
+    if files.is_empty():
+        return dg.AssetCheckResult(passed=True, metadata={"files": 0})
+    lines, rejected = int(files["n_lines"].sum()), int(files["n_rejected"].sum())
+    share = rejected / lines if lines else 0.0
+    too_many = [
+        f"{row['file_name']}: {row['n_rejected']:,} of {row['n_lines']:,} lines rejected "
+        f"({row['n_rejected'] / max(row['n_lines'], 1):.1%})"
+        for row in files.iter_rows(named=True)
+        if row["n_rejected"] > MAX_FILE_REJECT_SHARE * max(row["n_lines"], 1)
+    ]
+    metadata = {"files": files.height, "lines": lines, "rejected": rejected, "rejected_share": share}
+    if too_many:
+        return dg.AssetCheckResult(
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=f"not published: more than {MAX_FILE_REJECT_SHARE:.0%} of the lines rejected in "
+            + "; ".join(too_many)
+            + ". See rejected_records for the lines and reasons; fix or remove the file, then refresh.",
+            metadata={**metadata, "files_over_threshold": too_many},
+        )
+    return dg.AssetCheckResult(passed=share < WARN_REJECT_SHARE, severity=dg.AssetCheckSeverity.WARN, metadata=metadata)
+
+
+@dg.asset_check(
+    asset=arxiv_snapshot_papers,
+    description="Every file of the snapshot was read to its end (a truncated or corrupt file loads the lines before "
+    "the damage and is read again once its content changes).",
+)
+def snapshot_files_are_complete(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    files = warehouse.read(_CURRENT_FILES_SQL)
+    damaged = [f"{row['file_name']} ({row['error']})" for row in files.iter_rows(named=True) if not row["complete"]]
     return dg.AssetCheckResult(
-        passed=share < 0.01,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={"read": n_read, "rejected": n_rejected, "rejected_share": share},
+        passed=not damaged,
+        description=("incomplete: " + "; ".join(damaged)) if damaged else None,
+        metadata={"files": files.height, "incomplete": damaged},
     )
 
 

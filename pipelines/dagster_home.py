@@ -1,0 +1,31 @@
+"""Dagster's instance folder: `DAGSTER_HOME` (default data/dagster_home) with the project's dagster.yaml in it.
+
+Every entry point that starts Dagster (`make refresh`, `make run`) installs it first, so the run queue and its
+limit of one writing run are in force however the tool is started.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from pipelines.settings import PROJECT_ROOT
+
+INSTANCE_CONFIG = PROJECT_ROOT / "pipelines" / "dagster.yaml"
+
+
+def dagster_home() -> Path:
+    value = os.environ.get("DAGSTER_HOME")
+    return Path(value).expanduser().resolve() if value else PROJECT_ROOT / "data" / "dagster_home"
+
+
+def install_dagster_home() -> Path:
+    """Create DAGSTER_HOME, write the project's dagster.yaml into it (replacing an older copy) and export it."""
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / "dagster.yaml"
+    if not target.exists() or target.read_bytes() != INSTANCE_CONFIG.read_bytes():
+        shutil.copyfile(INSTANCE_CONFIG, target)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home

@@ -1,0 +1,215 @@
+"""Reads snapshot files as blocks of numbered lines, never whole, and says how each file ended.
+
+A damaged file (a truncated download, corrupt gzip data) is read up to the damage: every whole line before it is
+yielded, and `ReadOutcome` says where and why reading stopped, so the loader keeps those lines and records the rest
+as rejected instead of failing the whole load. A UTF-8 byte-order mark at the start of a file is dropped; a line
+that is not valid UTF-8 is passed on with the reason, for the loader to reject with its number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BLOCK_BYTES = 64 * 1024 * 1024
+READ_BYTES = 1024 * 1024  # compressed bytes per read: damage costs at most the lines after it
+BOM = b"\xef\xbb\xbf"
+GZIP_WBITS = 31  # zlib's window bits for the gzip container
+
+
+@dataclass
+class Chunk:
+    file_name: str
+    first_line: int
+    lines: list[str]
+    compressed_pos: int  # bytes of the file consumed so far, for progress
+    encoding_errors: dict[int, str] = field(default_factory=dict)  # index in `lines` -> why it is not UTF-8
+
+
+@dataclass
+class ReadOutcome:
+    """How reading a file ended: `error` is None when it was read to its end."""
+
+    error: str | None = None
+    error_line: int | None = None  # the first line not read whole
+    partial_line: str = ""  # the text of that line up to the damage
+
+
+def file_sha256(file: Path) -> str:
+    with open(file, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def decode_lines(block: bytes) -> tuple[list[str], dict[int, str]]:
+    """Lines of a block of whole lines, and the reason for each line that is not valid UTF-8."""
+    try:
+        return block.decode("utf-8").split("\n"), {}
+    except UnicodeDecodeError:
+        pass
+    lines: list[str] = []
+    errors: dict[int, str] = {}
+    for i, raw in enumerate(block.split(b"\n")):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            lines.append(raw.decode("utf-8", errors="replace"))
+            errors[i] = f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}"
+    return lines, errors
+
+
+class _GzipInflater:
+    """zlib over a gzip file's bytes, across concatenated members, keeping the output up to any damage."""
+
+    PIECE = 64 * 1024  # fed at a time: on damage, the output of at most one piece is redone in small steps
+    STEP = 512
+
+    def __init__(self) -> None:
+        self.inflater = zlib.decompressobj(GZIP_WBITS)
+        self.fed = False
+
+    def _inflate(self, data: bytes) -> bytes:
+        out = self.inflater.decompress(data)
+        while self.inflater.eof and self.inflater.unused_data:  # another gzip member follows
+            rest = self.inflater.unused_data
+            self.inflater = zlib.decompressobj(GZIP_WBITS)
+            out += self.inflater.decompress(rest)
+        return out
+
+    def feed(self, data: bytes) -> tuple[bytes, str | None]:
+        """(output, None), or (the output before the damage, why) when the data is corrupt."""
+        self.fed = self.fed or bool(data)
+        parts = []
+        for start in range(0, len(data), self.PIECE):
+            piece = data[start : start + self.PIECE]
+            saved = self.inflater.copy()
+            try:
+                parts.append(self._inflate(piece))
+            except zlib.error as exc:
+                self.inflater = saved
+                for step in range(0, len(piece), self.STEP):
+                    try:
+                        parts.append(self._inflate(piece[step : step + self.STEP]))
+                    except zlib.error:
+                        break
+                return b"".join(parts), f"corrupt gzip data: {exc}"
+        return b"".join(parts), None
+
+    def finish(self) -> tuple[bytes, str | None]:
+        if self.fed and not self.inflater.eof:
+            return self.inflater.flush(), "truncated: the gzip stream ends before its end marker"
+        return b"", None
+
+
+def _decompressed(file: Path, outcome: ReadOutcome) -> Iterator[tuple[bytes, int]]:
+    """(bytes, compressed position) of the file's content; on damage, stops and sets outcome.error."""
+    with open(file, "rb") as raw:
+        gzipped = file.name.endswith(".gz")
+        inflater = _GzipInflater()
+        while True:
+            try:
+                data = raw.read(READ_BYTES)
+            except OSError as exc:
+                outcome.error = f"unreadable: {exc}"
+                return
+            if not gzipped:
+                if not data:
+                    return
+                yield data, raw.tell()
+                continue
+            out, error = inflater.feed(data) if data else inflater.finish()
+            if out:
+                yield out, raw.tell()
+            if error:
+                outcome.error = error
+                return
+            if not data:
+                return
+
+
+def iter_chunks(
+    file: Path, outcome: ReadOutcome | None = None, block_bytes: int = BLOCK_BYTES, name: str | None = None
+) -> Iterator[Chunk]:
+    """Blocks of whole lines with their 1-based line numbers; memory stays at about two blocks.
+
+    A damaged file yields every whole line before the damage; `outcome` then names the line where it stops."""
+    outcome = outcome if outcome is not None else ReadOutcome()
+    name = name or file.name
+    line_no = 1
+    parts: list[bytes] = []  # joined once per block: appending to one bytes object would copy it every read
+    size = 0
+    pos = 0
+    at_start = True
+    for data, pos in _decompressed(file, outcome):
+        if at_start:
+            head = b"".join([*parts, data])
+            if len(head) < len(BOM) and BOM.startswith(head):
+                parts, size = [head], len(head)
+                continue
+            data, parts, size, at_start = head.removeprefix(BOM), [], 0, False
+        parts.append(data)
+        size += len(data)
+        if size < block_bytes:
+            continue
+        pending = b"".join(parts)
+        cut = pending.rfind(b"\n")
+        if cut < 0:
+            parts = [pending]
+            continue
+        lines, errors = decode_lines(pending[:cut])
+        parts = [pending[cut + 1 :]]
+        size = len(parts[0])
+        yield Chunk(name, line_no, lines, pos, errors)
+        line_no += len(lines)
+    pending = b"".join(parts)
+    if at_start:
+        pending = pending.removeprefix(BOM)
+    if outcome.error is not None:
+        cut = pending.rfind(b"\n")
+        if cut >= 0:
+            lines, errors = decode_lines(pending[:cut])
+            yield Chunk(name, line_no, lines, pos, errors)
+            line_no += len(lines)
+            pending = pending[cut + 1 :]
+        outcome.error_line = line_no
+        outcome.partial_line = pending.decode("utf-8", errors="replace")
+        return
+    if pending.strip():
+        lines, errors = decode_lines(pending.removesuffix(b"\n"))
+        yield Chunk(name, line_no, lines, pos, errors)
+
+
+def prefetch(items: Iterator[Chunk], depth: int = 2) -> Iterator[Chunk]:
+    """Reads ahead in a thread: decompression (which releases the GIL) overlaps DuckDB's parsing."""
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                buffer.put(item)
+            buffer.put(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            buffer.put(exc)
+
+    thread = threading.Thread(target=produce, name="snapshot-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := buffer.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full buffer
+            try:
+                buffer.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.1)

@@ -1,0 +1,126 @@
+"""The working and published files: what a run finds at its start, and what older DuckDB clients can open."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines import settings
+from pipelines.defs.workforce.assets import field_size_estimates
+from pipelines.resources import WarehouseResource
+from pipelines.warehouse import STORAGE_VERSION, WarehouseCorrupt, connect, prepare_work_file, storage_version
+
+README = settings.PROJECT_ROOT / "README.md"
+DUCKDB_CLI = settings.PROJECT_ROOT / ".venv" / "bin" / "duckdb"
+
+
+def _materialize(warehouse: WarehouseResource) -> dg.ExecuteInProcessResult:
+    return dg.materialize([field_size_estimates], resources={"warehouse": warehouse}, raise_on_error=False)
+
+
+def _estimates(path: Path) -> int:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM field_size_estimates").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_a_new_working_file_is_written_in_the_published_storage_version(warehouse: WarehouseResource) -> None:
+    assert _materialize(warehouse).success
+    con = duckdb.connect(warehouse.work_path, read_only=True)
+    try:
+        assert storage_version(con) == f"{STORAGE_VERSION}+"
+    finally:
+        con.close()
+
+
+def test_a_working_file_in_a_newer_storage_format_is_rewritten_with_its_data(tmp_path: Path) -> None:
+    work = tmp_path / "work.duckdb"
+    con = duckdb.connect(str(work))  # DuckDB's default: the writer's own, newest format
+    con.execute("CREATE TABLE kept AS SELECT range AS i FROM range(1000)")
+    assert storage_version(con) != f"{STORAGE_VERSION}+"
+    con.close()
+    logs: list[str] = []
+    prepare_work_file(work, tmp_path / "published.duckdb", log=logs.append)
+    con = duckdb.connect(str(work), read_only=True)
+    try:
+        assert storage_version(con) == f"{STORAGE_VERSION}+"
+        assert con.execute("SELECT count(*), sum(i) FROM kept").fetchone() == (1000, 499500)
+    finally:
+        con.close()
+    assert any("rewrote" in line for line in logs)
+
+
+def test_half_copied_files_of_an_interrupted_publish_are_removed_at_the_next_start(
+    warehouse: WarehouseResource,
+) -> None:
+    published = Path(warehouse.published_path)
+    published.parent.mkdir(parents=True, exist_ok=True)
+    stale = published.with_name(f".{published.name}.0123456789abcdef.tmp")
+    stale.write_bytes(b"x" * 4096)
+    unrelated = published.with_name("notes.tmp")
+    unrelated.write_text("mine")
+    assert _materialize(warehouse).success
+    assert not stale.exists()
+    assert unrelated.exists()
+
+
+def test_a_corrupt_working_file_is_set_aside_and_rebuilt_from_the_published_one(
+    warehouse: WarehouseResource, capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert _materialize(warehouse).success
+    warehouse.publish()
+    work = Path(warehouse.work_path)
+    work.write_bytes(os.urandom(64 * 1024))
+    result = _materialize(warehouse)
+    assert result.success
+    aside = list(work.parent.glob("warehouse.duckdb.corrupt-*"))
+    assert len(aside) == 1
+    assert _estimates(work) == _estimates(Path(warehouse.published_path)) > 0
+    logged = capfd.readouterr().err
+    assert "the working file could not be read" in logged and "rebuilt it from the published" in logged
+
+
+def test_a_corrupt_working_file_with_nothing_published_says_what_to_do(tmp_path: Path) -> None:
+    work = tmp_path / "work" / "warehouse.duckdb"
+    work.parent.mkdir()
+    work.write_bytes(b"not a database")
+    with pytest.raises(WarehouseCorrupt, match="run the refresh again to rebuild it from the sources"):
+        prepare_work_file(work, tmp_path / "warehouse.duckdb", log=print)
+    assert not work.exists()
+    # the next run starts from an empty file
+    prepare_work_file(work, tmp_path / "warehouse.duckdb", log=print)
+
+
+def _readme_query_command() -> str:
+    block = re.search(r"## Query the warehouse\s+```sh\n(.+?)\n```", README.read_text(), flags=re.S)
+    assert block, "README has no query example"
+    return block.group(1).strip()
+
+
+def test_the_readmes_query_command_runs_as_written(tmp_path: Path, warehouse: WarehouseResource) -> None:
+    """The DuckDB CLI the project installs (older than the writer) opens the published file."""
+    command = _readme_query_command()
+    assert command.startswith(".venv/bin/duckdb -readonly data/warehouse.duckdb ")
+    con = connect(Path(warehouse.work_path))
+    try:
+        con.execute("CREATE TABLE neglectedness_monthly AS SELECT DATE '2025-06-01' AS month, 0.021 AS share_narrow")
+    finally:
+        con.close()
+    warehouse.publish()
+    project = tmp_path / "checkout"
+    (project / "data").mkdir(parents=True)
+    (project / ".venv").symlink_to(settings.PROJECT_ROOT / ".venv")
+    os.replace(warehouse.published_path, project / "data" / "warehouse.duckdb")
+    done = subprocess.run(["bash", "-c", command], cwd=project, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "2025-06-01" in done.stdout and "0.021" in done.stdout
+    version = subprocess.run([str(DUCKDB_CLI), "--version"], capture_output=True, text=True, timeout=30).stdout
+    assert version.startswith("v1."), version  # an older client than the writer's DuckDB 2
