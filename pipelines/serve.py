@@ -1,6 +1,6 @@
 """`make run`, after the refresh: the dashboard, the Dagster UI and the Dagster daemon (so schedules run).
 
-Stops all three on Ctrl-C or when any of them exits.
+Stops all three on Ctrl-C, on `kill` (SIGTERM), or when any of them exits.
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ def _commands(host: str, dashboard_port: int, dagster_port: int) -> dict[str, li
     }
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -42,6 +46,7 @@ def main() -> int:
     parser.add_argument("--dagster-port", type=int, default=3000)
     args = parser.parse_args()
     install_dagster_home()
+    signal.signal(signal.SIGTERM, _stop)  # `kill` stops the three servers too, as Ctrl-C does
     procs = {
         name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=os.environ.copy())
         for name, cmd in _commands(args.host, args.dashboard_port, args.dagster_port).items()

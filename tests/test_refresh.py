@@ -98,7 +98,12 @@ def test_killed_refresh_leaves_published_and_working_warehouses_as_they_were(
     # Now a much larger load (the whole real corpus), killed once it has staged its first records.
     env["ARXIV_SNAPSHOT"] = str(real_corpus)
     proc = subprocess.Popen(
-        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=settings.PROJECT_ROOT,
+        cmd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=settings.PROJECT_ROOT,
         start_new_session=True,
     )
     deadline = time.monotonic() + 300
@@ -152,7 +157,11 @@ def test_a_second_refresh_says_who_is_writing_or_waits_its_turn(tmp_path: Path, 
     holder = hold_in_another_process(work, 600)
     try:
         busy = subprocess.run(
-            [*cmd, "--wait-seconds", "0"], env=env, capture_output=True, text=True, timeout=600,
+            [*cmd, "--wait-seconds", "0"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
             cwd=settings.PROJECT_ROOT,
         )
         assert busy.returncode == 75, busy.stderr[-2000:]
@@ -173,14 +182,18 @@ def test_a_second_refresh_says_who_is_writing_or_waits_its_turn(tmp_path: Path, 
     assert _counts(published)["papers"] == 1200
 
 
-def test_refresh_prints_info_not_debug_and_no_code_location_warnings(tmp_path: Path, corpus_slice: Path) -> None:
+def test_make_refresh_prints_info_not_debug_and_no_code_location_warnings(tmp_path: Path, corpus_slice: Path) -> None:
+    """`make refresh` as typed (the environment only moves its files into tmp_path)."""
     env = {**os.environ, **_env(tmp_path, corpus_slice), "DAGSTER_HOME": str(tmp_path / "dagster_home")}
     done = subprocess.run(
-        [sys.executable, "-m", "pipelines.refresh"], env=env, capture_output=True, text=True, timeout=600,
-        cwd=settings.PROJECT_ROOT,
+        ["make", "refresh"], env=env, capture_output=True, text=True, timeout=600, cwd=settings.PROJECT_ROOT
     )
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout + done.stderr
     assert " - DEBUG - " not in out
     assert "does not match" not in out
     assert len(out.splitlines()) < 80, out
+    assert (tmp_path / "dagster_home" / "dagster.yaml").read_text() == (
+        settings.PROJECT_ROOT / "pipelines" / "dagster.yaml"
+    ).read_text()
+    assert "query it: .venv/bin/duckdb -readonly " in done.stdout

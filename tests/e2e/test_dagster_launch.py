@@ -5,6 +5,7 @@ or ticked by the daemon's scheduler, and each executes in its own run worker pro
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -33,6 +34,20 @@ query Runs($filter: RunsFilter) {
 }
 """
 DONE = {"SUCCESS", "FAILURE", "CANCELED"}
+
+
+def _wait_until_closed(ports: list[int], timeout_s: float) -> list[int]:
+    """The ports still accepting connections after `timeout_s` (none, once the servers have stopped)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        open_ports = []
+        for port in ports:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    open_ports.append(port)
+        if not open_ports or time.monotonic() > deadline:
+            return open_ports
+        time.sleep(0.5)
 
 
 def _free_port() -> int:
@@ -138,11 +153,14 @@ def served(tmp_path_factory: pytest.TempPathFactory, corpus_slice: Path) -> Iter
                 time.sleep(1)
             yield served
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
+            proc.send_signal(signal.SIGTERM)  # `kill` of serve alone stops all three servers
             try:
                 proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+                still_serving = _wait_until_closed([dagster_port, dashboard_port], timeout_s=30)
+            finally:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+            assert not still_serving, f"ports still open after serve was stopped: {still_serving}"
 
 
 def _papers(path: Path) -> int:
