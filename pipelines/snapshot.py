@@ -7,7 +7,8 @@ leaves the warehouse unchanged.
 A file is known by its name inside the snapshot folder and the SHA-256 of its bytes (`snapshot_files`): the same
 corpus at another path is not read again, and a file whose content changed (a completed download, a fix) is.
 A damaged file loads every line before the damage; the rest is recorded in `rejected_records` at the line where
-reading stopped, and the file is marked incomplete until its content changes.
+reading stopped, and the file is marked incomplete until its content changes. A file with more than
+MAX_FILE_REJECT_SHARE of its lines rejected, or whose gzip checksum fails, is refused whole.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ from pipelines.snapshot_reader import BLOCK_BYTES, Chunk, ReadOutcome, file_sha2
 
 SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 RAW_KEPT_CHARS = 10_000  # of a rejected line, as in PARSE_CHUNK_SQL
+# A file with more of its lines rejected than this is refused whole: none of its records are loaded, and the
+# blocking check snapshot_rejects_are_rare fails until the file is fixed or removed. Such a file is more likely
+# of another format, or damaged, than a good file with a few bad lines.
+MAX_FILE_REJECT_SHARE = 0.05
 
 
 class SnapshotError(Exception):
@@ -192,35 +197,34 @@ def _record_damage(
 
 
 def _record_file(
-    con: duckdb.DuckDBPyConnection, file: SnapshotFile, tally: FileTally, outcome: ReadOutcome, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    file: SnapshotFile,
+    tally: FileTally,
+    outcome: ReadOutcome,
+    refused: bool,
+    load_number: int,
+    now: datetime,
 ) -> None:
     con.execute("DELETE FROM snapshot_files WHERE file_name = ? AND content_sha256 = ?", [file.name, file.sha256])
     con.execute(
-        """INSERT INTO snapshot_files
-        (file_name, content_sha256, size_bytes, n_lines, n_rejected, complete, error, last_path, loaded_at, seen_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP, ?::TIMESTAMP)""",
+        """INSERT INTO snapshot_files (file_name, content_sha256, size_bytes, n_lines, n_rejected, complete, refused,
+            error, last_path, loaded_at, seen_in_load)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP, ?)""",
         [
-            file.name,
-            file.sha256,
-            file.size_bytes,
-            tally.n_lines,
-            tally.n_rejected,
-            outcome.error is None,
+            file.name, file.sha256, file.size_bytes, tally.n_lines, tally.n_rejected, outcome.error is None, refused,
             None if outcome.error is None else f"line {outcome.error_line}: {outcome.error}",
-            str(file.path.resolve()),
-            now,
-            now,
+            str(file.path.resolve()), now, load_number,
         ],
     )
 
 
-def _mark_seen(con: duckdb.DuckDBPyConnection, files: list[SnapshotFile], now: datetime) -> None:
+def _mark_seen(con: duckdb.DuckDBPyConnection, files: list[SnapshotFile], load_number: int) -> None:
     """Stamp every file of the snapshot as it is now, loaded this time or before, so checks look at these."""
     con.execute(
-        """UPDATE snapshot_files s SET seen_at = ?::TIMESTAMP
+        """UPDATE snapshot_files s SET seen_in_load = ?
         FROM (SELECT unnest(?::VARCHAR[]) AS file_name, unnest(?::VARCHAR[]) AS content_sha256) f
         WHERE s.file_name = f.file_name AND s.content_sha256 = f.content_sha256""",
-        [now, [f.name for f in files], [f.sha256 for f in files]],
+        [load_number, [f.name for f in files], [f.sha256 for f in files]],
     )
 
 
@@ -244,6 +248,7 @@ def load_snapshot(
     pending: list[Chunk] = []
     pending_bytes = 0
     tallies: dict[str, FileTally] = {}
+    load_number = con.execute("SELECT coalesce(max(seen_in_load), 0) + 1 FROM snapshot_files").fetchall()[0][0]
 
     def flush() -> None:
         nonlocal staged, pending, pending_bytes
@@ -265,12 +270,26 @@ def load_snapshot(
         read.append((file, outcome))
         done_before += file.size_bytes
     flush()
+    refused = []
     for file, outcome in read:  # after the last flush, so every file's tally is complete
         tally = tallies.setdefault(file.name, FileTally())
         if outcome.error is not None:
             _record_damage(con, file, outcome, run, tally, now, log)
-        _record_file(con, file, tally, outcome, now)
-    _mark_seen(con, files, now)
+        refuse = outcome.untrustworthy or tally.n_rejected > MAX_FILE_REJECT_SHARE * max(tally.n_lines, 1)
+        if refuse:
+            refused.append(file.name)
+            log(
+                f"snapshot: {file.name} refused: {tally.n_rejected:,} of {tally.n_lines:,} lines rejected"
+                + (f" ({outcome.error})" if outcome.untrustworthy else "")
+                + "; none of its records are loaded until the file changes"
+            )
+        _record_file(con, file, tally, outcome, refuse, load_number, now)
+    if refused and staged:
+        con.execute(
+            "DELETE FROM _staged WHERE regexp_replace(source_detail, ':\\d+$', '') IN (SELECT unnest(?::VARCHAR[]))",
+            [refused],
+        )
+    _mark_seen(con, files, load_number)
     if staged:
         progress.update(0, total, force=True)
         dedupe_staged(con)

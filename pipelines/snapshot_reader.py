@@ -39,25 +39,40 @@ class ReadOutcome:
     error_line: int | None = None  # the first line not read whole
     partial_line: str = ""  # the text of that line up to the damage
 
+    @property
+    def untrustworthy(self) -> bool:
+        """The data failed its checksum: even the lines read before the failure may be wrong."""
+        return self.error is not None and self.error.startswith(CHECKSUM_FAILED)
+
 
 def file_sha256(file: Path) -> str:
     with open(file, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
+def _clean(line: str) -> str:
+    """A line without a Windows line end or a byte-order mark at its start (a later gzip member's)."""
+    return line.removesuffix("\r").removeprefix("\ufeff")
+
+
 def decode_lines(block: bytes) -> tuple[list[str], dict[int, str]]:
     """Lines of a block of whole lines, and the reason for each line that is not valid UTF-8."""
     try:
-        return block.decode("utf-8").split("\n"), {}
+        text = block.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    lines: list[str] = []
+    else:
+        lines = text.split("\n")
+        if "\r" in text or "\ufeff" in text:
+            lines = [_clean(line) for line in lines]
+        return lines, {}
+    lines = []
     errors: dict[int, str] = {}
     for i, raw in enumerate(block.split(b"\n")):
         try:
-            lines.append(raw.decode("utf-8"))
+            lines.append(_clean(raw.decode("utf-8")))
         except UnicodeDecodeError as exc:
-            lines.append(raw.decode("utf-8", errors="replace"))
+            lines.append(_clean(raw.decode("utf-8", errors="replace")))
             errors[i] = f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}"
     return lines, errors
 
@@ -65,44 +80,62 @@ def decode_lines(block: bytes) -> tuple[list[str], dict[int, str]]:
 class _GzipInflater:
     """zlib over a gzip file's bytes, across concatenated members, keeping the output up to any damage."""
 
-    PIECE = 64 * 1024  # fed at a time: on damage, the output of at most one piece is redone in small steps
-    STEP = 512
+    PIECE = 64 * 1024  # fed at a time: on damage, only this piece is fed again, byte by byte
 
     def __init__(self) -> None:
         self.inflater = zlib.decompressobj(GZIP_WBITS)
         self.fed = False
+        self.between = False  # after a member's end: only zero padding or another member may follow
 
     def _inflate(self, data: bytes) -> bytes:
-        out = self.inflater.decompress(data)
-        while self.inflater.eof and self.inflater.unused_data:  # another gzip member follows
-            rest = self.inflater.unused_data
-            self.inflater = zlib.decompressobj(GZIP_WBITS)
-            out += self.inflater.decompress(rest)
-        return out
+        out = []
+        while data:
+            if self.between:
+                data = data.lstrip(b"\0")  # zero padding after a member is allowed, as gzip allows it
+                if not data:
+                    break
+                self.inflater = zlib.decompressobj(GZIP_WBITS)
+                self.between = False
+            self.fed = True
+            out.append(self.inflater.decompress(data))
+            data = b""
+            if self.inflater.eof:
+                self.between = True
+                data = self.inflater.unused_data
+        return b"".join(out)
 
     def feed(self, data: bytes) -> tuple[bytes, str | None]:
         """(output, None), or (the output before the damage, why) when the data is corrupt."""
-        self.fed = self.fed or bool(data)
         parts = []
         for start in range(0, len(data), self.PIECE):
             piece = data[start : start + self.PIECE]
-            saved = self.inflater.copy()
+            saved = (self.inflater.copy(), self.between, self.fed)
             try:
                 parts.append(self._inflate(piece))
             except zlib.error as exc:
-                self.inflater = saved
-                for step in range(0, len(piece), self.STEP):
+                self.inflater, self.between, self.fed = saved
+                for i in range(len(piece)):
                     try:
-                        parts.append(self._inflate(piece[step : step + self.STEP]))
+                        parts.append(self._inflate(piece[i : i + 1]))
                     except zlib.error:
                         break
-                return b"".join(parts), f"corrupt gzip data: {exc}"
+                return b"".join(parts), _damage(exc)
         return b"".join(parts), None
 
     def finish(self) -> tuple[bytes, str | None]:
-        if self.fed and not self.inflater.eof:
+        if self.fed and not self.between:
             return self.inflater.flush(), "truncated: the gzip stream ends before its end marker"
         return b"", None
+
+
+CHECKSUM_FAILED = "checksum mismatch"
+
+
+def _damage(exc: zlib.error) -> str:
+    if "incorrect data check" in str(exc) or "incorrect length check" in str(exc):
+        # The data decompressed but is not what was compressed: no line of this member can be trusted.
+        return f"{CHECKSUM_FAILED}: the decompressed data differs from what was compressed ({exc})"
+    return f"corrupt gzip data: {exc}"
 
 
 def _decompressed(file: Path, outcome: ReadOutcome) -> Iterator[tuple[bytes, int]]:

@@ -12,6 +12,7 @@ DuckDB CLI on PyPI, a colleague's notebook) can open what is published.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -56,13 +57,16 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _drop_old_snapshot_files(con: duckdb.DuckDBPyConnection) -> None:
-    """snapshot_files keyed by absolute path (before files were known by name and content) is dropped: each file
-    is then read once more, and upserts leave its unchanged records as they are."""
-    old = con.execute(
-        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'snapshot_files' AND column_name = 'mtime' "
-        "AND database_name = current_database()"
-    ).fetchone()[0]
-    if old:
+    """An older snapshot_files (keyed by absolute path, before files were known by name and content) is dropped:
+    each file is then read once more, and upserts leave its unchanged records as they are."""
+    columns = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'snapshot_files' "
+            "AND database_name = current_database() AND schema_name = 'main'"
+        ).fetchall()
+    }
+    if columns and "seen_in_load" not in columns:
         con.execute("DROP TABLE snapshot_files")
 
 
@@ -103,16 +107,24 @@ def _tmp_glob(published_path: Path) -> str:
     return f".{published_path.name}.*.tmp"
 
 
-def remove_stale_publish_files(published_path: Path) -> list[Path]:
-    """Half-copied files left by a publish that was killed. Call only while holding the writer lock."""
+def remove_stale_files(published_path: Path, work_path: Path) -> list[Path]:
+    """Half-written copies left by a publish or a storage rewrite that was killed. Call only while holding the
+    writer lock (no publish or rewrite is under way then)."""
     stale = sorted(published_path.parent.glob(_tmp_glob(published_path)))
+    stale += sorted(work_path.parent.glob(f".{work_path.name}.*.migrate"))
     for path in stale:
         path.unlink(missing_ok=True)
     return stale
 
 
 def _is_corruption(exc: BaseException) -> bool:
-    return isinstance(exc, duckdb.Error) and any(m in str(exc) for m in _CORRUPTION_MARKERS)
+    """DuckDB's error says the file is damaged (never a busy file; paths in the message are not read)."""
+    if not isinstance(exc, duckdb.Error):
+        return False
+    message = re.sub(r'"[^"]*"', '""', str(exc))  # a path may contain any of the markers
+    if "lock" in message.lower():
+        return False
+    return any(m in message for m in _CORRUPTION_MARKERS)
 
 
 def _set_aside(path: Path) -> Path:
@@ -146,10 +158,10 @@ def _rewrite_in_storage_version(path: Path, log: Callable[[str], None]) -> None:
 def prepare_work_file(work_path: Path, published_path: Path, log: Callable[[str], None] = print) -> None:
     """Make the working file ready for a run. Call only while holding the writer lock.
 
-    Removes half-copied files of a killed publish; sets aside a working file DuckDB cannot read and rebuilds it
-    from the published copy; rewrites a file created in a newer storage format than STORAGE_VERSION."""
-    for stale in remove_stale_publish_files(published_path):
-        log(f"warehouse: removed {stale.name}, left by a publish that was interrupted")
+    Removes half-written copies of a killed publish or rewrite; sets aside a working file DuckDB cannot read and
+    rebuilds it from the published copy; rewrites a file created in a newer storage format than STORAGE_VERSION."""
+    for stale in remove_stale_files(published_path, work_path):
+        log(f"warehouse: removed {stale}, left half-written by an interrupted run")
     if not work_path.exists():
         return
     try:

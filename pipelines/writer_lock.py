@@ -6,7 +6,7 @@ or is told plainly who holds it, instead of failing halfway through a run with D
 
 The lock is `flock` on `<working file>.writer.lock`: the kernel releases it when the holder exits or is killed, so a
 crashed run never leaves a stale lock. Who holds it (PID, what, since when) is written into the file for the
-message. Within one process the lock is re-entrant, so a run that holds it can open as many transactions as it
+message. Within one thread the lock is re-entrant, so a run that holds it can open as many transactions as it
 likes.
 """
 
@@ -58,8 +58,18 @@ def busy_message(work_path: Path, holder: Holder | None) -> str:
     return f"another refresh ({who}) is writing the warehouse {work_path}"
 
 
-_held: dict[Path, list[int]] = {}  # lock path -> [fd, depth] for the locks this process holds
+# (lock path, thread id) -> [fd, depth] for the locks this process's threads hold. Re-entry is per thread: another
+# thread opens its own descriptor, and flock makes it wait like another process would.
+_held: dict[tuple[Path, int], list[int]] = {}
 _guard = threading.Lock()
+
+
+def _forget_inherited_locks() -> None:
+    """A forked child shares its parent's descriptors: it must never unlock them, so it forgets them."""
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_forget_inherited_locks)
 
 
 @contextmanager
@@ -74,26 +84,19 @@ def writer_lock(
 
     Raises WarehouseBusy (naming the holder) when the wait runs out. `on_wait` is told once when waiting starts
     and then about once a minute."""
-    lock_path = lock_path_for(work_path)
+    key = (lock_path_for(work_path), threading.get_ident())
     with _guard:
-        if lock_path in _held:
-            _held[lock_path][1] += 1
-            reentered = True
-        else:
-            reentered = False
-    if reentered:
-        try:
-            yield
-        finally:
-            _release(lock_path)
-        return
-    fd = _acquire(work_path, lock_path, what, wait_seconds, on_wait)
-    with _guard:
-        _held[lock_path] = [fd, 1]
+        reentered = key in _held
+        if reentered:
+            _held[key][1] += 1
+    if not reentered:
+        fd = _acquire(work_path, key[0], what, wait_seconds, on_wait)
+        with _guard:
+            _held[key] = [fd, 1]
     try:
         yield
     finally:
-        _release(lock_path)
+        _release(key)
 
 
 def _acquire(
@@ -123,13 +126,13 @@ def _acquire(
     return fd
 
 
-def _release(lock_path: Path) -> None:
+def _release(key: tuple[Path, int]) -> None:
     with _guard:
-        entry = _held[lock_path]
+        entry = _held[key]
         entry[1] -= 1
         if entry[1] > 0:
             return
-        del _held[lock_path]
+        del _held[key]
     fd = entry[0]
     try:
         os.ftruncate(fd, 0)
@@ -139,6 +142,6 @@ def _release(lock_path: Path) -> None:
 
 
 def holds_lock(work_path: Path) -> bool:
-    """Whether this process holds the writer lock of `work_path`."""
+    """Whether this thread holds the writer lock of `work_path`."""
     with _guard:
-        return lock_path_for(work_path) in _held
+        return (lock_path_for(work_path), threading.get_ident()) in _held

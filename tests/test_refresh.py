@@ -121,6 +121,18 @@ def test_killed_refresh_leaves_published_and_working_warehouses_as_they_were(
     assert _sha(published) == published_hash
     assert _counts(work) == work_counts
 
+    # The killed run stays STARTED in Dagster's records, which would hold the run queue (one run at a time)
+    # forever; the sensor sees its worker is gone and fails it.
+    from pipelines.defs.run_health import dead_run_workers
+
+    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        started = instance.get_run_records(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
+        assert len(started) == 1
+        dead_run_workers(dg.build_sensor_context(instance=instance))
+        run = instance.get_run_by_id(started[0].dagster_run.run_id)
+        assert run is not None and run.status == dg.DagsterRunStatus.FAILURE
+        assert not instance.get_run_records(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
+
 
 def test_schedules_run_by_default_and_every_job_ends_by_publishing() -> None:
     from pipelines.definitions import defs

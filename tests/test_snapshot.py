@@ -67,9 +67,17 @@ def test_real_record_fields_match_the_source_line(tmp_path: Path, corpus_slice: 
     assert published is not None
 
 
+def _padded_with_good_records(tmp_path: Path, n_good: int) -> Path:
+    """The bad-lines fixture followed by n_good valid records (ids 2509.*), as one file."""
+    padded = tmp_path / BAD_LINES.name
+    good = [json.dumps({"id": f"2509.{i:05d}", "title": f"Good {i}", "authors": "A B"}) for i in range(n_good)]
+    padded.write_text(BAD_LINES.read_text().rstrip("\n") + "\n" + "\n".join(good) + "\n")
+    return padded
+
+
 def test_bad_lines_are_rejected_with_reason_and_line_and_the_rest_loads(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
-    run, _ = _load(db, BAD_LINES)
+    run, _ = _load(db, _padded_with_good_records(tmp_path, 200))  # 9 of 211 lines rejected: 4.3%, under 5%
     reasons = dict(_rows(db, "SELECT location, reason FROM rejected_records"))
     name = BAD_LINES.name
     assert reasons[f"{name}:2"] == "malformed JSON"
@@ -83,9 +91,20 @@ def test_bad_lines_are_rejected_with_reason_and_line_and_the_rest_loads(tmp_path
     assert reasons[f"{name}:12"].startswith("unparsable versions[0].created")
     assert f"{name}:9" not in reasons  # a blank line is not a record
     assert run.n_rejected == 9
-    assert sorted(r[0] for r in _rows(db, "SELECT arxiv_id FROM papers")) == ["2501.00001", "hep-th/9901001"]
+    loaded = sorted(r[0] for r in _rows(db, "SELECT arxiv_id FROM papers WHERE arxiv_id NOT LIKE '2509.%'"))
+    assert loaded == ["2501.00001", "hep-th/9901001"]
     raw = _rows(db, "SELECT raw FROM rejected_records WHERE location = ?", [f"{name}:2"])[0][0]
     assert raw.startswith('{"id": "2501.00002"')
+
+
+def test_a_file_with_over_5_percent_rejected_is_refused_whole(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    run, logs = _load(db, _padded_with_good_records(tmp_path, 100))  # 9 of 111 lines rejected: 8.1%
+    assert run.n_rejected == 9
+    assert _rows(db, "SELECT count(*) FROM papers") == [(0,)]
+    assert _rows(db, "SELECT count(*) FROM rejected_records") == [(9,)]  # the reasons are kept all the same
+    assert _rows(db, "SELECT refused, n_lines, n_rejected FROM snapshot_files") == [(True, 111, 9)]
+    assert any("bad_lines.jsonl refused: 9 of 111 lines rejected" in line for line in logs)
 
 
 def _parse(lines: list[str]) -> dict[int, tuple]:
@@ -153,7 +172,7 @@ def test_parse_edge_cases_of_the_json() -> None:
 
 def test_snapshot_fields_versions_affiliations_and_old_ids(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
-    _load(db, BAD_LINES)
+    _load(db, _padded_with_good_records(tmp_path, 200))
     row = _rows(
         db,
         "SELECT published_date::VARCHAR, date_source, updated_date::VARCHAR, latest_version, doi, journal_ref "
@@ -253,8 +272,10 @@ def test_truncated_gzip_loads_its_readable_lines_records_where_it_stops_and_is_r
     assert len(rejected) == 1
     assert rejected[0][0] == f"a.jsonl.gz:{readable + 1}"
     assert "truncated" in rejected[0][1]
-    assert _file_rows(db)["a.jsonl.gz"][2:] == (False, f"line {readable + 1}: truncated: the gzip stream ends "
-                                                 "before its end marker")
+    assert _file_rows(db)["a.jsonl.gz"][2:] == (
+        False,
+        f"line {readable + 1}: truncated: the gzip stream ends before its end marker",
+    )
     assert any(f"a.jsonl.gz ends early at line {readable + 1:,}" in line for line in logs)
 
     again, _ = _load(db, folder)
@@ -263,27 +284,64 @@ def test_truncated_gzip_loads_its_readable_lines_records_where_it_stops_and_is_r
     (folder / "a.jsonl.gz").write_bytes(whole)  # the download completed
     fixed, _ = _load(db, folder)
     assert fixed.n_read == 400 and fixed.counts.inserted == 400 - readable and fixed.n_rejected == 0
-    assert _rows(db, "SELECT complete FROM snapshot_files WHERE file_name = 'a.jsonl.gz' AND seen_at = "
-                     "(SELECT max(seen_at) FROM snapshot_files)") == [(True,)]
+    assert _rows(
+        db,
+        "SELECT complete FROM snapshot_files WHERE file_name = 'a.jsonl.gz' AND seen_in_load = "
+        "(SELECT max(seen_in_load) FROM snapshot_files)",
+    ) == [(True,)]
+
+
+def _records(ids: range, prefix: str = "2504") -> bytes:
+    return "".join(
+        json.dumps({"id": f"{prefix}.{i:05d}", "title": f"T{i}", "authors": "A"}) + "\n" for i in ids
+    ).encode()
 
 
 def test_corrupt_gzip_data_loads_the_lines_before_it_and_the_other_files(tmp_path: Path, corpus_slice: Path) -> None:
     db = tmp_path / "w.duckdb"
     folder = tmp_path / "snap"
     folder.mkdir()
-    whole = bytearray((corpus_slice / "arxiv-2025-06.jsonl.gz").read_bytes())
-    whole[len(whole) // 2 : len(whole) // 2 + 64] = bytes(range(64))
-    (folder / "a.jsonl.gz").write_bytes(bytes(whole))
+    second = bytearray(gzip.compress(_records(range(200, 400))))
+    second[0] = 0x00  # the second member's header is damaged: zlib says "incorrect header check"
+    (folder / "a.jsonl.gz").write_bytes(gzip.compress(_records(range(200))) + bytes(second))
     shutil.copyfile(corpus_slice / "arxiv-2025-11.jsonl.gz", folder / "b.jsonl.gz")
     run, _ = _load(db, folder)
     files = _file_rows(db)
     assert files["b.jsonl.gz"] == (400, 0, True, None)
-    n_lines, n_rejected, complete, error = files["a.jsonl.gz"]
-    assert not complete and "gzip" in error and n_rejected >= 1
-    # Deflate may emit garbage before it notices the damage (often only at the checksum): those lines are
-    # rejected, and the records before the damage are loaded.
-    assert n_lines - n_rejected >= 150
-    assert run.n_read == 400 + n_lines
+    assert files["a.jsonl.gz"][:3] == (200, 1, False)
+    assert "corrupt gzip data" in files["a.jsonl.gz"][3] and files["a.jsonl.gz"][3].startswith("line 201: ")
+    assert _rows(db, "SELECT count(*) FROM papers WHERE arxiv_id LIKE '2504.%'") == [(200,)]
+    assert run.n_read == 600
+
+
+def test_a_gzip_whose_checksum_fails_is_refused_whole(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    packed = bytearray(gzip.compress(_records(range(300)), compresslevel=0))  # stored blocks: a flip stays silent
+    packed[len(packed) // 2] ^= 0x01  # one bit of one record: inflates fine, fails the CRC at the end
+    (tmp_path / "a.jsonl.gz").write_bytes(bytes(packed))
+    _, logs = _load(db, tmp_path)
+    assert _rows(db, "SELECT count(*) FROM papers") == [(0,)]
+    refused, complete, error = _rows(db, "SELECT refused, complete, error FROM snapshot_files")[0]
+    assert refused and not complete and "checksum mismatch" in error
+    assert any("a.jsonl.gz refused" in line for line in logs)
+
+
+def test_zero_padding_after_the_gzip_stream_is_accepted(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(_records(range(50))) + b"\0" * 4096)
+    run, _ = _load(db, tmp_path)
+    assert (run.n_read, run.n_rejected) == (50, 0)
+    assert _rows(db, "SELECT complete, error FROM snapshot_files") == [(True, None)]
+
+
+def test_windows_line_ends_and_a_bom_on_a_later_member_are_not_rejects(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    crlf = _records(range(3)).replace(b"\n", b"\r\n") + b"\r\n"  # and a blank CRLF line
+    bom_member = b"\xef\xbb\xbf" + _records(range(3, 6))
+    (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(crlf) + gzip.compress(bom_member))
+    run, _ = _load(db, tmp_path)
+    assert (run.n_read, run.n_rejected) == (6, 0)
+    assert _rows(db, "SELECT count(*) FROM papers") == [(6,)]
 
 
 def test_a_byte_order_mark_does_not_cost_the_first_record(tmp_path: Path) -> None:
@@ -302,14 +360,19 @@ def test_lines_that_are_not_utf8_are_rejected_with_the_reason_and_line(tmp_path:
     db = tmp_path / "w.duckdb"
     good = json.dumps({"id": "2503.00001", "title": "Fine", "authors": "A"}).encode()
     latin1 = '{"id": "2503.00002", "title": "Caf\u00e9 society", "authors": "A"}'.encode("latin-1")
-    (tmp_path / "mixed.jsonl").write_bytes(good + b"\n" + latin1 + b"\n" + good.replace(b"00001", b"00003") + b"\n")
+    padding = _records(range(40), "2505")  # so one bad line of 43 stays under the 5% that refuses a file
+    lines = good + b"\n" + latin1 + b"\n" + good.replace(b"00001", b"00003") + b"\n" + padding
+    (tmp_path / "mixed.jsonl").write_bytes(lines)
     run, _ = _load(db, tmp_path)
     assert run.n_rejected == 1
     location, reason, raw = _rows(db, "SELECT location, reason, raw FROM rejected_records")[0]
     assert location == "mixed.jsonl:2"
     assert reason == f"not UTF-8: byte 0xe9 at column {latin1.index(0xE9) + 1}"
     assert "Caf\ufffd society" in raw
-    assert _rows(db, "SELECT arxiv_id FROM papers ORDER BY 1") == [("2503.00001",), ("2503.00003",)]
+    assert _rows(db, "SELECT arxiv_id FROM papers WHERE arxiv_id LIKE '2503.%' ORDER BY 1") == [
+        ("2503.00001",),
+        ("2503.00003",),
+    ]
 
 
 def test_equal_dates_and_versions_go_to_the_later_line_by_number(tmp_path: Path) -> None:

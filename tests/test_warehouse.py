@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -14,7 +16,14 @@ import pytest
 from pipelines import settings
 from pipelines.defs.workforce.assets import field_size_estimates
 from pipelines.resources import WarehouseResource
-from pipelines.warehouse import STORAGE_VERSION, WarehouseCorrupt, connect, prepare_work_file, storage_version
+from pipelines.warehouse import (
+    STORAGE_VERSION,
+    WarehouseCorrupt,
+    connect,
+    ensure_schema,
+    prepare_work_file,
+    storage_version,
+)
 
 README = settings.PROJECT_ROOT / "README.md"
 DUCKDB_CLI = settings.PROJECT_ROOT / ".venv" / "bin" / "duckdb"
@@ -124,3 +133,51 @@ def test_the_readmes_query_command_runs_as_written(tmp_path: Path, warehouse: Wa
     assert "2025-06-01" in done.stdout and "0.021" in done.stdout
     version = subprocess.run([str(DUCKDB_CLI), "--version"], capture_output=True, text=True, timeout=30).stdout
     assert version.startswith("v1."), version  # an older client than the writer's DuckDB 2
+
+
+def test_a_busy_working_file_is_never_taken_for_a_corrupt_one(tmp_path: Path) -> None:
+    """A lock error names the file's path, and a path may contain a corruption marker ('checksum')."""
+    folder = tmp_path / "checksums"
+    folder.mkdir()
+    work, published = folder / "warehouse.duckdb", folder / "published.duckdb"
+    con = duckdb.connect(str(work))
+    con.execute("CREATE TABLE kept AS SELECT 1 AS i")
+    con.close()
+    shutil.copyfile(work, published)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(work)!r}); print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(duckdb.IOException, match="lock"):
+            prepare_work_file(work, published, log=print)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not list(folder.glob("*.corrupt-*"))
+    assert work.exists()
+
+
+def test_published_warehouse_alone_refuses_a_half_built_working_file(warehouse: WarehouseResource) -> None:
+    from pipelines.defs.publish.assets import published_warehouse
+
+    con = connect(Path(warehouse.work_path))
+    try:
+        ensure_schema(con)
+        con.execute(
+            "INSERT INTO papers (arxiv_id, title, source, source_detail, ingested_at) "
+            "VALUES ('2501.00001', 'T', 'arxiv_snapshot', 'f:1', now())"
+        )
+    finally:
+        con.close()
+    result = dg.materialize([published_warehouse], resources={"warehouse": warehouse}, raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "1 papers and no paper_classification" in str(failure.event_specific_data)
+    assert not Path(warehouse.published_path).exists()

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -99,3 +100,20 @@ def test_a_dagster_run_waits_for_the_lock_and_fails_naming_the_holder(tmp_path: 
     failure = next(e for e in result.all_events if e.is_failure)
     assert f"another refresh (PID {holder.pid}, a test holder" in str(failure.event_specific_data)
     assert dg.materialize([field_size_estimates], resources={"warehouse": resource}).success
+
+
+def test_another_thread_of_the_same_process_waits_its_turn(tmp_path: Path) -> None:
+    work = tmp_path / "warehouse.duckdb"
+    order: list[str] = []
+
+    def second() -> None:
+        with writer_lock(work, "thread", wait_seconds=30):
+            order.append("second")
+
+    with writer_lock(work, "main"):
+        thread = threading.Thread(target=second)
+        thread.start()
+        time.sleep(0.5)
+        order.append("first done")
+    thread.join(timeout=30)
+    assert order == ["first done", "second"]

@@ -71,10 +71,11 @@ CREATE TABLE IF NOT EXISTS snapshot_files (
     n_lines           BIGINT NOT NULL,      -- non-blank lines read
     n_rejected        BIGINT NOT NULL,      -- of them rejected (see rejected_records), plus 1 if the file ends early
     complete          BOOLEAN NOT NULL,     -- false: truncated or corrupt; the lines before the damage are loaded
+    refused           BOOLEAN NOT NULL,     -- true: over 5% of lines rejected or checksum failed; nothing loaded
     error             VARCHAR,              -- where and why reading stopped
     last_path         VARCHAR NOT NULL,     -- where it was read from
     loaded_at         TIMESTAMP NOT NULL,
-    seen_at           TIMESTAMP NOT NULL    -- the last load that found this file, with this content, in the snapshot
+    seen_in_load      BIGINT NOT NULL       -- number of the last load that found this file, with this content
 );
 """
 

@@ -513,10 +513,11 @@ def _ingest_tables(papers: pl.DataFrame) -> dict[str, pl.DataFrame]:
             "n_lines": [16],
             "n_rejected": [1],
             "complete": [True],
+            "refused": [False],
             "error": pl.Series([None], dtype=pl.String),
             "last_path": ["/data/arxiv/arxiv-2026-08.jsonl.gz"],
             "loaded_at": [NOW],
-            "seen_at": [NOW],
+            "seen_in_load": [1],
         }
     )
     return {

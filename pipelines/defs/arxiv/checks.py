@@ -4,6 +4,7 @@ import dagster as dg
 
 from pipelines.defs.arxiv.snapshot_assets import arxiv_snapshot_category_counts, arxiv_snapshot_papers
 from pipelines.resources import WarehouseResource
+from pipelines.snapshot import MAX_FILE_REJECT_SHARE
 
 
 @dg.asset_check(asset=arxiv_snapshot_papers, blocking=True, description="Every arxiv_id appears once in papers.")
@@ -22,12 +23,11 @@ def paper_authors_belong_to_papers(warehouse: WarehouseResource) -> dg.AssetChec
     return dg.AssetCheckResult(passed=orphans == 0, metadata={"orphan_author_rows": orphans})
 
 
-MAX_FILE_REJECT_SHARE = 0.05  # above this a file blocks publishing: its records are more likely wrong than not
 WARN_REJECT_SHARE = 0.01
 
 _CURRENT_FILES_SQL = """
-    SELECT file_name, n_lines, n_rejected, complete, error FROM snapshot_files
-    WHERE seen_at = (SELECT max(seen_at) FROM snapshot_files)
+    SELECT file_name, n_lines, n_rejected, complete, refused, error FROM snapshot_files
+    WHERE seen_in_load = (SELECT max(seen_in_load) FROM snapshot_files)
     ORDER BY file_name
 """
 
@@ -35,8 +35,9 @@ _CURRENT_FILES_SQL = """
 @dg.asset_check(
     asset=arxiv_snapshot_papers,
     blocking=True,
-    description=f"No file of the snapshot has more than {MAX_FILE_REJECT_SHARE:.0%} of its lines rejected (that "
-    "blocks publishing until the file is fixed or removed), and under 1% are rejected over all (warns above).",
+    description=f"No file of the snapshot was refused (more than {MAX_FILE_REJECT_SHARE:.0%} of its lines rejected, "
+    "or a failed gzip checksum): that blocks publishing until the file is fixed or removed. Warns when over 1% of "
+    "all lines are rejected.",
 )
 def snapshot_rejects_are_rare(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     files = warehouse.read(_CURRENT_FILES_SQL)
@@ -44,21 +45,21 @@ def snapshot_rejects_are_rare(warehouse: WarehouseResource) -> dg.AssetCheckResu
         return dg.AssetCheckResult(passed=True, metadata={"files": 0})
     lines, rejected = int(files["n_lines"].sum()), int(files["n_rejected"].sum())
     share = rejected / lines if lines else 0.0
-    too_many = [
+    refused = [
         f"{row['file_name']}: {row['n_rejected']:,} of {row['n_lines']:,} lines rejected "
-        f"({row['n_rejected'] / max(row['n_lines'], 1):.1%})"
+        f"({row['n_rejected'] / max(row['n_lines'], 1):.1%})" + (f", {row['error']}" if row["error"] else "")
         for row in files.iter_rows(named=True)
-        if row["n_rejected"] > MAX_FILE_REJECT_SHARE * max(row["n_lines"], 1)
+        if row["refused"]
     ]
     metadata = {"files": files.height, "lines": lines, "rejected": rejected, "rejected_share": share}
-    if too_many:
+    if refused:
         return dg.AssetCheckResult(
             passed=False,
             severity=dg.AssetCheckSeverity.ERROR,
-            description=f"not published: more than {MAX_FILE_REJECT_SHARE:.0%} of the lines rejected in "
-            + "; ".join(too_many)
+            description="not published: refused (none of its records loaded) "
+            + "; ".join(refused)
             + ". See rejected_records for the lines and reasons; fix or remove the file, then refresh.",
-            metadata={**metadata, "files_over_threshold": too_many},
+            metadata={**metadata, "refused_files": refused},
         )
     return dg.AssetCheckResult(passed=share < WARN_REJECT_SHARE, severity=dg.AssetCheckSeverity.WARN, metadata=metadata)
 

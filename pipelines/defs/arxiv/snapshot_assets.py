@@ -15,14 +15,16 @@ from pipelines.snapshot import load_snapshot
 
 
 class SnapshotLoadConfig(dg.Config):
-    force_reload: bool = False  # reread files already loaded (same size and mtime); unchanged records stay as they are
+    # reread files already loaded (same name and content); unchanged records stay as they are
+    force_reload: bool = False
 
 
 @dg.asset(
     group_name="arxiv",
     kinds={"duckdb", "json"},
     description="Every record of the bulk snapshot, upserted into `papers` and `paper_authors` by arxiv_id. "
-    "Files already loaded (same path, size and mtime) are skipped, so a daily file costs only itself.",
+    "Files already loaded (same name inside the snapshot folder, same SHA-256) are skipped: a daily file costs its "
+    "own load and a hash of each file.",
 )
 def arxiv_snapshot_papers(
     context: dg.AssetExecutionContext,

@@ -1,6 +1,7 @@
 """The last step of every refresh: the working warehouse copied over the published file that users read."""
 
 import dagster as dg
+import duckdb
 
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import connect, storage_version
@@ -16,6 +17,29 @@ FINAL_TABLES = [
 ]
 
 
+def publish_blockers(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Why the working file must not be published (a run left it half-built, or a refused file is pending); the
+    same conditions the blocking checks test, so materialising this asset alone cannot skip them."""
+    blockers = []
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+    n_papers = con.execute("SELECT count(*) FROM papers").fetchall()[0][0]
+    if n_papers and "paper_classification" not in tables:
+        blockers.append(f"{n_papers:,} papers and no paper_classification")
+    elif n_papers:
+        unclassified = con.execute(
+            "SELECT count(*) FROM papers ANTI JOIN paper_classification USING (arxiv_id)"
+        ).fetchall()[0][0]
+        if unclassified:
+            blockers.append(f"{unclassified:,} papers are not classified yet")
+    refused = con.execute(
+        """SELECT list(file_name ORDER BY file_name) FROM snapshot_files
+        WHERE refused AND seen_in_load = (SELECT max(seen_in_load) FROM snapshot_files)"""
+    ).fetchall()[0][0]
+    if refused:
+        blockers.append(f"snapshot files refused (too many rejected lines): {', '.join(refused)}")
+    return blockers
+
+
 @dg.asset(
     group_name="publish",
     kinds={"duckdb"},
@@ -25,6 +49,14 @@ FINAL_TABLES = [
     "so readers never see a failed or half-finished run.",
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.transaction() as con:
+        blockers = publish_blockers(con)
+    if blockers:
+        raise dg.Failure(
+            description="not published: " + "; ".join(blockers) + ". Run the whole refresh job (snapshot_refresh_job "
+            "or downstream_refresh_job), not published_warehouse alone.",
+            metadata={"blockers": blockers},
+        )
     path = warehouse.publish()
     con = connect(path, read_only=True, memory_limit="1GB")
     try:

@@ -61,11 +61,19 @@ def test_a_file_with_many_rejected_lines_blocks_publishing_and_names_the_file(
 
     # Still blocked on the next run (the file is known, so it is not read again) ...
     assert not _run_snapshot_job(monkeypatch, env).success
-    # ... until the file is fixed.
+
+    def late_papers() -> int:
+        con = duckdb.connect(str(published), read_only=True)
+        try:
+            return con.execute("SELECT count(*) FROM papers WHERE arxiv_id LIKE '2507.%'").fetchone()[0]
+        finally:
+            con.close()
+
+    # ... until the file is removed: then none of its records are published (none were loaded) ...
+    (snapshot / "late.jsonl").unlink()
+    assert _run_snapshot_job(monkeypatch, env).success
+    assert late_papers() == 0
+    # ... or fixed.
     (snapshot / "late.jsonl").write_text("\n".join(good) + "\n")
     assert _run_snapshot_job(monkeypatch, env).success
-    con = duckdb.connect(str(published), read_only=True)
-    try:
-        assert con.execute("SELECT count(*) FROM papers WHERE arxiv_id LIKE '2507.%'").fetchone()[0] == 18
-    finally:
-        con.close()
+    assert late_papers() == 18
