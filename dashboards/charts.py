@@ -227,6 +227,42 @@ def origin_shares(frame: pl.DataFrame) -> alt.Chart:
     )
 
 
+WAY_TITLES = {
+    "involvement": "Any author of the class",
+    "lead_author": "First author's class",
+    "single_class": "All placed authors of one class",
+}
+
+
+def shares_with_intervals(frame: pl.DataFrame, way: str) -> alt.Chart:
+    """Share of papers by class for safety and all AI papers, one way of counting, with 95% intervals."""
+    data = frame.filter(pl.col("way") == way).with_columns(
+        population=pl.when(pl.col("population") == "all_ai").then(pl.lit("All AI papers")).otherwise(
+            pl.lit("Safety papers")
+        )
+    )
+    base = alt.Chart(data).encode(
+        y=alt.Y("class:N", title=None, sort=list(ORIGINS)),
+        yOffset=alt.YOffset("population:N"),
+        color=alt.Color("population:N", title=None, legend=alt.Legend(orient="bottom")),
+    )
+    bars = base.mark_bar().encode(
+        x=alt.X("share:Q", title=WAY_TITLES[way], axis=alt.Axis(format="%")),
+        tooltip=[
+            alt.Tooltip("population:N", title="Papers"),
+            alt.Tooltip("class:N", title="Class"),
+            alt.Tooltip("share:Q", format=".1%", title="Share"),
+            alt.Tooltip("share_low:Q", format=".1%", title="95% low"),
+            alt.Tooltip("share_high:Q", format=".1%", title="95% high"),
+            alt.Tooltip("n_class:Q", format=",", title="Papers of the class"),
+            alt.Tooltip("n_known:Q", format=",", title="Papers with this known"),
+            alt.Tooltip("coverage:Q", format=".0%", title="Coverage"),
+        ],
+    )
+    whiskers = base.mark_rule(color="#333").encode(x="share_low:Q", x2="share_high:Q")
+    return _height(alt.layer(bars, whiskers), alt.Step(14))
+
+
 def lab_share(frame: pl.DataFrame) -> alt.Chart:
     return share_lines(
         frame,

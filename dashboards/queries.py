@@ -301,6 +301,23 @@ def origin_monthly(path: Path, definition: str, start: dt.date, end: dt.date) ->
     return _frame(path, sql, [definition, start, end], tables=("safety_papers_by_origin_monthly",))
 
 
+def origin_shares_three_ways(path: Path, definition: str, period: str) -> pl.DataFrame:
+    """Shares by class, three ways, for one safety definition and all AI papers, in one period ('all' or a year)."""
+    _check(definition, DEFINITIONS, "definition")
+    sql = """
+        SELECT population, way, class, n_class, n_known, n_papers, coverage, share, share_low, share_high
+        FROM origin_shares_yearly
+        WHERE period = ? AND population IN (?, 'all_ai')
+        ORDER BY way, class, population
+    """
+    return _frame(path, sql, [period, definition], tables=("origin_shares_yearly",))
+
+
+def origin_share_periods(path: Path) -> pl.DataFrame:
+    sql = "SELECT DISTINCT period FROM origin_shares_yearly ORDER BY period"
+    return _frame(path, sql, [], tables=("origin_shares_yearly",))
+
+
 def lab_share_yearly(path: Path, definition: str) -> pl.DataFrame:
     _check(definition, DEFINITIONS, "definition")
     sql = """

@@ -67,3 +67,13 @@ def duckdb_memory_limit() -> str:
 def snapshot_refresh_cron() -> str:
     """SNAPSHOT_REFRESH_CRON: when the daily offline refresh runs (cron, UTC); default 07:00."""
     return os.environ.get("SNAPSHOT_REFRESH_CRON", "0 7 * * *")
+
+
+def affiliations_path() -> Path:
+    """AFFILIATIONS_FILE: conference author records with affiliations (the shared author_affiliations.csv.gz)."""
+    return _path("AFFILIATIONS_FILE", shared_data_dir() / "affiliations" / "author_affiliations.csv.gz")
+
+
+def people_path() -> Path:
+    """The private DuckDB file of per-person places, beside the working warehouse; never published."""
+    return work_warehouse_path().parent / "people.duckdb"

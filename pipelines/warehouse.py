@@ -56,16 +56,20 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(INGEST_TABLES_DDL)
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """Column names of a table of the open database ({} when it does not exist)."""
+    rows = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database() "
+        "AND schema_name = 'main'",
+        [table],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def _drop_old_snapshot_files(con: duckdb.DuckDBPyConnection) -> None:
     """An older snapshot_files (keyed by absolute path, before files were known by name and content) is dropped:
     each file is then read once more, and upserts leave its unchanged records as they are."""
-    columns = {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'snapshot_files' "
-            "AND database_name = current_database() AND schema_name = 'main'"
-        ).fetchall()
-    }
+    columns = table_columns(con, "snapshot_files")
     if columns and "seen_in_load" not in columns:
         con.execute("DROP TABLE snapshot_files")
 

@@ -10,6 +10,37 @@ from dashboards.data import fmt_pct
 from dashboards.views.common import monthly_filters
 
 
+def three_ways(definition: str) -> None:
+    """Shares by class three ways, safety against all AI, each with its coverage and a 95% interval."""
+    st.subheader(f"Who writes {definition} safety papers, three ways")
+    periods = data.load(queries.origin_share_periods)["period"].to_list()
+    if not periods:
+        st.info("`origin_shares_yearly` is empty.")
+        return
+    period = st.selectbox("Period", periods[::-1], index=0, help="'all': every covered month")
+    frame = data.load(queries.origin_shares_three_ways, definition, period)
+    columns = st.columns(3)
+    for column, way in zip(columns, charts.WAY_TITLES, strict=True):
+        part = frame.filter(pl.col("way") == way)
+        with column:
+            st.markdown(f"**{charts.WAY_TITLES[way]}**")
+            st.altair_chart(charts.shares_with_intervals(frame, way), width="stretch")
+            safety = part.filter(pl.col("population") != "all_ai")
+            ai = part.filter(pl.col("population") == "all_ai")
+            if safety.height and ai.height:
+                st.caption(
+                    f"Rests on {safety['n_known'][0]:,} of {safety['n_papers'][0]:,} safety papers "
+                    f"(coverage {fmt_pct(safety['coverage'][0])}) and {ai['n_known'][0]:,} of "
+                    f"{ai['n_papers'][0]:,} AI papers ({fmt_pct(ai['coverage'][0])}). Bars: share; lines: 95% interval."
+                )
+    st.caption(
+        "Any author: papers with at least one placed author of the class (a lab-university paper counts for both). "
+        "First author: the lead author's class. One class: papers whose placed authors are all of one class. "
+        "Authors are placed by arXiv affiliations, OpenAlex, organisation mentions, AI Watch positions and "
+        "conference affiliation records (`origin_shares_yearly`; accuracy in docs/evaluation.md)."
+    )
+
+
 def body() -> None:
     st.title("Labs vs academia")
     filters = monthly_filters()
@@ -31,6 +62,9 @@ def body() -> None:
                 f"{total:,} safety papers in range; origin unknown for {fmt_pct(unknown / total if total else None)}"
                 " (no affiliation, organisation mention or roster match). Unknown is shown, never guessed."
             )
+
+    with data.section():
+        three_ways(definition)
 
     lab = None
     with data.section():

@@ -24,6 +24,8 @@ import polars as pl
 from pipelines import settings
 from pipelines.lib import estimates as est
 from pipelines.lib.metrics import COMPANY_ORIGINS, LAB_ORIGIN
+from pipelines.lib.origin_shares import ALL_PERIOD, COMPANY
+from pipelines.lib.origin_shares import SCHEMA as ORIGIN_SHARES_SCHEMA
 
 VERDICTS = ("supported", "contradicted", "mixed", "not_testable")
 CLAIMS_SCHEMA: dict[str, pl.DataType] = {
@@ -84,6 +86,8 @@ class ClaimInputs:
     neglectedness: pl.DataFrame  # neglectedness_monthly (covered months)
     origins: pl.DataFrame  # safety_papers_by_origin_monthly
     cells: pl.DataFrame  # metrics.paper_cells restricted to covered months
+    # origin_shares_yearly (labs vs academia three ways); empty when that mart has not been built
+    shares: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ORIGIN_SHARES_SCHEMA))
     # the judged corpus sample's AI papers (seeds/eval/corpus_sample_labels.csv: narrow, broad = yes|no|borderline):
     # the share of safety work found by reading random AI papers, independent of the classifier
     judged: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={"narrow": pl.String, "broad": pl.String}))
@@ -471,23 +475,44 @@ def _ai_share(inputs: ClaimInputs) -> Finding:
     return Finding(says, "supported" if agree else "contradicted", numbers)
 
 
+def _company_share(shares: pl.DataFrame, population: str) -> dict | None:
+    rows = shares.filter(
+        pl.col("period") == ALL_PERIOD,
+        pl.col("population") == population,
+        pl.col("way") == "involvement",
+        pl.col("class") == COMPANY,
+    )
+    return rows.row(0, named=True) if rows.height else None
+
+
 def _company_authorship(inputs: ClaimInputs) -> Finding:
-    cells = inputs.cells
-    safety = _origin_shares(cells.filter(pl.col("is_safety_broad")))
-    ai = _origin_shares(cells.filter(pl.col("in_ai")))
+    """Papers with at least one company author (frontier lab or other industry), safety (broad) against all AI."""
     rows = inputs.estimates.filter(pl.col("unit").str.starts_with("percent company-authored"))
     claimed = {r["unit"]: r["central"] / 100 for r in rows.iter_rows(named=True)}
+    safety, ai = _company_share(inputs.shares, "broad"), _company_share(inputs.shares, "all_ai")
     numbers = {"claimed": claimed, "safety": safety, "ai": ai}
-    if not (_enough_known(safety) and _enough_known(ai)):
-        return Finding("Too few papers with a known origin to compare company shares.", "not_testable", numbers)
-    more = safety["company"] > ai["company"]
-    says = (
-        f"Among papers with a known origin, {safety['company']:.0%} of broad safety papers come from companies "
-        f"(frontier labs or other industry) against {ai['company']:.0%} of all AI papers, so safety work is "
-        f"{'more' if more else 'less'} company-heavy than AI overall. The claim (11% vs 6%, at least one company "
-        "author) is tested for its direction only: this origin is the paper's class, not any company author."
+    enough = all(
+        s is not None and s["n_known"] >= MIN_KNOWN_ORIGIN_PAPERS and (s["coverage"] or 0) >= MIN_KNOWN_ORIGIN_SHARE
+        for s in (safety, ai)
     )
-    return Finding(says, "supported" if more else "contradicted", numbers)
+    if not enough:
+        return Finding(
+            "Too few papers with a placed author to compare company authorship (origin_shares_yearly).",
+            "not_testable",
+            numbers,
+        )
+    assert safety is not None and ai is not None
+    higher = safety["share_low"] > ai["share_high"]
+    lower = safety["share_high"] < ai["share_low"]
+    says = (
+        f"{safety['share']:.1%} (95% interval {safety['share_low']:.1%}-{safety['share_high']:.1%}) of broad safety "
+        f"papers with a placed author have a company author (frontier lab or other industry), against "
+        f"{ai['share']:.1%} ({ai['share_low']:.1%}-{ai['share_high']:.1%}) of all AI papers; placed authors cover "
+        f"{safety['coverage']:.0%} and {ai['coverage']:.0%} of the papers. The claim says 11% against 6%, at least one "
+        "company author."
+    )
+    verdict = "supported" if higher else "contradicted" if lower else "mixed"
+    return Finding(says, verdict, numbers)
 
 
 def _period_growth(inputs: ClaimInputs) -> Finding:

@@ -1,7 +1,7 @@
 """Origin of each paper (frontier lab, industry, academic, nonprofit, government, mixed, unknown), with evidence.
 
 Evidence kinds, strongest first; a paper's origin comes only from the strongest kind present for it (weaker kinds
-are not mixed in), and kinds 4-5 are used only when 1-3 found nothing:
+are not mixed in), so kinds 4-6 decide only when 1-3 found nothing:
 
 1. affiliation  arXiv author affiliations (paper_authors.affiliation), matched to the seed; an affiliation that
                 names no seed organisation still counts when it is plainly a university / company / government
@@ -20,10 +20,18 @@ are not mixed in), and kinds 4-5 are used only when 1-3 found nothing:
                 research roles win over other staff roles, then the most recently started role (the current job).
                 The class is the organisation's at the paper's date, or at the position's end when the position
                 had ended before the paper (counted through the publication lag: the work was done there then).
-5. propagation  an author's organisation on their nearest paper (within PROPAGATION_WINDOW_DAYS) that has strong
+5. people       the author's place in conference author records (people.py: the year seen nearest the paper's,
+                earlier preferred; a student's place is their university), with doubts like the roster's: only a
+                minority of the authors placed (MIXED_PENALTY), every place seen 2+ years from the paper (0.1).
+6. propagation  an author's organisation on their nearest paper (within PROPAGATION_WINDOW_DAYS) that has strong
                 author-level evidence (kinds 1-2, or kind 3 on a single-author paper).
 
-Names are ambiguous (and skipped for kinds 4-5) when they likely belong to several people: more than
+Besides the origin, every paper gets its involvement (involvement()): has_<class>_author for each class any
+author-level kind placed an author in (or a mention named), the class of the first and of the last author, and
+how many authors were placed. "Labs vs academia" can then be asked three ways: any involvement, lead author, or
+single-class papers (origin).
+
+Names are ambiguous (and skipped for kinds 4-6) when they likely belong to several people: more than
 AMBIGUOUS_PAPERS_PER_YEAR papers in some year, or more than AMBIGUOUS_NAMESAKES expected namesakes given how common
 their first and last tokens are (name_statistics): "yang liu" and "tony wang" are many people.
 
@@ -66,7 +74,19 @@ KINDS: dict[str, tuple[int, float]] = {
     "openalex": (2, 0.9),
     "mention": (3, 0.8),
     "roster": (4, 0.65),
-    "propagation": (5, 0.55),
+    "people": (5, 0.7),
+    "propagation": (6, 0.55),
+}
+# Kinds that place one author (all but mention, which speaks for the paper); for the involvement flags.
+AUTHOR_KINDS = ("affiliation", "openalex", "roster", "people", "propagation")
+CLASSES = ("frontier_lab", "industry", "academic", "nonprofit", "government")
+INVOLVEMENT_SCHEMA = {
+    "arxiv_id": pl.String,
+    **{f"has_{c}_author": pl.Boolean for c in CLASSES},
+    "first_author_class": pl.String,
+    "last_author_class": pl.String,
+    "n_authors": pl.UInt32,
+    "n_authors_placed": pl.UInt32,
 }
 # A 'mixed' answer claims every one of its classes, so it is less certain than a single class from the same kind.
 MIXED_PENALTY = 0.2
@@ -729,6 +749,72 @@ def prior_author_evidence(
     return author_evidence(papers.select("arxiv_id", "published_date"), authors, direct)
 
 
+def involvement(papers: pl.DataFrame, authors: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
+    """Per paper: which classes its authors belong to (has_<class>_author), the class of the first and the last
+    author, and how many authors any evidence placed. An author's class comes from the strongest author-level kind
+    that placed them; an organisation mentioned in the paper (kind 'mention') counts for involvement only.
+
+    authors: arxiv_id, name_normalized, position (1-based; without it first and last stay 'unknown')."""
+    ranks = {k: r for k, (r, _) in KINDS.items()}
+    per_author = (
+        evidence.filter(pl.col("kind").is_in(AUTHOR_KINDS), pl.col("name_normalized").is_not_null())
+        .with_columns(rank=pl.col("kind").replace_strict(ranks, return_dtype=pl.Int8))
+        .filter(pl.col("rank") == pl.col("rank").min().over("arxiv_id", "name_normalized"))
+        .group_by("arxiv_id", "name_normalized")
+        .agg(pl.col("origin").unique().sort().alias("classes"))
+    )
+    mentioned = (
+        evidence.filter(pl.col("kind") == "mention")
+        .group_by("arxiv_id")
+        .agg(pl.col("origin").unique().alias("mentioned"))
+    )
+    involved = (
+        per_author.explode("classes")
+        .group_by("arxiv_id")
+        .agg(pl.col("classes").unique().alias("involved"), pl.col("name_normalized").n_unique().alias("n_placed"))
+    )
+    ordered = authors.select("arxiv_id", "name_normalized", *(["position"] if "position" in authors.columns else []))
+    if "position" not in ordered.columns:
+        ordered = ordered.with_columns(position=pl.lit(None, dtype=pl.Int64))
+    ends = (
+        ordered.join(per_author, on=["arxiv_id", "name_normalized"], how="left")
+        .with_columns(
+            cls=pl.when(pl.col("classes").list.len() == 1)
+            .then(pl.col("classes").list.first())
+            .when(pl.col("classes").list.len() > 1)
+            .then(pl.lit("mixed"))
+            .otherwise(pl.lit("unknown"))
+        )
+        .group_by("arxiv_id")
+        .agg(
+            pl.col("cls").filter(pl.col("position") == pl.col("position").min()).first().alias("first_author_class"),
+            pl.col("cls").filter(pl.col("position") == pl.col("position").max()).first().alias("last_author_class"),
+            pl.col("name_normalized").n_unique().alias("n_authors"),
+        )
+    )
+    out = (
+        papers.select("arxiv_id")
+        .unique(maintain_order=True)
+        .join(involved, on="arxiv_id", how="left")
+        .join(mentioned, on="arxiv_id", how="left")
+        .join(ends, on="arxiv_id", how="left")
+        .with_columns(
+            involved=pl.concat_list(
+                pl.col("involved").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+                pl.col("mentioned").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+            )
+        )
+    )
+    return out.select(
+        "arxiv_id",
+        *[pl.col("involved").list.contains(c).alias(f"has_{c}_author") for c in CLASSES],
+        pl.col("first_author_class").fill_null("unknown"),
+        pl.col("last_author_class").fill_null("unknown"),
+        pl.col("n_authors").fill_null(0),
+        pl.col("n_placed").fill_null(0).alias("n_authors_placed"),
+    ).cast(INVOLVEMENT_SCHEMA)  # type: ignore[arg-type]
+
+
 def classify_origin(
     papers: pl.DataFrame,
     authors: pl.DataFrame,
@@ -738,17 +824,23 @@ def classify_origin(
     *,
     prior_author_evidence: pl.DataFrame | None = None,
     name_counts: pl.DataFrame | None = None,
+    places: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Origin per paper: arxiv_id, origin, organizations, origin_evidence, origin_evidence_kind, origin_confidence.
+    """Origin per paper: arxiv_id, origin, organizations, origin_evidence, origin_evidence_kind, origin_confidence,
+    and the involvement columns (involvement()).
 
     papers: arxiv_id, title, abstract, comments, published_date. authors: arxiv_id, name_normalized and optionally
-    affiliation. organizations: the seed (None = seeds/organizations.csv). roster: roster.build_roster() output.
-    openalex: cached `openalex_works` rows. prior_author_evidence: strong author-level evidence from papers outside
-    this batch (author_evidence() schema) for propagation. name_counts: see ambiguous_names().
+    affiliation and position. organizations: the seed (None = seeds/organizations.csv). roster:
+    roster.build_roster() output. openalex: cached `openalex_works` rows. prior_author_evidence: strong
+    author-level evidence from papers outside this batch (author_evidence() schema) for propagation. name_counts:
+    see ambiguous_names(). places: people.people_places() rows (conference affiliation records).
     """
+    from pipelines.lib.people import author_places_at, people_evidence
+
     papers = papers.select(*PAPERS_SCHEMA).cast(PAPERS_SCHEMA)  # type: ignore[arg-type]
     if "affiliation" not in authors.columns:
         authors = authors.with_columns(affiliation=pl.lit(None, dtype=pl.String))
+    positions = authors.select("arxiv_id", "name_normalized", "position") if "position" in authors.columns else None
     authors = authors.select("arxiv_id", "name_normalized", "affiliation").filter(
         pl.col("name_normalized").is_not_null()
     )
@@ -757,23 +849,45 @@ def classify_origin(
     if prior_author_evidence is not None and prior_author_evidence.height:
         strong = pl.concat([strong, prior_author_evidence.select(*AUTHOR_EVIDENCE_SCHEMA)]).unique()
 
-    # Kinds 4-5 only for papers that kinds 1-3 left undecided; the big joins touch ids and names only.
-    decided = direct.select("arxiv_id").unique()
+    # Roster and people place authors on every paper (for the involvement flags); they decide a paper's origin
+    # only where kinds 1-3 found nothing (resolve() takes the strongest kind). Propagation runs only for the rest.
     dates = papers.select("arxiv_id", "published_date")
-    weak_pending = dates.join(decided, on="arxiv_id", how="anti")
-    weak_authors = authors.select("arxiv_id", "name_normalized").join(decided, on="arxiv_id", how="anti")
+    name_ids = authors.select("arxiv_id", "name_normalized")
     roster = roster if roster is not None else pl.DataFrame(schema={"name_normalized": pl.String})
-    known_names = pl.concat([roster.select("name_normalized"), strong.select("name_normalized")]).unique()
-    candidates = weak_authors.join(known_names, on="name_normalized", how="semi")["name_normalized"]
+    places = (
+        places if places is not None else pl.DataFrame(schema={"name_normalized": pl.String, "org_class": pl.String})
+    )
+    known_names = pl.concat(
+        [roster.select("name_normalized"), strong.select("name_normalized"), places.select("name_normalized")]
+    ).unique()
+    candidates = name_ids.join(known_names, on="name_normalized", how="semi")["name_normalized"]
     ambiguous = ambiguous_names(candidates, papers, authors, name_counts)
-    on_roster = roster_evidence(weak_pending, weak_authors, roster, ambiguous, organizations)
-    on_roster_ids = on_roster.select("arxiv_id").unique()
+    on_roster = roster_evidence(dates, name_ids, roster, ambiguous, organizations)
+    if places.height:
+        placed = author_places_at(dates, name_ids, places, ambiguous)
+        by_people = people_evidence(placed, positions if positions is not None else name_ids)
+    else:
+        by_people = on_roster.clear()
+    decided = pl.concat(
+        [direct.select("arxiv_id"), on_roster.select("arxiv_id"), by_people.select("arxiv_id")]
+    ).unique()
     propagated = propagation_evidence(
-        weak_pending.join(on_roster_ids, on="arxiv_id", how="anti"),
-        weak_authors.join(on_roster_ids, on="arxiv_id", how="anti"),
+        dates.join(decided, on="arxiv_id", how="anti"),
+        name_ids.join(decided, on="arxiv_id", how="anti"),
         strong,
         ambiguous,
     )
-    evidence = pl.concat([direct, on_roster.select(*EVIDENCE_SCHEMA), propagated])
-    doubts = on_roster.filter(pl.col("penalty") > 0).select("arxiv_id", "kind", "penalty", "doubt").unique()
-    return resolve(papers, apply_former_types(evidence, papers, organizations), doubts)
+    evidence = apply_former_types(
+        pl.concat([direct, on_roster.select(*EVIDENCE_SCHEMA), by_people.select(*EVIDENCE_SCHEMA), propagated]),
+        papers,
+        organizations,
+    )
+    doubts = pl.concat(
+        [
+            frame.filter(pl.col("penalty") > 0).select("arxiv_id", "kind", "penalty", "doubt").unique()
+            for frame in (on_roster, by_people)
+        ]
+    )
+    origins = resolve(papers, evidence, doubts)
+    flags = involvement(papers, positions if positions is not None else name_ids, evidence)
+    return origins.join(flags, on="arxiv_id", how="left", maintain_order="left")

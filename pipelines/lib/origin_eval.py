@@ -32,7 +32,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines import settings
-from pipelines.lib.evaluation import confusion_table, split_of
+from pipelines.lib.evaluation import confusion_table, split_of, wilson_interval
 from pipelines.lib.labels import TAI_FILE, load_tai, tai_author_name
 from pipelines.lib.names import normalize_name_expr
 from pipelines.lib.organizations import load_organizations
@@ -184,6 +184,7 @@ def evaluate_origin(
     *,
     name_counts: pl.DataFrame | None = None,
     use_corpus_counts: bool = True,
+    places: pl.DataFrame | None = None,
 ) -> tuple[str, dict]:
     """Score origin on the TAI bibliography: (markdown section, metrics dict with 'dev' and 'test')."""
     items = tai_items(labels_dir)
@@ -196,7 +197,11 @@ def evaluate_origin(
     )
     if name_counts is None and use_corpus_counts:
         name_counts = corpus_name_counts()
-    predicted = classify_origin(papers, tai_authors(items), None, load_roster(positions), name_counts=name_counts)
+    if places is None:
+        places = default_places()
+    predicted = classify_origin(
+        papers, tai_authors(items), None, load_roster(positions), name_counts=name_counts, places=places
+    )
     orgs = load_organizations()
     org_class = dict(zip(orgs["name"].to_list(), orgs["origin"].to_list(), strict=True))
     scored = items.select("key", "item_key", "split", "gold", "gold_classes", "title", "published_date").join(
@@ -213,9 +218,15 @@ def evaluate_origin(
     by_kind = (
         scored.filter(pl.col("gold").is_not_null(), pl.col("origin") != "unknown")
         .group_by("split", "origin_evidence_kind")
-        .agg(pl.len().alias("n"), (pl.col("origin") == pl.col("gold")).mean().alias("precision"))
+        .agg(pl.len().alias("n"), (pl.col("origin") == pl.col("gold")).sum().alias("correct"))
         .sort("split", "origin_evidence_kind")
     )
+    intervals = [wilson_interval(c, n) for c, n in by_kind.select("correct", "n").iter_rows()]
+    by_kind = by_kind.with_columns(
+        precision=pl.col("correct") / pl.col("n"),
+        precision_low=pl.Series([i[0] if i else None for i in intervals]),
+        precision_high=pl.Series([i[1] if i else None for i in intervals]),
+    ).drop("correct")
     metrics["by_kind"] = by_kind.rows(named=True)
     test = scored.filter(pl.col("split") == "test", pl.col("gold").is_not_null())
     dev_errors = scored.filter(
@@ -257,7 +268,43 @@ def evaluate_origin(
             _md_table(dev_errors.head(25)) if dev_errors.height else "none",
         ]
     )
-    return markdown, metrics
+    people_md, people_metrics = evaluate_people_against_aiwatch(places, positions, name_counts)
+    metrics["people_vs_aiwatch"] = people_metrics
+    return markdown + "\n\n" + people_md, metrics
+
+
+def default_places() -> pl.DataFrame | None:
+    """The conference affiliation records as people.people_places() rows, when the file is there."""
+    from pipelines.affiliations import read_records
+    from pipelines.lib.people import people_places
+
+    path = settings.affiliations_path()
+    return people_places(read_records(path)) if path.is_file() else None
+
+
+def evaluate_people_against_aiwatch(
+    places: pl.DataFrame | None, positions: Path | None, name_counts: pl.DataFrame | None
+) -> tuple[str, list[dict]]:
+    """The author-level check of the conference records against AI Watch (people_eval.py), as markdown."""
+    from pipelines.lib import people_eval
+
+    if places is None or places.height == 0:
+        return "No conference affiliation records: the people evidence was not evaluated.", []
+    scored = people_eval.score(load_roster(positions), places, name_counts, hash_split)
+    table = people_eval.summary(scored)
+    test = scored.filter(pl.col("split") == "test", pl.col("predicted").is_not_null())
+    return (
+        "\n\n".join(
+            [
+                "### People evidence against AI Watch, held out by person",
+                (people_eval.__doc__ or "").strip(),
+                _md_table(table),
+                "Test split, AI Watch class (rows) by the records' class (columns):",
+                _md_table(confusion_table(test["truth"], test["predicted"])) if test.height else "none",
+            ]
+        ),
+        table.rows(named=True),
+    )
 
 
 if __name__ == "__main__":

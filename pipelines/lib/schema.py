@@ -93,6 +93,7 @@ NEGLECTEDNESS_MART_TABLES = (
     "safety_papers_by_topic_monthly",
     "safety_papers_by_origin_monthly",
     "lab_share_yearly",
+    "origin_shares_yearly",
     "papers_per_fte_yearly",
     "topic_growth",
     "claims_check",

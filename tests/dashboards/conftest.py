@@ -35,6 +35,9 @@ CREATE TABLE safety_papers_by_origin_monthly (month DATE, definition VARCHAR, or
 CREATE TABLE lab_share_yearly (year INTEGER, definition VARCHAR, n_safety_known BIGINT, n_safety_lab BIGINT,
     lab_share_safety DOUBLE, n_ai_known BIGINT, n_ai_lab BIGINT, lab_share_ai DOUBLE,
     known_origin_coverage_safety DOUBLE);
+CREATE TABLE origin_shares_yearly (period VARCHAR, population VARCHAR, way VARCHAR, class VARCHAR,
+    n_class BIGINT, n_known BIGINT, n_papers BIGINT, coverage DOUBLE, share DOUBLE, share_low DOUBLE,
+    share_high DOUBLE);
 CREATE TABLE papers_per_fte_yearly (year INTEGER, estimate_source VARCHAR, fte_low DOUBLE, fte_central DOUBLE,
     fte_high DOUBLE, n_safety_papers BIGINT, papers_per_fte DOUBLE, papers_per_fte_low DOUBLE,
     papers_per_fte_high DOUBLE);
@@ -417,6 +420,7 @@ def _small_marts() -> dict[str, pl.DataFrame]:
         "workforce_growth_fit": fits,
         "workforce_authors_yearly": authors,
         "lab_share_yearly": lab,
+        "origin_shares_yearly": _origin_shares(),
         "papers_per_fte_yearly": per_fte,
         "topic_growth": pl.DataFrame(growth_rows),
         "claims_check": claims,
@@ -602,3 +606,46 @@ def fixture_tables(warehouse_file: Path) -> dict[str, pl.DataFrame]:
         return {n: con.sql(f'SELECT * FROM "{n}"').pl() for n in names}
     finally:
         con.close()
+
+
+def _origin_shares() -> pl.DataFrame:
+    """origin_shares_yearly computed by the real function from a few hand-made cells."""
+    from pipelines.lib.origin_shares import origin_shares_yearly
+
+    base = {
+        "month": dt.date(2025, 6, 1), "in_ai": True, "is_safety_broad": True, "is_safety_narrow": True,
+        "origin": "academic", "first_author_class": "academic", "any_placed": True,
+        "has_frontier_lab_author": False, "has_industry_author": False, "has_academic_author": True,
+        "has_nonprofit_author": False, "has_government_author": False, "n_papers": 30,
+    }  # fmt: skip
+    cells = pl.DataFrame(
+        [
+            base,
+            {
+                **base,
+                "origin": "mixed",
+                "first_author_class": "frontier_lab",
+                "has_frontier_lab_author": True,
+                "n_papers": 6,
+            },
+            {
+                **base,
+                "is_safety_broad": False,
+                "is_safety_narrow": False,
+                "origin": "industry",
+                "first_author_class": "industry",
+                "has_academic_author": False,
+                "has_industry_author": True,
+                "n_papers": 300,
+            },
+            {
+                **base,
+                "origin": "unknown",
+                "first_author_class": "unknown",
+                "any_placed": False,
+                "has_academic_author": False,
+                "n_papers": 20,
+            },
+        ]
+    )
+    return origin_shares_yearly(cells)

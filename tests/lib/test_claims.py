@@ -226,15 +226,41 @@ def test_two_percent_quotes_the_judged_sample():
     assert finding.numbers["judged_broad"] == 0.75 and finding.numbers["judged_narrow"] == 0.25
 
 
-def test_company_authorship_direction():
-    more = cells([(True, True, "industry", 30), (True, True, "academic", 70), (True, False, "industry", 100),
-                  (True, False, "academic", 900)])  # fmt: skip
-    assert verdict("company authors", inputs(cells=more)).verdict == "supported"
-    less = cells([(True, True, "industry", 5), (True, True, "academic", 95), (True, False, "industry", 300),
-                  (True, False, "academic", 700)])  # fmt: skip
-    assert verdict("company authors", inputs(cells=less)).verdict == "contradicted"
-    unknown = cells([(True, True, "unknown", 1000), (True, True, "academic", 5)])
-    assert verdict("company authors", inputs(cells=unknown)).verdict == "not_testable"
+def _company_shares(safety: tuple[int, int], ai: tuple[int, int], placed: float = 0.6) -> pl.DataFrame:
+    """origin_shares_yearly from involvement cells: (company papers, other placed papers) for safety and AI."""
+    from pipelines.lib.origin_shares import origin_shares_yearly
+
+    def cell(safe: bool, company: bool, n: int) -> dict:
+        return {
+            "month": D(2025, 5, 1), "in_ai": True, "is_safety_broad": safe, "is_safety_narrow": safe,
+            "origin": "industry" if company else "academic", "first_author_class": "unknown", "any_placed": True,
+            "has_frontier_lab_author": False, "has_industry_author": company, "has_academic_author": not company,
+            "has_nonprofit_author": False, "has_government_author": False, "n_papers": n,
+        }  # fmt: skip
+
+    rows = [
+        cell(True, True, safety[0]),
+        cell(True, False, safety[1]),
+        cell(False, True, ai[0]),
+        cell(False, False, ai[1]),
+    ]
+    unplaced = int((sum(safety) + sum(ai)) * (1 - placed) / placed)
+    rows.append({**cell(False, False, unplaced), "any_placed": False, "has_academic_author": False})
+    return origin_shares_yearly(pl.DataFrame(rows))
+
+
+def test_company_authorship_compares_papers_with_a_company_author_with_intervals():
+    more = inputs(shares=_company_shares(safety=(110, 890), ai=(600, 9400)))  # 11% against 6%
+    finding = verdict("company authors", more)
+    assert finding.verdict == "supported"
+    assert "11.0% (95% interval" in finding.data_says and "against 6.5%" in finding.data_says  # AI includes safety
+    less = inputs(shares=_company_shares(safety=(20, 980), ai=(600, 9400)))
+    assert verdict("company authors", less).verdict == "contradicted"
+    close = inputs(shares=_company_shares(safety=(6, 94), ai=(600, 9400)))  # 6% of 100 papers: inside the noise
+    assert verdict("company authors", close).verdict == "mixed"
+    sparse = inputs(shares=_company_shares(safety=(110, 890), ai=(600, 9400), placed=0.05))
+    assert verdict("company authors", sparse).verdict == "not_testable"
+    assert verdict("company authors", inputs()).verdict == "not_testable"
 
 
 def test_period_growth_needs_both_years_covered():

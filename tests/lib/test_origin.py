@@ -10,6 +10,7 @@ from pipelines.lib.names import normalize_name
 from pipelines.lib.openalex import records_from_works
 from pipelines.lib.origin import (
     AMBIGUOUS_PAPERS_PER_YEAR,
+    INVOLVEMENT_SCHEMA,
     KINDS,
     MIN_CONFIDENCE,
     MIN_ROSTER_SHARE,
@@ -364,7 +365,7 @@ def test_propagation_from_papers_outside_the_batch():
 def test_unknown_without_evidence_and_one_row_per_paper():
     papers = _papers(("u1", D(2024, 1, 1), "T", "A.", None), ("u2", None, "T", "A.", None))
     out = classify_origin(papers, _authors(("u1", "Quinn Rivera", None)), None, None)
-    assert out.schema == pl.Schema(ORIGIN_SCHEMA)
+    assert out.schema == pl.Schema(ORIGIN_SCHEMA | {k: v for k, v in INVOLVEMENT_SCHEMA.items() if k != "arxiv_id"})
     assert out["arxiv_id"].to_list() == ["u1", "u2"]
     assert out["origin"].to_list() == ["unknown", "unknown"]
     assert out["origin_evidence"].null_count() == 2

@@ -73,6 +73,14 @@ SELECT r.arxiv_id, r.is_safety_broad, r.is_safety_narrow, r.safety_score, r.topi
        coalesce(o.organizations, []::VARCHAR[]) AS organizations,
        o.origin_evidence,
        coalesce(o.origin_confidence, 0.0)::DOUBLE AS origin_confidence,
+       coalesce(o.has_frontier_lab_author, false) AS has_frontier_lab_author,
+       coalesce(o.has_industry_author, false) AS has_industry_author,
+       coalesce(o.has_academic_author, false) AS has_academic_author,
+       coalesce(o.has_nonprofit_author, false) AS has_nonprofit_author,
+       coalesce(o.has_government_author, false) AS has_government_author,
+       coalesce(o.first_author_class, 'unknown') AS first_author_class,
+       coalesce(o.last_author_class, 'unknown') AS last_author_class,
+       coalesce(o.n_authors_placed, 0)::UINTEGER AS n_authors_placed,
        greatest(r.classified_at, o.classified_at) AS classified_at
 FROM paper_relevance r
 JOIN papers p USING (arxiv_id)
@@ -82,8 +90,11 @@ LEFT JOIN {origins} o USING (arxiv_id)
 # Stand-in while paper_origins has not been built yet: every origin is then 'unknown'.
 NO_ORIGINS = (
     "(SELECT NULL::VARCHAR AS arxiv_id, NULL::VARCHAR AS origin, NULL::VARCHAR[] AS organizations, "
-    "NULL::VARCHAR AS origin_evidence, NULL::DOUBLE AS origin_confidence, NULL::TIMESTAMP AS classified_at "
-    "WHERE false)"
+    "NULL::VARCHAR AS origin_evidence, NULL::DOUBLE AS origin_confidence, NULL::BOOLEAN AS has_frontier_lab_author, "
+    "NULL::BOOLEAN AS has_industry_author, NULL::BOOLEAN AS has_academic_author, "
+    "NULL::BOOLEAN AS has_nonprofit_author, NULL::BOOLEAN AS has_government_author, "
+    "NULL::VARCHAR AS first_author_class, NULL::VARCHAR AS last_author_class, NULL::UINTEGER AS n_authors_placed, "
+    "NULL::TIMESTAMP AS classified_at WHERE false)"
 )
 
 

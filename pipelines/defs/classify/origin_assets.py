@@ -10,7 +10,8 @@ import duckdb
 import polars as pl
 
 from pipelines import settings
-from pipelines.lib import names, openalex, organizations, origin, roster
+from pipelines.defs.classify.people_assets import author_places, load_places
+from pipelines.lib import names, openalex, organizations, origin, people, roster
 from pipelines.lib.origin import classify_origin, prior_author_evidence
 from pipelines.openalex_client import (
     OpenAlexClient,
@@ -21,6 +22,7 @@ from pipelines.openalex_client import (
     openalex_url,
 )
 from pipelines.resources import WarehouseResource
+from pipelines.warehouse import table_columns
 
 OPENALEX_DDL = """
 CREATE TABLE IF NOT EXISTS openalex_works (
@@ -37,12 +39,27 @@ CREATE TABLE IF NOT EXISTS paper_origins (
     origin                VARCHAR NOT NULL,  -- frontier_lab|industry|academic|nonprofit|government|mixed|unknown
     organizations         VARCHAR[],
     origin_evidence       VARCHAR,           -- '<kind>: <organisation> <- <what matched>; ...'
-    origin_evidence_kind  VARCHAR,           -- affiliation|openalex|mention|roster|propagation (NULL if unknown)
+    origin_evidence_kind  VARCHAR,           -- affiliation|openalex|mention|roster|people|propagation (NULL if unknown)
     origin_confidence     DOUBLE,            -- per evidence kind, less for mixed; 0 when unknown
-    origin_version        VARCHAR NOT NULL,  -- hash of the origin code, seed and roster file
+    has_frontier_lab_author BOOLEAN,         -- an author placed at a frontier lab (or the paper names one as a
+    has_industry_author   BOOLEAN,           --   place of work); likewise for each class: origin.involvement()
+    has_academic_author   BOOLEAN,
+    has_nonprofit_author  BOOLEAN,
+    has_government_author BOOLEAN,
+    first_author_class    VARCHAR,           -- class of the first author (or 'mixed', 'unknown')
+    last_author_class     VARCHAR,           -- class of the last author
+    n_authors             UINTEGER,
+    n_authors_placed      UINTEGER,          -- authors any evidence placed
+    origin_version        VARCHAR NOT NULL,  -- hash of the origin code, seed, roster and affiliation records
     classified_at         TIMESTAMP NOT NULL
 )
 """
+ORIGIN_COLUMNS = (
+    "arxiv_id, origin, organizations, origin_evidence, origin_evidence_kind, origin_confidence, "
+    "has_frontier_lab_author, has_industry_author, has_academic_author, has_nonprofit_author, "
+    "has_government_author, first_author_class, last_author_class, n_authors, n_authors_placed, "
+    "origin_version, classified_at"
+)
 NOT_FOUND_RETRY_DAYS = 30  # a recent paper OpenAlex did not know yet is looked up again after this
 VERSION_FILES = (
     Path(origin.__file__),
@@ -50,6 +67,7 @@ VERSION_FILES = (
     Path(roster.__file__),
     Path(openalex.__file__),
     Path(names.__file__),
+    Path(people.__file__),
 )
 
 
@@ -163,9 +181,15 @@ def openalex_works(
 
 
 def origin_version() -> str:
-    """Hash of the origin code, the organisations seed and the roster file: a change reclassifies everything."""
+    """Hash of the origin code, the organisations seed, the roster and the affiliation records: a change
+    reclassifies everything."""
     digest = hashlib.sha256()
-    paths = [*VERSION_FILES, organizations.organizations_path(), settings.positions_path()]
+    paths = [
+        *VERSION_FILES,
+        organizations.organizations_path(),
+        settings.positions_path(),
+        settings.affiliations_path(),
+    ]
     for path in paths:
         digest.update(str(path.name).encode())
         digest.update(path.read_bytes() if path.is_file() else b"missing")
@@ -175,6 +199,13 @@ def origin_version() -> str:
 class PaperOriginsConfig(dg.Config):
     full_refresh: bool = False  # reclassify every paper even if code, seed and roster are unchanged
     chunk_size: int = 250_000  # papers classified per step (bounds memory; propagation uses all stored evidence)
+
+
+def _drop_paper_origins_without_involvement(con: duckdb.DuckDBPyConnection) -> None:
+    """A paper_origins from before the involvement columns is rebuilt (its origin_version is stale anyway)."""
+    columns = table_columns(con, "paper_origins")
+    if columns and "has_academic_author" not in columns:
+        con.execute("DROP TABLE paper_origins")
 
 
 def _todo(con: duckdb.DuckDBPyConnection, version: str, full: bool) -> tuple[pl.DataFrame, bool]:
@@ -196,7 +227,9 @@ def _todo(con: duckdb.DuckDBPyConnection, version: str, full: bool) -> tuple[pl.
     return todo, False
 
 
-def _context(con: duckdb.DuckDBPyConnection, roster_frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _context(
+    con: duckdb.DuckDBPyConnection, roster_frame: pl.DataFrame, places: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Strong author evidence over the whole warehouse (for propagation) and per-name paper counts (ambiguity)."""
     authors = con.sql(
         """SELECT arxiv_id, name_normalized, affiliation FROM paper_authors
@@ -208,7 +241,9 @@ def _context(con: duckdb.DuckDBPyConnection, roster_frame: pl.DataFrame) -> tupl
     dates = con.sql("SELECT arxiv_id, published_date FROM papers JOIN _ctx_ids USING (arxiv_id)").pl()
     con.unregister("_ctx_ids")
     prior = prior_author_evidence(dates, authors, works)
-    wanted = pl.concat([roster_frame.select("name_normalized"), prior.select("name_normalized")]).unique()
+    wanted = pl.concat(
+        [roster_frame.select("name_normalized"), prior.select("name_normalized"), places.select("name_normalized")]
+    ).unique()
     con.register("_names", wanted)
     # The SQL form of origin.name_statistics, over every paper in the warehouse.
     counts = con.sql(
@@ -242,7 +277,7 @@ def _context(con: duckdb.DuckDBPyConnection, roster_frame: pl.DataFrame) -> tupl
 @dg.asset(
     group_name="classify",
     kinds={"duckdb", "polars"},
-    deps=[dg.AssetDep("arxiv_snapshot_papers"), dg.AssetDep("arxiv_api_papers"), openalex_works],
+    deps=[dg.AssetDep("arxiv_snapshot_papers"), dg.AssetDep("arxiv_api_papers"), openalex_works, author_places],
     description="Origin of each paper (frontier_lab, industry, academic, nonprofit, government, mixed, unknown) with "
     "the organisations, the evidence and a confidence (pipelines/lib/origin.py). Incremental: only papers without "
     "a row, re-ingested since, or with new OpenAlex data; everything when code, seed or roster change.",
@@ -258,20 +293,22 @@ def paper_origins(
     else:
         context.log.warning(f"no roster: {positions} not found; roster evidence skipped")
         roster_frame = pl.DataFrame(schema=roster.ROSTER_SCHEMA)
+    places = load_places(settings.people_path())
     classified_at = datetime.now()
     counts: dict[str, int] = {}
     with warehouse.transaction() as con:
         con.execute(OPENALEX_DDL)
+        _drop_paper_origins_without_involvement(con)
         con.execute(PAPER_ORIGINS_DDL)
         todo, full = _todo(con, version, config.full_refresh)
-        prior, name_counts = _context(con, roster_frame) if todo.height else (None, None)
+        prior, name_counts = _context(con, roster_frame, places) if todo.height else (None, None)
         for start in range(0, todo.height, config.chunk_size):
             con.register("_ids", todo.slice(start, config.chunk_size))
             papers = con.sql(
                 "SELECT arxiv_id, title, abstract, comments, published_date FROM papers JOIN _ids USING (arxiv_id)"
             ).pl()
             authors = con.sql(
-                """SELECT arxiv_id, name_normalized, affiliation FROM paper_authors
+                """SELECT arxiv_id, name_normalized, affiliation, position FROM paper_authors
                 JOIN _ids USING (arxiv_id)"""
             ).pl()
             works = con.sql(
@@ -279,14 +316,18 @@ def paper_origins(
                 JOIN _ids USING (arxiv_id) WHERE status = 'ok'"""
             ).pl()
             result = classify_origin(
-                papers, authors, None, roster_frame, works, prior_author_evidence=prior, name_counts=name_counts
+                papers,
+                authors,
+                None,
+                roster_frame,
+                works,
+                prior_author_evidence=prior,
+                name_counts=name_counts,
+                places=places,
             ).with_columns(origin_version=pl.lit(version), classified_at=pl.lit(classified_at))
             con.execute("DELETE FROM paper_origins WHERE arxiv_id IN (SELECT arxiv_id FROM _ids)")
             con.register("_result", result)
-            con.execute(
-                """INSERT INTO paper_origins SELECT arxiv_id, origin, organizations, origin_evidence,
-                origin_evidence_kind, origin_confidence, origin_version, classified_at FROM _result"""
-            )
+            con.execute(f"INSERT INTO paper_origins ({ORIGIN_COLUMNS}) SELECT {ORIGIN_COLUMNS} FROM _result")
             con.unregister("_result")
             con.unregister("_ids")
             for row in result.group_by("origin").len().iter_rows():

@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 
 from pipelines.defs.classify.assets import judged_ai_papers
-from pipelines.lib import claims, estimates, metrics
+from pipelines.lib import claims, estimates, metrics, origin_shares
 from pipelines.lib.arxiv_api import load_query_config
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import replace_table
@@ -131,6 +131,25 @@ def lab_share_yearly(context: dg.AssetExecutionContext, warehouse: WarehouseReso
 @dg.asset(
     group_name="marts",
     kinds={"duckdb", "polars"},
+    deps=UPSTREAM,
+    description="Labs vs academia three ways (any author of a class, the first author's class, single-class papers) "
+    "for narrow and broad safety papers and all AI papers, per year and over all covered months, each share with "
+    "its coverage and a 95% Wilson interval (pipelines/lib/origin_shares.py).",
+)
+def origin_shares_yearly(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.transaction() as con:
+        _, months, _ = covered_cells(con)
+        involvement = metrics.restrict_to_months(origin_shares.involvement_cells(con, ai_categories()), months)
+        frame = origin_shares.origin_shares_yearly(involvement)
+        write_table(con, "origin_shares_yearly", frame, context.run_id)
+    overall = frame.filter(pl.col("period") == origin_shares.ALL_PERIOD, pl.col("class") == "academic")
+    coverage = {f"coverage:{r['population']}:{r['way']}": r["coverage"] for r in overall.iter_rows(named=True)}
+    return dg.MaterializeResult(metadata={"rows": frame.height, "covered_months": months.height, **coverage})
+
+
+@dg.asset(
+    group_name="marts",
+    kinds={"duckdb", "polars"},
     deps=[*UPSTREAM, dg.AssetDep("field_size_estimates")],
     description="Narrow safety papers per technical FTE, per year and estimate series (interpolated only between "
     "a series' published years; paper counts annualised over covered months).",
@@ -173,6 +192,7 @@ CLAIM_TABLES = (
         *UPSTREAM,
         neglectedness_monthly,
         safety_papers_by_origin_monthly,
+        origin_shares_yearly,
         *[dg.AssetDep(t) for t in CLAIM_TABLES[:4]],
     ],
     description="Each quantitative claim of the source documents with what the data says, the numbers and a "
@@ -190,6 +210,7 @@ def claims_check(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             neglectedness=tables["neglectedness_monthly"],
             origins=tables["safety_papers_by_origin_monthly"],
             cells=cells,
+            shares=con.sql("SELECT * FROM origin_shares_yearly").pl(),
             judged=judged_ai_papers(con).select("narrow", "broad"),
         )
         frame = claims.claims_check(inputs)

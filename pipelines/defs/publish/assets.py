@@ -11,6 +11,7 @@ FINAL_TABLES = [
     "claims_check",
     "classifier_accuracy",
     "lab_share_yearly",
+    "origin_shares_yearly",
     "papers_per_fte_yearly",
     "safety_papers_by_topic_monthly",
     "topic_growth",

@@ -182,10 +182,15 @@ def test_batches_bound_the_work(warehouse):
 def test_classification_joins_origins_and_drops_removed_papers(warehouse):
     _run(warehouse)
     with warehouse.transaction() as con:
+        from pipelines.defs.classify.origin_assets import PAPER_ORIGINS_DDL
+
+        con.execute(PAPER_ORIGINS_DDL)
         con.execute(
-            """CREATE TABLE paper_origins AS SELECT * FROM (VALUES
-               ('2501.00001', 'frontier_lab', ['Anthropic'], 'affiliation: Anthropic', 0.9::DOUBLE, now()::TIMESTAMP))
-               t(arxiv_id, origin, organizations, origin_evidence, origin_confidence, classified_at)"""
+            """INSERT INTO paper_origins (arxiv_id, origin, organizations, origin_evidence, origin_confidence,
+                has_frontier_lab_author, first_author_class, last_author_class, n_authors, n_authors_placed,
+                origin_version, classified_at)
+            VALUES ('2501.00001', 'frontier_lab', ['Anthropic'], 'affiliation: Anthropic', 0.9, true, 'frontier_lab',
+                'unknown', 2, 1, 'v', now())"""
         )
         con.execute("DELETE FROM papers WHERE arxiv_id = '2501.00004'")
     result = _run(warehouse)
@@ -196,6 +201,12 @@ def test_classification_joins_origins_and_drops_removed_papers(warehouse):
     }
     assert rows["2501.00001"] == ("frontier_lab", ["Anthropic"], 0.9)
     assert rows["2501.00002"] == ("unknown", [], 0.0)
+    involvement = _rows(
+        warehouse,
+        "SELECT arxiv_id, has_frontier_lab_author, has_academic_author, first_author_class, n_authors_placed "
+        "FROM paper_classification WHERE arxiv_id IN ('2501.00001', '2501.00002') ORDER BY 1",
+    )
+    assert involvement == [("2501.00001", True, False, "frontier_lab", 1), ("2501.00002", False, False, "unknown", 0)]
     assert "2501.00004" not in rows
     assert _rows(warehouse, "SELECT count(*) FROM paper_relevance WHERE arxiv_id = '2501.00004'") == [(0,)]
 

@@ -19,6 +19,7 @@ CONTRACT_COLUMNS = {
     "safety_papers_by_origin_monthly": "month definition origin n_papers",
     "lab_share_yearly": "year definition n_safety_known n_safety_lab lab_share_safety n_ai_known n_ai_lab "
     "lab_share_ai known_origin_coverage_safety",
+    "origin_shares_yearly": "period population way class n_class n_known n_papers coverage share share_low share_high",
     "papers_per_fte_yearly": "year estimate_source fte_low fte_central fte_high n_safety_papers papers_per_fte "
     "papers_per_fte_low papers_per_fte_high",
     "topic_growth": "topic definition window_end n_last_12m n_prev_12m growth_ratio status",
@@ -84,7 +85,13 @@ def build(warehouse: WarehouseResource, tmp_path: Path) -> Path:
             SELECT arxiv_id, is_safety_broad, is_safety_narrow, 0.5 AS safety_score,
                    CASE WHEN primary_topic IS NULL THEN []::VARCHAR[] ELSE [primary_topic] END AS topics,
                    primary_topic, NULL::VARCHAR AS safety_evidence, origin, []::VARCHAR[] AS organizations,
-                   NULL::VARCHAR AS origin_evidence, 0.5 AS origin_confidence, now() AS classified_at
+                   NULL::VARCHAR AS origin_evidence, 0.5 AS origin_confidence,
+                   origin = 'frontier_lab' AS has_frontier_lab_author, origin = 'industry' AS has_industry_author,
+                   origin = 'academic' AS has_academic_author, origin = 'nonprofit' AS has_nonprofit_author,
+                   origin = 'government' AS has_government_author,
+                   CASE WHEN origin = 'mixed' THEN 'unknown' ELSE origin END AS first_author_class,
+                   'unknown' AS last_author_class, (origin <> 'unknown')::INT::UINTEGER AS n_authors_placed,
+                   now() AS classified_at
             FROM c"""
         )
         con.execute(

@@ -1,0 +1,92 @@
+"""Where authors worked: conference author records classed by organisation (pipelines/lib/people.py).
+
+The per-person table `author_places` is kept in a private DuckDB file beside the working warehouse
+(settings.people_path(), never published): its source allows aggregate use only. The warehouse gets what is safe to
+publish: how much of the input got a class (`affiliation_coverage`) and the organisations most often left
+unclassified (`unclassified_organizations`), so the organisations seed can grow.
+"""
+
+from datetime import datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from pipelines import settings
+from pipelines.affiliations import read_records
+from pipelines.lib.people import PLACES_SCHEMA, aggregate_places, classify_records, coverage
+from pipelines.resources import WarehouseResource
+from pipelines.warehouse import connect, replace_table
+
+PLACES_TABLE = "author_places"
+
+
+def load_places(people_path: Path) -> pl.DataFrame:
+    """author_places from the private file; empty when it was never built."""
+    if not people_path.is_file():
+        return pl.DataFrame(schema=PLACES_SCHEMA)
+    con = duckdb.connect(str(people_path), read_only=True)
+    try:
+        exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [PLACES_TABLE]).fetchall()[0][
+            0
+        ]
+        return con.sql(f"SELECT * FROM {PLACES_TABLE}").pl() if exists else pl.DataFrame(schema=PLACES_SCHEMA)
+    finally:
+        con.close()
+
+
+@dg.asset(
+    group_name="classify",
+    kinds={"duckdb", "polars"},
+    description="Conference author records (AFFILIATIONS_FILE) as places classed by organisation: per person in "
+    "the private file data/work/people.duckdb (author_places, never published); in the warehouse only "
+    "affiliation_coverage and the 50 organisations most often left unclassified.",
+)
+def author_places(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    path = settings.affiliations_path()
+    if path.is_file():
+        classed = classify_records(read_records(path))
+        places = aggregate_places(classed)
+        stats, unclassified = coverage(classed)
+    else:
+        context.log.warning(f"no affiliation records: {path} not found; origin from people is skipped")
+        places = pl.DataFrame(schema=PLACES_SCHEMA)
+        stats, unclassified = (
+            {"slots": 0, "classed_slots": 0, "classed_share": 0.0},
+            pl.DataFrame(schema={"organization": pl.String, "n_slots": pl.UInt32, "n_names": pl.UInt32}),
+        )
+    private = settings.people_path()
+    con = connect(private, memory_limit=warehouse.memory_limit)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        replace_table(con, PLACES_TABLE, places)
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    now = datetime.now()
+    with warehouse.transaction() as con:
+        replace_table(
+            con,
+            "affiliation_coverage",
+            pl.DataFrame({"metric": list(stats), "value": [float(v) for v in stats.values()]}).with_columns(
+                source=pl.lit(path.name), computed_at=pl.lit(now)
+            ),
+        )
+        replace_table(con, "unclassified_organizations", unclassified.with_columns(computed_at=pl.lit(now)))
+    context.log.info(
+        f"author_places: {stats['slots']:,} author slots, {stats['classed_share']:.1%} with a class; "
+        f"{places.select('name_normalized').n_unique():,} names"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "source": str(path),
+            "places": places.height,
+            **{k: v for k, v in stats.items()},
+            "top_unclassified": dg.MetadataValue.md(
+                "\n".join(
+                    f"- {r['organization']} ({r['n_slots']})" for r in unclassified.head(15).iter_rows(named=True)
+                )
+            ),
+        }
+    )
