@@ -313,6 +313,16 @@ def origin_shares_three_ways(path: Path, definition: str, period: str) -> pl.Dat
     return _frame(path, sql, [period, definition], tables=("origin_shares_yearly",))
 
 
+def affiliation_coverage(path: Path) -> pl.DataFrame:
+    return _frame(path, "SELECT metric, value FROM affiliation_coverage", [], tables=("affiliation_coverage",))
+
+
+def unclassified_organizations(path: Path, limit: int) -> pl.DataFrame:
+    sql = """SELECT organization, n_slots AS author_slots, n_names AS names FROM unclassified_organizations
+        ORDER BY n_slots DESC, organization LIMIT ?"""
+    return _frame(path, sql, [limit], tables=("unclassified_organizations",))
+
+
 def origin_share_periods(path: Path) -> pl.DataFrame:
     sql = "SELECT DISTINCT period FROM origin_shares_yearly ORDER BY period"
     return _frame(path, sql, [], tables=("origin_shares_yearly",))

@@ -70,6 +70,11 @@ class WarehouseResource(dg.ConfigurableResource):
         with self.transaction() as con:
             return con.sql(sql, params=params).pl() if params else con.sql(sql).pl()
 
+    @property
+    def people_path(self) -> Path:
+        """The private file of per-person places beside the working file; never published (people_assets.py)."""
+        return Path(self.work_path).with_name("people.duckdb")
+
     def publish(self) -> Path:
         with self.lock("publishing"):
             return warehouse.publish(Path(self.work_path), Path(self.published_path))

@@ -73,7 +73,3 @@ def affiliations_path() -> Path:
     """AFFILIATIONS_FILE: conference author records with affiliations (the shared author_affiliations.csv.gz)."""
     return _path("AFFILIATIONS_FILE", shared_data_dir() / "affiliations" / "author_affiliations.csv.gz")
 
-
-def people_path() -> Path:
-    """The private DuckDB file of per-person places, beside the working warehouse; never published."""
-    return work_warehouse_path().parent / "people.duckdb"

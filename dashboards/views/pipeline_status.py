@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import data, queries
-from dashboards.data import fmt_int, fmt_time
+from dashboards.data import fmt_int, fmt_pct, fmt_time
 
 DATES = {
     c: st.column_config.DateColumn(c.replace("_", " "))
@@ -104,10 +104,25 @@ def accuracy() -> None:
     )
 
 
+def affiliations() -> None:
+    st.subheader("Where authors work: how much of the affiliation records got a class")
+    stats = dict(data.load(queries.affiliation_coverage).select("metric", "value").iter_rows())
+    if not stats:
+        st.info("No affiliation records were loaded (AFFILIATIONS_FILE).")
+        return
+    share = stats.get("classed_share")
+    st.caption(
+        f"{stats.get('slots', 0):,.0f} author slots of conference papers; {fmt_pct(share)} got an organisation class "
+        "(seed name or domain, a university's e-mail domain, or wording). The organisations left without one most "
+        "often are below: add them to `seeds/organizations.csv`."
+    )
+    st.dataframe(data.load(queries.unclassified_organizations, 50), hide_index=True)
+
+
 def body() -> None:
     st.title("Data & pipeline status")
     st.caption(f"Published warehouse `{data.warehouse_path()}`, opened read-only for each query.")
-    for block in (freshness, sources, counts, accuracy, runs, rejected):
+    for block in (freshness, sources, counts, accuracy, affiliations, runs, rejected):
         with data.section():
             block()
 

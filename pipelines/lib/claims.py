@@ -75,6 +75,16 @@ class Finding:
     numbers: dict
 
 
+CITATIONS_SCHEMA = {
+    "cited_by_count": pl.Int64,
+    "has_frontier_lab_author": pl.Boolean,
+    "has_academic_author": pl.Boolean,
+    "any_placed": pl.Boolean,
+}
+MIN_CITED_PAPERS = 200  # narrow safety papers with a citation count and a placed author, for the reading half
+MOST_READ_SHARE = 0.10  # "the papers people read": the most-cited tenth
+
+
 @dataclass(frozen=True)
 class ClaimInputs:
     """Warehouse tables the claims read (all may be empty)."""
@@ -88,6 +98,8 @@ class ClaimInputs:
     cells: pl.DataFrame  # metrics.paper_cells restricted to covered months
     # origin_shares_yearly (labs vs academia three ways); empty when that mart has not been built
     shares: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ORIGIN_SHARES_SCHEMA))
+    # narrow safety papers with an OpenAlex citation count (online only): cited_by_count and the involvement flags
+    citations: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CITATIONS_SCHEMA))
     # the judged corpus sample's AI papers (seeds/eval/corpus_sample_labels.csv: narrow, broad = yes|no|borderline):
     # the share of safety work found by reading random AI papers, independent of the classifier
     judged: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={"narrow": pl.String, "broad": pl.String}))
@@ -392,6 +404,24 @@ def _enough_known(shares: dict) -> bool:
     )
 
 
+def _most_read(citations: pl.DataFrame) -> dict | None:
+    """Frontier-lab and academic involvement among the most-cited tenth of narrow safety papers with a placed
+    author, against all of them; None when fewer than MIN_CITED_PAPERS such papers have a citation count."""
+    placed = citations.filter(pl.col("any_placed"), pl.col("cited_by_count").is_not_null())
+    if placed.height < MIN_CITED_PAPERS:
+        return None
+    n_top = max(1, math.ceil(MOST_READ_SHARE * placed.height))
+    top = placed.sort("cited_by_count", descending=True).head(n_top)
+    return {
+        "n_cited": placed.height,
+        "n_top": n_top,
+        "min_citations_top": int(top["cited_by_count"].min()),
+        "lab_top": top["has_frontier_lab_author"].mean(),
+        "lab_all": placed["has_frontier_lab_author"].mean(),
+        "academic_top": top["has_academic_author"].mean(),
+    }
+
+
 def _academia_vs_labs(inputs: ClaimInputs) -> Finding:
     shares = _origin_shares(inputs.origins.filter(pl.col("definition") == "narrow"))
     if not _enough_known(shares):
@@ -408,15 +438,38 @@ def _academia_vs_labs(inputs: ClaimInputs) -> Finding:
         output_part = "contradicted"
     else:
         output_part = "mixed"
-    verdict = {"supported": "mixed", "contradicted": "contradicted", "mixed": "mixed"}[output_part]
     says = (
         f"Of narrow safety papers with a known origin ({_num(shares['known_share'] * 100)}% of "
         f"{_num(shares['n_papers'])}), {shares['academic']:.0%} are academic ({shares['academic_or_mixed']:.0%} "
         f"counting mixed collaborations) and {shares['frontier_lab']:.0%} come from frontier labs; 'vast majority' "
-        f"means >= {VAST_MAJORITY:.0%}, so the output half is {output_part.replace('_', ' ')}. Which papers people "
-        "read cannot be tested: the warehouse has no readership or citation data."
+        f"means >= {VAST_MAJORITY:.0%}, so the output half is {output_part.replace('_', ' ')}."
     )
-    return Finding(says, verdict, {**shares, "output_part": output_part, "reading_part": "not_testable"})
+    read = _most_read(inputs.citations)
+    if read is None:
+        says += (
+            " Which papers people read is not testable: it needs OpenAlex citation counts (fetched when OpenAlex "
+            f"answers) for at least {MIN_CITED_PAPERS} narrow safety papers with a placed author."
+        )
+        reading_part = "not_testable"
+        verdict = {"supported": "mixed", "contradicted": "contradicted", "mixed": "mixed"}[output_part]
+    else:
+        # Read = the most-cited tenth. Supported when most of them have a frontier-lab author; contradicted when
+        # labs are no more common among them than among all safety papers.
+        if read["lab_top"] >= 0.5:
+            reading_part = "supported"
+        elif read["lab_top"] <= read["lab_all"]:
+            reading_part = "contradicted"
+        else:
+            reading_part = "mixed"
+        says += (
+            f" Of the {read['n_top']:,} most-cited narrow safety papers ({read['min_citations_top']:,}+ citations in "
+            f"OpenAlex, the top tenth of {read['n_cited']:,} with a placed author), {read['lab_top']:.0%} have a "
+            f"frontier-lab author (against {read['lab_all']:.0%} of all of them) and {read['academic_top']:.0%} an "
+            f"academic one, so the reading half is {reading_part}."
+        )
+        parts = {output_part, reading_part}
+        verdict = parts.pop() if len(parts) == 1 else "mixed"
+    return Finding(says, verdict, {**shares, "output_part": output_part, "reading_part": reading_part, "read": read})
 
 
 def _growth_claim(unit: str, series: list[str], what: str) -> Callable[[ClaimInputs], Finding]:

@@ -109,22 +109,31 @@ def compact_authorships(work: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def records_from_works(works: Iterable[dict[str, Any]], requested: Iterable[str]) -> list[dict[str, Any]]:
-    """Cache rows (arxiv_id, status, institutions JSON) for each requested id: 'ok' if a work came back for it,
-    else 'not_found'. Works that match no requested id are ignored."""
+    """Cache rows (arxiv_id, status, institutions JSON, cited_by_count) for each requested id: 'ok' if a work came
+    back for it, else 'not_found'. Works that match no requested id are ignored."""
     wanted = {arxiv_id.lower(): arxiv_id for arxiv_id in requested}
     rows: dict[str, dict[str, Any]] = {}
     for work in works:
         for key in arxiv_ids_of_work(work):
             if key in wanted and wanted[key] not in rows:
+                cited = work.get("cited_by_count")
                 rows[wanted[key]] = {
                     "arxiv_id": wanted[key],
                     "status": "ok",
                     "openalex_id": work.get("id"),
                     "institutions": json.dumps(compact_authorships(work), ensure_ascii=False),
+                    "cited_by_count": cited if isinstance(cited, int) and cited >= 0 else None,
                 }
     for arxiv_id in wanted.values():
         rows.setdefault(
-            arxiv_id, {"arxiv_id": arxiv_id, "status": "not_found", "openalex_id": None, "institutions": None}
+            arxiv_id,
+            {
+                "arxiv_id": arxiv_id,
+                "status": "not_found",
+                "openalex_id": None,
+                "institutions": None,
+                "cited_by_count": None,
+            },
         )
     return list(rows.values())
 

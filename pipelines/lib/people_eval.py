@@ -85,5 +85,5 @@ def summary(scored: pl.DataFrame) -> pl.DataFrame:
         part = scored.filter(pl.col("split") == split)
         add("all", split, part)
         for gap in range(4):
-            add(f"|gap| = {gap} years", split, part.filter(pl.col("gap").abs() == gap))
+            add(f"{gap} years apart", split, part.filter(pl.col("gap").abs() == gap))
     return pl.DataFrame(rows)

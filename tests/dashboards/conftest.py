@@ -35,6 +35,9 @@ CREATE TABLE safety_papers_by_origin_monthly (month DATE, definition VARCHAR, or
 CREATE TABLE lab_share_yearly (year INTEGER, definition VARCHAR, n_safety_known BIGINT, n_safety_lab BIGINT,
     lab_share_safety DOUBLE, n_ai_known BIGINT, n_ai_lab BIGINT, lab_share_ai DOUBLE,
     known_origin_coverage_safety DOUBLE);
+CREATE TABLE affiliation_coverage (metric VARCHAR, value DOUBLE, source VARCHAR, computed_at TIMESTAMP);
+CREATE TABLE unclassified_organizations (organization VARCHAR, n_slots UINTEGER, n_names UINTEGER,
+    computed_at TIMESTAMP);
 CREATE TABLE origin_shares_yearly (period VARCHAR, population VARCHAR, way VARCHAR, class VARCHAR,
     n_class BIGINT, n_known BIGINT, n_papers BIGINT, coverage DOUBLE, share DOUBLE, share_low DOUBLE,
     share_high DOUBLE);
@@ -421,6 +424,23 @@ def _small_marts() -> dict[str, pl.DataFrame]:
         "workforce_authors_yearly": authors,
         "lab_share_yearly": lab,
         "origin_shares_yearly": _origin_shares(),
+        "affiliation_coverage": pl.DataFrame(
+            {
+                "metric": ["slots", "classed_slots", "classed_share"],
+                "value": [1000.0, 960.0, 0.96],
+                "source": ["author_affiliations.csv.gz"] * 3,
+                "computed_at": [NOW] * 3,
+            }
+        ),
+        "unclassified_organizations": pl.DataFrame(
+            {
+                "organization": ["Nameless Lab", "Quiet Place"],
+                "n_slots": [12, 7],
+                "n_names": [9, 3],
+                "computed_at": [NOW, NOW],
+            },
+            schema_overrides={"n_slots": pl.UInt32, "n_names": pl.UInt32},
+        ),
         "papers_per_fte_yearly": per_fte,
         "topic_growth": pl.DataFrame(growth_rows),
         "claims_check": claims,

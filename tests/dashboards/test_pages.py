@@ -18,7 +18,7 @@ APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 PAGES = {
     "views/overview.py": ("AI safety field monitor", 1, 8),
     "views/output_trends.py": ("Output trends", 3, 0),
-    "views/labs_vs_academia.py": ("Labs vs academia", 4, 0),
+    "views/labs_vs_academia.py": ("Labs vs academia", 4, 0),  # plus three in columns (test below)
     "views/topics.py": ("Topics", 2, 0),
     "views/workforce.py": ("Workforce & neglectedness", 6, 0),
     "views/claims_check.py": ("Claims check", 0, 4),
@@ -193,3 +193,21 @@ def test_status_page_shows_label_accuracy_from_the_warehouse(warehouse: Path, fi
     expected = fixture_tables["classifier_accuracy"]
     assert len(shown[0]) == expected.height
     assert list(shown[0]["split"])[:2] == ["test", "dev"]  # narrow first, test first
+
+
+def test_status_page_shows_affiliation_coverage_and_unclassified_organisations(warehouse: Path) -> None:
+    at = _open("views/pipeline_status.py")
+    assert "1,000 author slots of conference papers; 96.0% got an organisation class" in _texts(at)
+    shown = [df.value for df in at.dataframe if "author_slots" in df.value.columns]
+    assert len(shown) == 1 and list(shown[0]["organization"]) == ["Nameless Lab", "Quiet Place"]
+
+
+def test_labs_page_shows_three_ways_with_coverage(warehouse: Path, fixture_tables) -> None:
+    at = _open("views/labs_vs_academia.py")
+    assert not at.exception and not at.error
+    shares = fixture_tables["origin_shares_yearly"]
+    lead = shares.filter(period="all", population="narrow", way="lead_author", **{"class": "academic"}).row(
+        0, named=True
+    )
+    assert f"Rests on {lead['n_known']:,} of {lead['n_papers']:,} safety papers" in _texts(at)
+    assert _charts(at) >= 4 + 3  # the three ways are three more charts

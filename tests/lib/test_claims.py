@@ -192,6 +192,41 @@ def test_academia_versus_labs(shares, expected):
         assert finding.numbers["reading_part"] == "not_testable"
 
 
+def _citations(top_lab: int, rest_lab: int, n: int = 300) -> pl.DataFrame:
+    """n narrow papers with citations n..1: the top tenth has top_lab lab papers, the rest rest_lab."""
+    n_top = n // 10
+    lab = [i < top_lab for i in range(n_top)] + [i < rest_lab for i in range(n - n_top)]
+    return pl.DataFrame(
+        {
+            "cited_by_count": list(range(n, 0, -1)),
+            "has_frontier_lab_author": lab,
+            "has_academic_author": [not x for x in lab],
+            "any_placed": [True] * n,
+        },
+        schema=claims.CITATIONS_SCHEMA,
+    )
+
+
+@pytest.mark.parametrize(
+    ("top_lab", "rest_lab", "reading", "overall"),
+    [
+        (20, 30, "supported", "supported"),  # 20 of the 30 most cited have a lab author
+        (2, 60, "contradicted", "mixed"),  # labs rarer among the most cited than overall
+        (10, 30, "mixed", "mixed"),  # over-represented, not a majority
+    ],
+)
+def test_the_reading_half_uses_the_most_cited_tenth(top_lab, rest_lab, reading, overall):
+    months = [D(2025, 5, 1)]
+    data = inputs(
+        origins=origins(months, {"academic": 80, "frontier_lab": 20}), citations=_citations(top_lab, rest_lab)
+    )
+    finding = verdict("vast majority", data)
+    assert finding.numbers["reading_part"] == reading and finding.verdict == overall
+    assert "Of the 30 most-cited narrow safety papers (271+ citations" in finding.data_says
+    few = inputs(origins=origins(months, {"academic": 80, "frontier_lab": 20}), citations=_citations(20, 30, n=100))
+    assert verdict("vast majority", few).numbers["reading_part"] == "not_testable"
+
+
 @pytest.mark.parametrize(("low", "high", "expected"), [(0.15, 0.25, "supported"), (0.25, 0.31, "contradicted")])
 def test_fte_growth_claim_against_the_fitted_interval(low, high, expected):
     data = inputs(

@@ -30,9 +30,13 @@ CREATE TABLE IF NOT EXISTS openalex_works (
     fetched_at    TIMESTAMP NOT NULL,
     status        VARCHAR NOT NULL,   -- 'ok' | 'not_found'
     openalex_id   VARCHAR,
-    institutions  VARCHAR             -- JSON: [{author_position, author, raw_affiliations, institutions: [...]}]
+    institutions  VARCHAR,            -- JSON: [{author_position, author, raw_affiliations, institutions: [...]}]
+    cited_by_count BIGINT             -- OpenAlex's citation count when fetched (the papers people read)
 )
 """
+# Papers fetched besides safety papers: a fixed pseudo-random sample of the rest (by a hash of the id), so shares
+# among all AI papers have an OpenAlex-based denominator without looking up every paper.
+SAMPLE_PER_MILLE = 50
 PAPER_ORIGINS_DDL = """
 CREATE TABLE IF NOT EXISTS paper_origins (
     arxiv_id              VARCHAR NOT NULL,
@@ -97,19 +101,30 @@ def openalex_resources() -> dg.Definitions:
     return dg.Definitions(resources={"openalex": OpenAlexResource()})
 
 
+def ensure_openalex_table(con: duckdb.DuckDBPyConnection) -> None:
+    """The cache table, with cited_by_count added to one made before it was fetched (its rows then lack it)."""
+    con.execute(OPENALEX_DDL)
+    con.execute("ALTER TABLE openalex_works ADD COLUMN IF NOT EXISTS cited_by_count BIGINT")
+
+
+def in_sample(arxiv_id: str) -> str:
+    """SQL: whether a paper is in the fixed sample of all papers looked up on OpenAlex (SAMPLE_PER_MILLE)."""
+    return f"(hash('openalex-sample:' || {arxiv_id}) % 1000) < {SAMPLE_PER_MILLE}"
+
+
 def _ids_to_fetch(con: duckdb.DuckDBPyConnection, limit: int) -> list[str]:
-    """Papers never looked up, or looked up in vain while recent; safety papers first when relevance exists."""
-    has_relevance = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'paper_relevance'").fetchone()[
-        0
-    ]
+    """Papers that matter and were never looked up, or looked up in vain while recent: safety papers (broad) first,
+    then the fixed sample of all papers; before relevance exists, every paper (newest first)."""
+    has_relevance = table_columns(con, "paper_relevance")
     join = "LEFT JOIN paper_relevance r USING (arxiv_id)" if has_relevance else ""
+    wanted = f"AND (coalesce(r.is_safety_broad, false) OR {in_sample('p.arxiv_id')})" if has_relevance else ""
     first = "coalesce(r.is_safety_broad, false) DESC," if has_relevance else ""
     rows = con.execute(
         f"""SELECT p.arxiv_id FROM papers p
         LEFT JOIN openalex_works o USING (arxiv_id) {join}
-        WHERE o.arxiv_id IS NULL
+        WHERE (o.arxiv_id IS NULL
            OR (o.status = 'not_found' AND o.fetched_at < now() - INTERVAL {NOT_FOUND_RETRY_DAYS} DAY
-               AND p.published_date >= current_date - INTERVAL 365 DAY)
+               AND p.published_date >= current_date - INTERVAL 365 DAY)) {wanted}
         ORDER BY {first} p.published_date DESC NULLS LAST, p.arxiv_id
         LIMIT ?""",
         [limit],
@@ -129,7 +144,7 @@ def openalex_works(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, openalex: OpenAlexResource
 ) -> dg.MaterializeResult:
     with warehouse.transaction() as con:
-        con.execute(OPENALEX_DDL)
+        ensure_openalex_table(con)
         ids = _ids_to_fetch(con, openalex.limit()) if openalex.enabled() else []
     if not openalex.enabled():
         context.log.info("OpenAlex lookups skipped: OPENALEX=off")
@@ -155,15 +170,21 @@ def openalex_works(
     fetched_at = datetime.now()
     frame = pl.DataFrame(
         records,
-        schema={"arxiv_id": pl.String, "status": pl.String, "openalex_id": pl.String, "institutions": pl.String},
+        schema={
+            "arxiv_id": pl.String,
+            "status": pl.String,
+            "openalex_id": pl.String,
+            "institutions": pl.String,
+            "cited_by_count": pl.Int64,
+        },
     ).with_columns(fetched_at=pl.lit(fetched_at))
     if frame.height:
         with warehouse.transaction() as con:
             con.register("_fetched", frame)
             con.execute("DELETE FROM openalex_works WHERE arxiv_id IN (SELECT arxiv_id FROM _fetched)")
             con.execute(
-                "INSERT INTO openalex_works SELECT arxiv_id, fetched_at, status, openalex_id, institutions "
-                "FROM _fetched"
+                "INSERT INTO openalex_works (arxiv_id, fetched_at, status, openalex_id, institutions, cited_by_count) "
+                "SELECT arxiv_id, fetched_at, status, openalex_id, institutions, cited_by_count FROM _fetched"
             )
             con.unregister("_fetched")
     n_ok = frame.filter(pl.col("status") == "ok").height
@@ -293,11 +314,11 @@ def paper_origins(
     else:
         context.log.warning(f"no roster: {positions} not found; roster evidence skipped")
         roster_frame = pl.DataFrame(schema=roster.ROSTER_SCHEMA)
-    places = load_places(settings.people_path())
+    places = load_places(warehouse.people_path)
     classified_at = datetime.now()
     counts: dict[str, int] = {}
     with warehouse.transaction() as con:
-        con.execute(OPENALEX_DDL)
+        ensure_openalex_table(con)
         _drop_paper_origins_without_involvement(con)
         con.execute(PAPER_ORIGINS_DDL)
         todo, full = _todo(con, version, config.full_refresh)

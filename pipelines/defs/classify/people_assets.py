@@ -1,8 +1,8 @@
 """Where authors worked: conference author records classed by organisation (pipelines/lib/people.py).
 
 The per-person table `author_places` is kept in a private DuckDB file beside the working warehouse
-(settings.people_path(), never published): its source allows aggregate use only. The warehouse gets what is safe to
-publish: how much of the input got a class (`affiliation_coverage`) and the organisations most often left
+(WarehouseResource.people_path, never published): its source allows aggregate use only. The warehouse gets what is
+safe to publish: how much of the input got a class (`affiliation_coverage`) and the organisations most often left
 unclassified (`unclassified_organizations`), so the organisations seed can grow.
 """
 
@@ -56,7 +56,7 @@ def author_places(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
             {"slots": 0, "classed_slots": 0, "classed_share": 0.0},
             pl.DataFrame(schema={"organization": pl.String, "n_slots": pl.UInt32, "n_names": pl.UInt32}),
         )
-    private = settings.people_path()
+    private = warehouse.people_path
     con = connect(private, memory_limit=warehouse.memory_limit)
     try:
         con.execute("BEGIN TRANSACTION")

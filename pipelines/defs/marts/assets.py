@@ -15,7 +15,7 @@ from pipelines.defs.classify.assets import judged_ai_papers
 from pipelines.lib import claims, estimates, metrics, origin_shares
 from pipelines.lib.arxiv_api import load_query_config
 from pipelines.resources import WarehouseResource
-from pipelines.warehouse import replace_table
+from pipelines.warehouse import replace_table, table_columns
 
 UPSTREAM = [
     dg.AssetDep("paper_classification"),
@@ -31,6 +31,14 @@ CREATE TABLE IF NOT EXISTS table_row_counts (
 )
 """
 MONTH_COUNTS_SQL = "SELECT category, month, n_papers, source, counted_at FROM category_month_counts"
+# Narrow safety papers with an OpenAlex citation count, for "the papers people read" (claims_check).
+CITATIONS_SQL = """
+SELECT o.cited_by_count, c.has_frontier_lab_author, c.has_academic_author,
+       c.n_authors_placed > 0 OR c.has_frontier_lab_author OR c.has_industry_author OR c.has_academic_author
+           OR c.has_nonprofit_author OR c.has_government_author AS any_placed
+FROM paper_classification c JOIN openalex_works o USING (arxiv_id)
+WHERE c.is_safety_narrow AND o.status = 'ok' AND o.cited_by_count IS NOT NULL
+"""
 
 
 def record_row_count(con: duckdb.DuckDBPyConnection, table: str, run_id: str, n_rows: int) -> None:
@@ -211,6 +219,9 @@ def claims_check(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             origins=tables["safety_papers_by_origin_monthly"],
             cells=cells,
             shares=con.sql("SELECT * FROM origin_shares_yearly").pl(),
+            citations=con.sql(CITATIONS_SQL).pl()
+            if "cited_by_count" in table_columns(con, "openalex_works")
+            else pl.DataFrame(schema=claims.CITATIONS_SCHEMA),
             judged=judged_ai_papers(con).select("narrow", "broad"),
         )
         frame = claims.claims_check(inputs)

@@ -130,6 +130,8 @@ def test_origins_from_every_kind_of_evidence_and_checks_pass(warehouse, stub, po
     assert origins["2405.00005"] == ("unknown", [], None)
     cached = dict(_rows(warehouse, "SELECT arxiv_id, status FROM openalex_works"))
     assert cached == {p[0]: ("ok" if p[0] == "2212.08073" else "not_found") for p in PAPERS}
+    cited = dict(_rows(warehouse, "SELECT arxiv_id, cited_by_count FROM openalex_works"))
+    assert cited == {p[0]: (1845 if p[0] == "2212.08073" else None) for p in PAPERS}
     meta = _metadata(result, "paper_origins")
     assert (meta["mode"], meta["classified"], meta["rows_total"]) == ("full", len(PAPERS), len(PAPERS))
 
@@ -220,3 +222,22 @@ def test_warehouse_name_statistics_match_the_polars_rule(tmp_path):
     assert joined.height == len(wanted)
     assert (joined["max_papers_per_year"] == joined["max_papers_per_year_pl"]).all()
     assert ((joined["expected_namesakes"] - joined["expected_namesakes_pl"]).abs() < 1e-9).all()
+
+
+def test_with_relevance_only_safety_papers_and_a_fixed_sample_are_looked_up(warehouse, stub, positions):
+    from pipelines.defs.classify.origin_assets import SAMPLE_PER_MILLE, _ids_to_fetch, ensure_openalex_table
+
+    with warehouse.transaction() as con:
+        for i in range(2000):
+            _insert(con, f"2407.{i:05d}", date(2024, 7, 1), "T", "A.", None, [("Gil Hart", None)])
+        con.execute(
+            "CREATE TABLE paper_relevance AS SELECT arxiv_id, arxiv_id IN ('2401.00001', '2402.00002') "
+            "AS is_safety_broad FROM papers"
+        )
+        ensure_openalex_table(con)
+        ids = _ids_to_fetch(con, 10_000)
+    assert ids[:2] == ["2401.00001", "2402.00002"] or set(ids[:2]) == {"2401.00001", "2402.00002"}
+    n_sample = len(ids) - 2
+    assert 0.5 * SAMPLE_PER_MILLE / 1000 * 2000 < n_sample < 1.5 * SAMPLE_PER_MILLE / 1000 * 2000
+    with warehouse.transaction() as con:  # the sample is fixed: the same ids every time
+        assert _ids_to_fetch(con, 10_000) == ids
