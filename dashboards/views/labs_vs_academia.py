@@ -60,7 +60,8 @@ def body() -> None:
             unknown = totals.filter(pl.col("origin") == "unknown")["n_papers"].sum()
             st.caption(
                 f"{total:,} safety papers in range; origin unknown for {fmt_pct(unknown / total if total else None)}"
-                " (no affiliation, organisation mention or roster match). Unknown is shown, never guessed."
+                " (no author placed by an affiliation, an organisation mention, AI Watch or conference records, or "
+                "the answer was too unsure). Unknown is shown, never guessed."
             )
 
     with data.section():

@@ -6,9 +6,13 @@ AI Watch positions name exactly one class on 1 July, a one-author "paper" dated 
 pipeline places a paper's author (people.author_places_at, with the corpus name statistics for ambiguity).
 Precision: the share of placed person-years whose class equals AI Watch's; coverage: the share placed at all.
 Persons are split dev/test by MD5 of the normalised name (origin_eval.hash_split): nothing was tuned on test.
-AI Watch is a list of AI-safety people, so this measures the records on the people the dashboard cares most about;
-what a wrong answer looks like is in the confusion table (a lab researcher seen at their university the year they
-were both, a Google Brain researcher whose records say only "Google").
+AI Watch is a list of AI-safety people, so this measures the records on the people the dashboard cares most about.
+What a wrong answer looks like: a place seen years before or after the paper (people move: precision falls with the
+gap, see the rows by years apart); a person with two roles at once, such as a professor or PhD student who also
+works at a lab or a non-profit (the records show the university, AI Watch the lab: most of the confusion table's
+academic answers); a Google Brain researcher whose records say only "Google" (industry, where the seed counts Brain
+as a frontier lab); and namesakes that the ambiguity rules did not catch (names carried by several OpenReview
+profiles, or common in the corpus, are skipped).
 """
 
 from __future__ import annotations
