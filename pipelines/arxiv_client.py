@@ -199,7 +199,11 @@ class ArxivClient(arxiv.Client):
                 wait = self._backoff(attempt, last_error)
                 self.log.warning(
                     "arXiv API: %s; retry %d/%d in %.1fs: %s",
-                    _describe(last_error), attempt, self.num_retries, wait, url,
+                    _describe(last_error),
+                    attempt,
+                    self.num_retries,
+                    wait,
+                    url,
                 )
                 time.sleep(wait)
             try:

@@ -14,8 +14,21 @@ import duckdb
 import polars as pl
 
 PAPER_COLUMNS = [
-    "arxiv_id", "title", "abstract", "primary_category", "categories", "authors", "comments", "journal_ref",
-    "doi", "published_date", "date_source", "updated_date", "latest_version", "source", "source_detail",
+    "arxiv_id",
+    "title",
+    "abstract",
+    "primary_category",
+    "categories",
+    "authors",
+    "comments",
+    "journal_ref",
+    "doi",
+    "published_date",
+    "date_source",
+    "updated_date",
+    "latest_version",
+    "source",
+    "source_detail",
 ]
 AUTHOR_COLUMNS = ["arxiv_id", "position", "name", "name_normalized", "affiliation"]
 _CONTENT_COLUMNS = [c for c in PAPER_COLUMNS if c not in ("arxiv_id", "source", "source_detail")]
@@ -144,9 +157,21 @@ class RunRecord:
         con.execute(
             """INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
-                self.run_id, self.asset, self.source, self.source_detail, self.partition_key, self.started_at,
-                finished, (finished - self.started_at).total_seconds(), self.n_read, self.counts.inserted,
-                self.counts.updated, self.counts.unchanged + self.counts.older, self.n_rejected, outcome, message,
+                self.run_id,
+                self.asset,
+                self.source,
+                self.source_detail,
+                self.partition_key,
+                self.started_at,
+                finished,
+                (finished - self.started_at).total_seconds(),
+                self.n_read,
+                self.counts.inserted,
+                self.counts.updated,
+                self.counts.unchanged + self.counts.older,
+                self.n_rejected,
+                outcome,
+                message,
             ],
         )
 

@@ -24,12 +24,27 @@ def _commands(host: str, dashboard_port: int, dagster_port: int) -> dict[str, li
     bin_dir = Path(sys.executable).parent
     return {
         "dashboard": [
-            str(bin_dir / "streamlit"), "run", str(PROJECT_ROOT / "dashboards" / "app.py"),
-            "--server.address", host, "--server.port", str(dashboard_port), "--server.headless", "true",
-            "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
+            str(bin_dir / "streamlit"),
+            "run",
+            str(PROJECT_ROOT / "dashboards" / "app.py"),
+            "--server.address",
+            host,
+            "--server.port",
+            str(dashboard_port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--client.toolbarMode",
+            "viewer",
         ],
         "dagster-webserver": [
-            str(bin_dir / "dagster-webserver"), *LOCATION, "-h", host, "-p", str(dagster_port),
+            str(bin_dir / "dagster-webserver"),
+            *LOCATION,
+            "-h",
+            host,
+            "-p",
+            str(dagster_port),
         ],
         "dagster-daemon": [str(bin_dir / "dagster-daemon"), "run", *LOCATION],
     }

@@ -73,3 +73,7 @@ def affiliations_path() -> Path:
     """AFFILIATIONS_FILE: conference author records with affiliations (the shared author_affiliations.csv.gz)."""
     return _path("AFFILIATIONS_FILE", shared_data_dir() / "affiliations" / "author_affiliations.csv.gz")
 
+
+def epoch_models_path() -> Path:
+    """EPOCH_MODELS_FILE: Epoch AI's notable models with their report authors (the shared epoch_notable_models.csv)."""
+    return _path("EPOCH_MODELS_FILE", shared_data_dir() / "affiliations" / "epoch_notable_models.csv")

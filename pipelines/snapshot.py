@@ -211,9 +211,17 @@ def _record_file(
             error, last_path, loaded_at, seen_in_load)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP, ?)""",
         [
-            file.name, file.sha256, file.size_bytes, tally.n_lines, tally.n_rejected, outcome.error is None, refused,
+            file.name,
+            file.sha256,
+            file.size_bytes,
+            tally.n_lines,
+            tally.n_rejected,
+            outcome.error is None,
+            refused,
             None if outcome.error is None else f"line {outcome.error_line}: {outcome.error}",
-            str(file.path.resolve()), now, load_number,
+            str(file.path.resolve()),
+            now,
+            load_number,
         ],
     )
 

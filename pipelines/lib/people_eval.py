@@ -1,7 +1,8 @@
-"""How often conference affiliation records place an author where AI Watch says they were (held out by person).
+"""How often the author records place an author where AI Watch says they were (held out by person).
 
+The records: conference papers' author affiliations and the authors of Epoch's notable model reports (people.py).
 Gold: AI Watch positions (roster.py rules: seed organisations, research and staff roles, dated windows) of people
-whose name also appears in the conference records. For every such person and every year 2016-2026 in which their
+whose name also appears in the records. For every such person and every year 2016-2026 in which their
 AI Watch positions name exactly one class on 1 July, a one-author "paper" dated that day is placed the way the
 pipeline places a paper's author (people.author_places_at, with the corpus name statistics for ambiguity).
 Precision: the share of placed person-years whose class equals AI Watch's; coverage: the share placed at all.

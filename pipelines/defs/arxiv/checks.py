@@ -17,9 +17,7 @@ def papers_have_unique_ids(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 @dg.asset_check(asset=arxiv_snapshot_papers, description="Each author row belongs to a stored paper.")
 def paper_authors_belong_to_papers(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.transaction() as con:
-        orphans = con.execute(
-            "SELECT count(*) FROM paper_authors a ANTI JOIN papers p USING (arxiv_id)"
-        ).fetchone()[0]
+        orphans = con.execute("SELECT count(*) FROM paper_authors a ANTI JOIN papers p USING (arxiv_id)").fetchone()[0]
     return dg.AssetCheckResult(passed=orphans == 0, metadata={"orphan_author_rows": orphans})
 
 

@@ -1,6 +1,5 @@
 """Assets that load the bulk JSON-lines snapshot: papers and authors, and the per-category denominators."""
 
-
 from datetime import datetime
 from pathlib import Path
 

@@ -210,6 +210,7 @@ def origin_version() -> str:
         organizations.organizations_path(),
         settings.positions_path(),
         settings.affiliations_path(),
+        settings.epoch_models_path(),
     ]
     for path in paths:
         digest.update(str(path.name).encode())

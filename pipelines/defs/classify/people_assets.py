@@ -14,7 +14,7 @@ import duckdb
 import polars as pl
 
 from pipelines import settings
-from pipelines.affiliations import read_records
+from pipelines.affiliations import read_all_records
 from pipelines.lib.people import PLACES_SCHEMA, aggregate_places, classify_records, coverage
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import connect, replace_table
@@ -39,18 +39,19 @@ def load_places(people_path: Path) -> pl.DataFrame:
 @dg.asset(
     group_name="classify",
     kinds={"duckdb", "polars"},
-    description="Conference author records (AFFILIATIONS_FILE) as places classed by organisation: per person in "
+    description="Conference author records (AFFILIATIONS_FILE) and Epoch model-report authors (EPOCH_MODELS_FILE) "
+    "as places classed by organisation: per person in "
     "the private file data/work/people.duckdb (author_places, never published); in the warehouse only "
     "affiliation_coverage and the 50 organisations most often left unclassified.",
 )
 def author_places(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    path = settings.affiliations_path()
-    if path.is_file():
-        classed = classify_records(read_records(path))
+    path, epoch = settings.affiliations_path(), settings.epoch_models_path()
+    if path.is_file() or epoch.is_file():
+        classed = classify_records(read_all_records(path, epoch))
         places = aggregate_places(classed)
         stats, unclassified = coverage(classed)
     else:
-        context.log.warning(f"no affiliation records: {path} not found; origin from people is skipped")
+        context.log.warning(f"no affiliation records: neither {path} nor {epoch} found; origin from people skipped")
         places = pl.DataFrame(schema=PLACES_SCHEMA)
         stats, unclassified = (
             {"slots": 0, "classed_slots": 0, "classed_share": 0.0},
@@ -70,7 +71,7 @@ def author_places(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
             con,
             "affiliation_coverage",
             pl.DataFrame({"metric": list(stats), "value": [float(v) for v in stats.values()]}).with_columns(
-                source=pl.lit(path.name), computed_at=pl.lit(now)
+                source=pl.lit(f"{path.name} + {epoch.name}"), computed_at=pl.lit(now)
             ),
         )
         replace_table(con, "unclassified_organizations", unclassified.with_columns(computed_at=pl.lit(now)))
