@@ -76,3 +76,27 @@ def test_a_second_run_is_identical_and_compares_row_counts(built):
         again = [con.execute(q).fetchall() for q in SNAPSHOT_QUERIES]
         assert con.execute("SELECT count(DISTINCT run_id) FROM table_row_counts").fetchall()[0][0] == 2
     assert again == first
+
+
+def test_citation_counts_from_openalex_make_the_reading_half_testable(built, monkeypatch):
+    """claims_check reads OpenAlex's cited_by_count for narrow safety papers (CITATIONS_SQL) once enough exist."""
+    from pipelines.defs.classify.origin_assets import ensure_openalex_table
+    from pipelines.lib import claims
+
+    with built.transaction() as con:
+        ensure_openalex_table(con)
+        n_narrow = con.execute("SELECT count(*) FROM paper_classification WHERE is_safety_narrow").fetchall()[0][0]
+        con.execute(
+            """INSERT INTO openalex_works (arxiv_id, fetched_at, status, openalex_id, institutions, cited_by_count)
+            SELECT arxiv_id, now(), 'ok', 'W' || arxiv_id, '[]', row_number() OVER (ORDER BY arxiv_id)
+            FROM paper_classification WHERE is_safety_narrow"""
+        )
+    monkeypatch.setattr(claims, "MIN_CITED_PAPERS", min(n_narrow, 10))
+    assert run(built).success
+    with duckdb.connect(built.work_path, read_only=True) as con:
+        says, numbers = con.execute(
+            "SELECT data_says, numbers FROM claims_check WHERE claim ILIKE '%vast majority%'"
+        ).fetchall()[0]
+    read = json.loads(numbers)["read"]
+    assert read is not None and read["n_cited"] > 0
+    assert "most-cited narrow safety papers" in says
