@@ -467,8 +467,13 @@ def _academia_vs_labs(inputs: ClaimInputs) -> Finding:
             f"frontier-lab author (against {read['lab_all']:.0%} of all of them) and {read['academic_top']:.0%} an "
             f"academic one, so the reading half is {reading_part}."
         )
-        parts = {output_part, reading_part}
-        verdict = parts.pop() if len(parts) == 1 else "mixed"
+        # The claim is "A and B": contradicted when either half is, supported only when both are.
+        if "contradicted" in (output_part, reading_part):
+            verdict = "contradicted"
+        elif output_part == reading_part == "supported":
+            verdict = "supported"
+        else:
+            verdict = "mixed"
     return Finding(says, verdict, {**shares, "output_part": output_part, "reading_part": reading_part, "read": read})
 
 
@@ -539,7 +544,10 @@ def _company_share(shares: pl.DataFrame, population: str) -> dict | None:
 
 
 def _company_authorship(inputs: ClaimInputs) -> Finding:
-    """Papers with at least one company author (frontier lab or other industry), safety (broad) against all AI."""
+    """Papers with at least one company author (frontier lab or other industry), safety (broad) against all AI.
+
+    With OpenAlex reachable, every safety paper is looked up but only a fixed sample of the others, so safety
+    papers get more of their authors placed; the comparison then leans towards more company authors on safety."""
     rows = inputs.estimates.filter(pl.col("unit").str.starts_with("percent company-authored"))
     claimed = {r["unit"]: r["central"] / 100 for r in rows.iter_rows(named=True)}
     safety, ai = _company_share(inputs.shares, "broad"), _company_share(inputs.shares, "all_ai")

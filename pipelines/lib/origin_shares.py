@@ -6,8 +6,8 @@ A paper's origin can be read three ways, each answering a slightly different que
   class 'company' counts papers with a frontier-lab or other industry author, once;
 - lead_author: the class of the first author, among papers whose first author was placed (a first author with
   places of several classes is 'mixed');
-- single_class: the paper's origin when every placed author is of one class, among papers with a known origin
-  ('mixed' is one of the values).
+- single_class: the paper's `origin`: the one class the strongest evidence kind found for it (or 'mixed' when that
+  kind found several), among papers with a known origin.
 
 Each share comes with the number of papers it rests on (n_known), the papers in the population (n_papers),
 coverage = n_known / n_papers, and a 95% Wilson interval for the share. Populations: narrow and broad safety

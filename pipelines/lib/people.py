@@ -40,6 +40,7 @@ STALE_GAP_YEARS = 2  # from this gap on an author's place is a doubt (people mov
 EARLIER_PREFERRED = 0.5  # a later year counts as this much farther than an earlier one at the same distance
 STUDENT = r"(?i)\b(student|ph\.?\s?d|master|msc|undergrad|intern)\b"
 SENIOR = r"(?i)(professor|\bfaculty\b|principal|director|\bhead\b|\blead\b|chief)"
+EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 RECORD_COLUMNS = ("source", "year", "name", "openreview_id", "affiliation", "affiliation_domain", "position")
 PLACES_SCHEMA = {
     "name_normalized": pl.String,
@@ -81,20 +82,35 @@ def split_places(records: pl.DataFrame) -> pl.DataFrame:
         .with_columns(**parts, place=pl.int_ranges(0, n))
         .explode("place")
     )
-    one = lambda col: (  # noqa: E731
-        pl.when(pl.col(col).list.len() == 1)
-        .then(pl.col(col).list.first())
-        .otherwise(pl.col(col).list.get(pl.col("place"), null_on_oob=True))
-    )
+    n_affiliations = pl.col("affiliation").list.len().fill_null(0)
+
+    def nth(col: str, lone_applies: pl.Expr) -> pl.Expr:
+        """The place's own value; a lone value applies to every place only where `lone_applies`."""
+        lone = pl.col(col).list.len() == 1
+        return (
+            pl.when(lone & lone_applies)
+            .then(pl.col(col).list.first())
+            .when(lone)
+            .then(pl.lit(None, dtype=pl.String))
+            .otherwise(pl.col(col).list.get(pl.col("place"), null_on_oob=True))
+        )
+
+    # A lone domain beside several affiliations belongs to one of them, not to all: it names no place then.
+    domain = nth("affiliation_domain", n_affiliations <= 1).str.strip_chars().str.to_lowercase()
     return frame.select(
         "slot",
         "source",
         pl.col("year").cast(pl.Int32),
         normalize_name_expr(pl.col("name")).alias("name_normalized"),
         pl.col("openreview_id").str.strip_chars().replace("", None),
-        one("affiliation").str.strip_chars().replace("", None).alias("affiliation"),
-        one("affiliation_domain").str.strip_chars().str.to_lowercase().replace("", None).alias("domain"),
-        one("position").str.strip_chars().replace("", None).alias("career_stage"),
+        # E-mail addresses name a person, not a place: dropped from the text, reduced to their host as domain.
+        nth("affiliation", pl.lit(True))
+        .str.replace_all(EMAIL, "")
+        .str.strip_chars(" ,;")
+        .replace("", None)
+        .alias("affiliation"),
+        domain.str.replace(r"^.*@", "").replace("", None).alias("domain"),
+        nth("position", pl.lit(True)).str.strip_chars().replace("", None).alias("career_stage"),
         "class_hint",
     )
 
@@ -238,10 +254,15 @@ def people_places(records: pl.DataFrame, organizations: pl.DataFrame | None = No
     return aggregate_places(classify_records(records, organizations, **classifiers))
 
 
-def coverage(classed: pl.DataFrame, top: int = 50) -> tuple[dict[str, float | int], pl.DataFrame]:
+MIN_NAMES_LISTED = 5  # an organisation is listed only when at least this many people gave it: never one person's text
+
+
+def coverage(
+    classed: pl.DataFrame, top: int = 50, min_names: int = MIN_NAMES_LISTED
+) -> tuple[dict[str, float | int], pl.DataFrame]:
     """Over classify_records() rows: the share of author slots with a class for at least one of their places, slots
     per rule, and the `top` most frequent unclassified organisations (organization, n_slots, n_names): what to add
-    to the seed next. Aggregates only."""
+    to the seed next, each given by at least `min_names` people. Aggregates only."""
     slots = classed.group_by("slot").agg(pl.col("org_class").is_not_null().any().alias("classed"))
     total, n_classed = slots.height, int(slots["classed"].sum())
     stats: dict[str, float | int] = {
@@ -255,6 +276,7 @@ def coverage(classed: pl.DataFrame, top: int = 50) -> tuple[dict[str, float | in
         classed.filter(pl.col("org_class").is_null(), pl.col("organization").is_not_null())
         .group_by("organization")
         .agg(pl.col("slot").n_unique().alias("n_slots"), pl.col("name_normalized").n_unique().alias("n_names"))
+        .filter(pl.col("n_names") >= min_names)
         .sort(["n_slots", "organization"], descending=[True, False])
         .head(top)
     )
@@ -300,17 +322,24 @@ def author_places_at(
         )
         .drop_nulls("paper_year")
     )
-    seen = known.group_by("name_normalized", "year").agg(
-        pl.col("org_class").unique().alias("classes"),
+    # Every place counts for which year is nearest (an unclassed start-up seen in the paper's year beats a
+    # university seen three years before); an author whose nearest year has an unclassed place is not placed.
+    classed = pl.col("org_class").is_not_null()
+    by_slots = {"by": pl.col("n_slots").filter(classed), "descending": True}
+    seen = places.join(candidates.select("name_normalized").unique(), on="name_normalized", how="semi")
+    seen = seen.group_by("name_normalized", "year").agg(
+        pl.col("org_class").drop_nulls().unique().alias("classes"),
+        (~classed).any().alias("unclassed"),
         pl.col("org_class")
-        .filter(pl.col("career_stage").fill_null("").str.contains(STUDENT))
+        .filter(classed & pl.col("career_stage").fill_null("").str.contains(STUDENT))
         .unique()
         .alias("student_classes"),
         pl.col("career_stage").fill_null("").str.contains(SENIOR).any().alias("senior"),
-        pl.col("organization").sort_by("n_slots", descending=True).first().alias("organization"),
+        pl.col("organization").filter(classed).sort_by(**by_slots).first().alias("organization"),
         pl.col("organization")
-        .sort_by("n_slots", descending=True)
-        .filter(pl.col("org_class").sort_by("n_slots", descending=True) == "academic")
+        .filter(classed)
+        .sort_by(**by_slots)
+        .filter(pl.col("org_class").filter(classed).sort_by(**by_slots) == "academic")
         .first()
         .alias("academic_organization"),
     )
@@ -329,14 +358,18 @@ def author_places_at(
     student_at_university = pl.col("student_classes").list.contains("academic") & pl.col("classes").list.contains(
         "academic"
     )
-    placed = nearest.with_columns(
-        origin=pl.when(student_at_university)
-        .then(pl.lit("academic"))
-        .when(pl.col("classes").list.len() == 1)
-        .then(pl.col("classes").list.first()),
-        organization=pl.when(student_at_university).then("academic_organization").otherwise("organization"),
-        student=pl.col("student_classes").list.len() > 0,
-    ).drop_nulls("origin")
+    placed = (
+        nearest.filter(~pl.col("unclassed"))
+        .with_columns(
+            origin=pl.when(student_at_university)
+            .then(pl.lit("academic"))
+            .when(pl.col("classes").list.len() == 1)
+            .then(pl.col("classes").list.first()),
+            organization=pl.when(student_at_university).then("academic_organization").otherwise("organization"),
+            student=pl.col("student_classes").list.len() > 0,
+        )
+        .drop_nulls("origin")
+    )
     return placed.select(
         "arxiv_id",
         "name_normalized",
@@ -350,18 +383,13 @@ def author_places_at(
 
 
 def people_evidence(placed: pl.DataFrame, authors: pl.DataFrame) -> pl.DataFrame:
-    """Evidence rows of kind 'people' from author_places_at(), with the paper's doubts (penalty, doubt): the
-    places describe people, so the detail names the organisation and the year seen, never the person.
+    """Evidence rows of kind 'people' from author_places_at(), with the paper's doubts (penalty, doubt).
 
-    authors: arxiv_id, name_normalized, and position (1-based) when known, for the detail."""
-    if "position" in authors.columns:
-        placed = placed.join(
-            authors.select("arxiv_id", "name_normalized", "position").unique(["arxiv_id", "name_normalized"]),
-            on=["arxiv_id", "name_normalized"],
-            how="left",
-        )
-    else:
-        placed = placed.with_columns(position=pl.lit(None, dtype=pl.Int64))
+    The records describe people and the source allows aggregate use only, so the detail counts authors per
+    organisation ("University of Oxford <- 2 of 5 authors, author records"): no position, name or year, which
+    joined with `paper_authors` would tell where one person was when.
+
+    authors: arxiv_id, name_normalized (all of the paper's authors, for the counts)."""
     n_authors = authors.group_by("arxiv_id").agg(pl.col("name_normalized").n_unique().alias("n_authors"))
     flags = (
         placed.group_by("arxiv_id")
@@ -387,27 +415,16 @@ def people_evidence(placed: pl.DataFrame, authors: pl.DataFrame) -> pl.DataFrame
         .list.drop_nulls()
         .list.join("; "),
     ).select("arxiv_id", "penalty", pl.when(pl.col("penalty") > 0).then("doubt").alias("doubt"))
-    who = (
-        pl.when(pl.col("position").is_not_null())
-        .then(pl.format("author {}", "position"))
-        .otherwise(pl.lit("an author"))
-    )
     return (
-        placed.select(
+        placed.join(n_authors, on="arxiv_id", how="left")
+        .with_columns(n_here=pl.len().over("arxiv_id", "organization"))
+        .select(
             "arxiv_id",
             "name_normalized",
             pl.lit("people").alias("kind"),
             "organization",
             "origin",
-            pl.concat_str(
-                [
-                    pl.col("organization"),
-                    pl.lit(" <- "),
-                    who,
-                    pl.lit(", conference records "),
-                    pl.col("year_seen").cast(pl.String),
-                ]
-            ).alias("detail"),
+            pl.format("{} <- {} of {} authors, author records", "organization", "n_here", "n_authors").alias("detail"),
         )
         .join(doubts, on="arxiv_id", how="left")
         .with_columns(pl.col("penalty").fill_null(0.0))

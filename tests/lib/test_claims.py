@@ -211,7 +211,7 @@ def _citations(top_lab: int, rest_lab: int, n: int = 300) -> pl.DataFrame:
     ("top_lab", "rest_lab", "reading", "overall"),
     [
         (20, 30, "supported", "supported"),  # 20 of the 30 most cited have a lab author
-        (2, 60, "contradicted", "mixed"),  # labs rarer among the most cited than overall
+        (2, 60, "contradicted", "contradicted"),  # labs rarer among the most cited: "A and B" fails
         (10, 30, "mixed", "mixed"),  # over-represented, not a majority
     ],
 )

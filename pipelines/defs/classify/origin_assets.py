@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from pipelines import settings
+from pipelines import affiliations, settings
 from pipelines.defs.classify.people_assets import author_places, load_places
 from pipelines.lib import names, openalex, organizations, origin, people, roster
 from pipelines.lib.origin import classify_origin, prior_author_evidence
@@ -72,6 +72,7 @@ VERSION_FILES = (
     Path(openalex.__file__),
     Path(names.__file__),
     Path(people.__file__),
+    Path(affiliations.__file__),
 )
 
 
@@ -124,7 +125,8 @@ def _ids_to_fetch(con: duckdb.DuckDBPyConnection, limit: int) -> list[str]:
         LEFT JOIN openalex_works o USING (arxiv_id) {join}
         WHERE (o.arxiv_id IS NULL
            OR (o.status = 'not_found' AND o.fetched_at < now() - INTERVAL {NOT_FOUND_RETRY_DAYS} DAY
-               AND p.published_date >= current_date - INTERVAL 365 DAY)) {wanted}
+               AND p.published_date >= current_date - INTERVAL 365 DAY)
+           OR (o.status = 'ok' AND o.cited_by_count IS NULL)) {wanted}
         ORDER BY {first} p.published_date DESC NULLS LAST, p.arxiv_id
         LIMIT ?""",
         [limit],
@@ -316,6 +318,8 @@ def paper_origins(
         context.log.warning(f"no roster: {positions} not found; roster evidence skipped")
         roster_frame = pl.DataFrame(schema=roster.ROSTER_SCHEMA)
     places = load_places(warehouse.people_path)
+    # The places actually read, not only the files they came from: a rebuilt or missing people file reclassifies.
+    version = f"{version}-{places.hash_rows().sum() % 16**8 if places.height else 0:08x}"
     classified_at = datetime.now()
     counts: dict[str, int] = {}
     with warehouse.transaction() as con:

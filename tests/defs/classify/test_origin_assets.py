@@ -241,3 +241,40 @@ def test_with_relevance_only_safety_papers_and_a_fixed_sample_are_looked_up(ware
     assert 0.5 * SAMPLE_PER_MILLE / 1000 * 2000 < n_sample < 1.5 * SAMPLE_PER_MILLE / 1000 * 2000
     with warehouse.transaction() as con:  # the sample is fixed: the same ids every time
         assert _ids_to_fetch(con, 10_000) == ids
+
+
+def test_places_from_author_records_stay_private_and_evidence_names_no_person(
+    warehouse, positions, tmp_path, monkeypatch
+):
+    from pipelines.defs.classify.people_assets import author_places
+
+    records = tmp_path / "records.csv"
+    records.write_text(
+        "source,venue,year,paper_id,author_position,name,openreview_id,affiliation,affiliation_domain,position\n"
+        "openreview,ICML,2024,p1,1,Gil Hart,~Gil1,Massachusetts Institute of Technology,mit.edu,Professor\n"
+    )
+    monkeypatch.setenv("AFFILIATIONS_FILE", str(records))
+    monkeypatch.setenv("EPOCH_MODELS_FILE", str(tmp_path / "none.csv"))
+    with warehouse.transaction() as con:
+        _insert(con, "2407.00001", date(2024, 7, 1), "A paper", "Abstract.", None, [("Gil Hart", None)])
+    result = dg.materialize(
+        [author_places, openalex_works, paper_origins],
+        resources={"warehouse": warehouse, "openalex": OpenAlexResource(mode="off")},
+        raise_on_error=False,
+    )
+    assert result.success
+    ((kind, evidence, origin),) = _rows(
+        warehouse,
+        "SELECT origin_evidence_kind, origin_evidence, origin FROM paper_origins WHERE arxiv_id = '2407.00001'",
+    )
+    assert (kind, origin) == ("people", "academic")
+    assert evidence == "people: Massachusetts Institute of Technology <- 1 of 1 authors, author records"
+    tables = {r[0] for r in _rows(warehouse, "SELECT table_name FROM duckdb_tables()")}
+    assert "author_places" not in tables and {"affiliation_coverage", "unclassified_organizations"} <= tables
+    private = duckdb.connect(str(warehouse.people_path), read_only=True)
+    try:
+        assert private.execute("SELECT name_normalized, org_class FROM author_places").fetchall() == [
+            ("gil hart", "academic")
+        ]
+    finally:
+        private.close()
