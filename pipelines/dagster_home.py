@@ -10,14 +10,9 @@ import os
 import shutil
 from pathlib import Path
 
-from pipelines.settings import PROJECT_ROOT
+from pipelines.settings import PROJECT_ROOT, dagster_home
 
 INSTANCE_CONFIG = PROJECT_ROOT / "pipelines" / "dagster.yaml"
-
-
-def dagster_home() -> Path:
-    value = os.environ.get("DAGSTER_HOME")
-    return Path(value).expanduser().resolve() if value else PROJECT_ROOT / "data" / "dagster_home"
 
 
 def install_dagster_home() -> Path:

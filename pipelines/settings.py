@@ -19,6 +19,11 @@ def shared_data_dir() -> Path:
     return _path("SHARED_DATA_DIR", PROJECT_ROOT.parent / "shared" / "data")
 
 
+def dagster_home() -> Path:
+    """DAGSTER_HOME: Dagster's run history and instance settings."""
+    return _path("DAGSTER_HOME", PROJECT_ROOT / "data" / "dagster_home")
+
+
 def warehouse_path() -> Path:
     """The published warehouse that users and the dashboard read. Replaced atomically after each good run."""
     return _path("WAREHOUSE_PATH", PROJECT_ROOT / "data" / "warehouse.duckdb")

@@ -52,7 +52,9 @@ def connect(path: Path, *, read_only: bool = False, memory_limit: str = "4GB") -
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    _drop_old_snapshot_files(con)
+    # snapshot_files keyed by absolute path (before files were known by name and content): each file is read once
+    # more, and upserts leave its unchanged records as they are.
+    drop_if_older(con, "snapshot_files", "seen_in_load")
     con.execute(INGEST_TABLES_DDL)
 
 
@@ -66,12 +68,13 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _drop_old_snapshot_files(con: duckdb.DuckDBPyConnection) -> None:
-    """An older snapshot_files (keyed by absolute path, before files were known by name and content) is dropped:
-    each file is then read once more, and upserts leave its unchanged records as they are."""
-    columns = table_columns(con, "snapshot_files")
-    if columns and "seen_in_load" not in columns:
-        con.execute("DROP TABLE snapshot_files")
+def drop_if_older(con: duckdb.DuckDBPyConnection, table: str, newest_column: str) -> bool:
+    """Drop `table` when it exists without `newest_column` (made by an older release); its step rebuilds it."""
+    columns = table_columns(con, table)
+    if columns and newest_column not in columns:
+        con.execute(f'DROP TABLE "{table}"')
+        return True
+    return False
 
 
 def storage_version(con: duckdb.DuckDBPyConnection) -> str:

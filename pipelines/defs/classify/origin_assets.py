@@ -22,7 +22,7 @@ from pipelines.openalex_client import (
     openalex_url,
 )
 from pipelines.resources import WarehouseResource
-from pipelines.warehouse import table_columns
+from pipelines.warehouse import drop_if_older, table_columns
 
 OPENALEX_DDL = """
 CREATE TABLE IF NOT EXISTS openalex_works (
@@ -225,13 +225,6 @@ class PaperOriginsConfig(dg.Config):
     chunk_size: int = 250_000  # papers classified per step (bounds memory; propagation uses all stored evidence)
 
 
-def _drop_paper_origins_without_involvement(con: duckdb.DuckDBPyConnection) -> None:
-    """A paper_origins from before the involvement columns is rebuilt (its origin_version is stale anyway)."""
-    columns = table_columns(con, "paper_origins")
-    if columns and "has_academic_author" not in columns:
-        con.execute("DROP TABLE paper_origins")
-
-
 def _todo(con: duckdb.DuckDBPyConnection, version: str, full: bool) -> tuple[pl.DataFrame, bool]:
     if not full:
         rows, stale = con.execute(
@@ -324,7 +317,7 @@ def paper_origins(
     counts: dict[str, int] = {}
     with warehouse.transaction() as con:
         ensure_openalex_table(con)
-        _drop_paper_origins_without_involvement(con)
+        drop_if_older(con, "paper_origins", "has_academic_author")  # rebuilt: its origin_version is stale anyway
         con.execute(PAPER_ORIGINS_DDL)
         todo, full = _todo(con, version, config.full_refresh)
         prior, name_counts = _context(con, roster_frame, places) if todo.height else (None, None)

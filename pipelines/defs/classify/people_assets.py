@@ -17,7 +17,7 @@ from pipelines import settings
 from pipelines.affiliations import read_all_records
 from pipelines.lib.people import PLACES_SCHEMA, aggregate_places, classify_records, coverage
 from pipelines.resources import WarehouseResource
-from pipelines.warehouse import connect, replace_table
+from pipelines.warehouse import connect, replace_table, table_columns
 
 PLACES_TABLE = "author_places"
 
@@ -28,10 +28,9 @@ def load_places(people_path: Path) -> pl.DataFrame:
         return pl.DataFrame(schema=PLACES_SCHEMA)
     con = duckdb.connect(str(people_path), read_only=True)
     try:
-        exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [PLACES_TABLE]).fetchall()[0][
-            0
-        ]
-        return con.sql(f"SELECT * FROM {PLACES_TABLE}").pl() if exists else pl.DataFrame(schema=PLACES_SCHEMA)
+        if not table_columns(con, PLACES_TABLE):
+            return pl.DataFrame(schema=PLACES_SCHEMA)
+        return con.sql(f"SELECT * FROM {PLACES_TABLE}").pl()
     finally:
         con.close()
 
