@@ -20,9 +20,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines import settings
-from pipelines.affiliations import read_all_records
+from pipelines.affiliations import places_from_files
 from pipelines.lib.origin import classify_origin
-from pipelines.lib.people import people_places
 from pipelines.lib.roster import load_roster
 
 
@@ -47,10 +46,11 @@ def main() -> None:
     finally:
         con.close()
     roster = load_roster(settings.positions_path())
-    build_s, _ = _median_seconds(
-        lambda: people_places(read_all_records(settings.affiliations_path(), settings.epoch_models_path())), 1
-    )
-    places = people_places(read_all_records(settings.affiliations_path(), settings.epoch_models_path()))
+    started = time.perf_counter()
+    places = places_from_files()
+    build_s = time.perf_counter() - started
+    if places is None:
+        raise SystemExit("no author records: set AFFILIATIONS_FILE or EPOCH_MODELS_FILE")
     without_s, without_runs = _median_seconds(lambda: classify_origin(papers, authors, None, roster), args.repeats)
     with_s, with_runs = _median_seconds(
         lambda: classify_origin(papers, authors, None, roster, places=places), args.repeats

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.lib.people import RECORD_COLUMNS
+from pipelines import settings
+from pipelines.lib.people import RECORD_COLUMNS, people_places
 
 
 class AffiliationsError(ValueError):
@@ -86,3 +87,10 @@ def read_all_records(affiliations: Path, epoch_models: Path) -> pl.DataFrame:
     if not parts:
         return pl.DataFrame(schema={**dict.fromkeys(RECORD_COLUMNS, pl.String), "class_hint": pl.String})
     return pl.concat(parts, how="vertical_relaxed")
+
+
+def places_from_files() -> pl.DataFrame | None:
+    """people.people_places() of the configured record files (AFFILIATIONS_FILE, EPOCH_MODELS_FILE); None without
+    either. For evaluation and benchmarks: the pipeline's asset also keeps the per-slot classes for its report."""
+    records = read_all_records(settings.affiliations_path(), settings.epoch_models_path())
+    return people_places(records) if records.height else None

@@ -198,7 +198,9 @@ def evaluate_origin(
     if name_counts is None and use_corpus_counts:
         name_counts = corpus_name_counts()
     if places is None:
-        places = default_places()
+        from pipelines.affiliations import places_from_files
+
+        places = places_from_files()
     predicted = classify_origin(
         papers, tai_authors(items), None, load_roster(positions), name_counts=name_counts, places=places
     )
@@ -271,15 +273,6 @@ def evaluate_origin(
     people_md, people_metrics = evaluate_people_against_aiwatch(places, positions, name_counts)
     metrics["people_vs_aiwatch"] = people_metrics
     return markdown + "\n\n" + people_md, metrics
-
-
-def default_places() -> pl.DataFrame | None:
-    """The author records (conference papers, Epoch model reports) as people.people_places() rows, if any."""
-    from pipelines.affiliations import read_all_records
-    from pipelines.lib.people import people_places
-
-    records = read_all_records(settings.affiliations_path(), settings.epoch_models_path())
-    return people_places(records) if records.height else None
 
 
 def evaluate_people_against_aiwatch(

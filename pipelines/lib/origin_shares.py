@@ -28,16 +28,20 @@ POPULATIONS = {"narrow": "is_safety_narrow", "broad": "is_safety_broad", "all_ai
 ALL_PERIOD = "all"
 COMPANY = "company"  # involvement only: a frontier-lab or other industry author (each paper counted once)
 
-INVOLVEMENT_CELLS_SQL = """
+# Whether any author of a paper (paper_classification c) was placed, or an organisation it names counted.
+ANY_PLACED_SQL = (
+    "(coalesce(c.n_authors_placed, 0) > 0 OR coalesce(c.has_frontier_lab_author OR c.has_industry_author "
+    "OR c.has_academic_author OR c.has_nonprofit_author OR c.has_government_author, false))"
+)
+
+INVOLVEMENT_CELLS_SQL = f"""
 SELECT date_trunc('month', p.published_date)::DATE AS month,
        coalesce(list_has_any(p.categories, $ai_categories::VARCHAR[]), false) AS in_ai,
        coalesce(c.is_safety_broad, false) AS is_safety_broad,
        coalesce(c.is_safety_narrow, false) AS is_safety_narrow,
        coalesce(c.origin, 'unknown') AS origin,
        coalesce(c.first_author_class, 'unknown') AS first_author_class,
-       coalesce(c.n_authors_placed, 0) > 0
-           OR coalesce(c.has_frontier_lab_author OR c.has_industry_author OR c.has_academic_author
-                       OR c.has_nonprofit_author OR c.has_government_author, false) AS any_placed,
+       {ANY_PLACED_SQL} AS any_placed,
        coalesce(c.has_frontier_lab_author, false) AS has_frontier_lab_author,
        coalesce(c.has_industry_author, false) AS has_industry_author,
        coalesce(c.has_academic_author, false) AS has_academic_author,

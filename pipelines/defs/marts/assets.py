@@ -32,10 +32,9 @@ CREATE TABLE IF NOT EXISTS table_row_counts (
 """
 MONTH_COUNTS_SQL = "SELECT category, month, n_papers, source, counted_at FROM category_month_counts"
 # Narrow safety papers with an OpenAlex citation count, for "the papers people read" (claims_check).
-CITATIONS_SQL = """
+CITATIONS_SQL = f"""
 SELECT o.cited_by_count, c.has_frontier_lab_author, c.has_academic_author,
-       c.n_authors_placed > 0 OR c.has_frontier_lab_author OR c.has_industry_author OR c.has_academic_author
-           OR c.has_nonprofit_author OR c.has_government_author AS any_placed
+       {origin_shares.ANY_PLACED_SQL} AS any_placed
 FROM paper_classification c JOIN openalex_works o USING (arxiv_id)
 WHERE c.is_safety_narrow AND o.status = 'ok' AND o.cited_by_count IS NOT NULL
 """
