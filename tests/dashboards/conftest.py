@@ -426,10 +426,10 @@ def _small_marts() -> dict[str, pl.DataFrame]:
         "origin_shares_yearly": _origin_shares(),
         "affiliation_coverage": pl.DataFrame(
             {
-                "metric": ["slots", "classed_slots", "classed_share"],
-                "value": [1000.0, 960.0, 0.96],
-                "source": ["author_affiliations.csv.gz"] * 3,
-                "computed_at": [NOW] * 3,
+                "metric": ["slots", "classed_slots", "classed_share", "slots_naming_no_place"],
+                "value": [1000.0, 960.0, 0.96, 12.0],
+                "source": ["author_affiliations.csv.gz"] * 4,
+                "computed_at": [NOW] * 4,
             }
         ),
         "unclassified_organizations": pl.DataFrame(

@@ -197,7 +197,9 @@ def test_status_page_shows_label_accuracy_from_the_warehouse(warehouse: Path, fi
 
 def test_status_page_shows_affiliation_coverage_and_unclassified_organisations(warehouse: Path) -> None:
     at = _open("views/pipeline_status.py")
-    assert "1,000 author slots of conference papers; 96.0% got an organisation class" in _texts(at)
+    texts = _texts(at)
+    assert "1,000 author slots of conference papers name a place; 96.0% got an organisation class" in texts
+    assert "12 more name none" in texts
     shown = [df.value for df in at.dataframe if "author_slots" in df.value.columns]
     assert len(shown) == 1 and list(shown[0]["organization"]) == ["Nameless Lab", "Quiet Place"]
 

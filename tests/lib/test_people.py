@@ -98,6 +98,24 @@ def test_the_real_swot_list_knows_universities_and_free_mail() -> None:
     assert classed.sort("name_normalized")["org_class"].to_list() == ["academic", None]
 
 
+def test_texts_naming_no_place_neither_class_nor_block_an_author() -> None:
+    records = _records(
+        ("2024", "Ann Bee", None, "1", None, None),  # a footnote mark
+        ("2024", "Ann Bee", None, "Independent Researcher", "gmail.com", None),
+        ("2024", "Ann Bee", None, "Dept. of Physics, Nowhere", "ethz.ch", None),
+        ("2024", "Cal Dow", None, "Department of Computer Science", None, None),  # wording: a university department
+        ("2024", "Cal Dow", None, "State Key Laboratory of Cognitive Intelligence", None, None),
+    )
+    classed = classify_records(records, **CLASSIFIERS)
+    stats, _ = coverage(classed, min_names=1)
+    assert stats["slots"] == 3 and stats["classed_slots"] == 3 and stats["slots_naming_no_place"] == 2
+    places = people_places(records, **CLASSIFIERS)
+    assert places.filter(pl.col("org_class").is_null()).is_empty()
+    # Without the rule "1" and "Independent Researcher" would be unclassed places of 2024 and place nobody.
+    assert _placed(places, 2024, "Ann Bee") == {"ann bee": ("academic", "ETH Zurich", 2024)}
+    assert _placed(places, 2024, "Cal Dow")["cal dow"][0] == "academic"
+
+
 def _paper(arxiv_id: str, year: int) -> pl.DataFrame:
     return pl.DataFrame({"arxiv_id": [arxiv_id], "published_date": [D(year, 6, 1)]})
 
