@@ -24,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import settings
+from pipelines import evaluate_blind, settings
 from pipelines.lib import eval_sets as es
 from pipelines.lib import labels as lab
 from pipelines.lib.eval_sets import classify_items, has_abstract
@@ -388,6 +388,11 @@ def build_report(args: argparse.Namespace) -> tuple[str, dict]:
         "'Second stage' below. Broad precision and recall are measured on the judged corpus sample only.",
         "",
     ]
+    if es.corpus_blind_path().exists():
+        blind_md, metrics["blind"] = evaluate_blind.build_section(
+            corpus_all.select("arxiv_id", "is_safety_narrow").unique("arxiv_id"), corpus_all["arxiv_id"].n_unique()
+        )
+        out += ["## Fresh blind set", "", blind_md, ""]
     t = metrics["test"]
     met = {
         "narrow precision": (t["narrow"]["precision"] or 0) >= TARGETS["narrow_precision"],

@@ -4,8 +4,9 @@
 
 Training items: the dev half of the narrow-relevance set (pipelines/lib/eval_sets.py): TAI TechSafety (positive)
 and NotSafety (negative) works with abstracts, the judged corpus sample papers (yes / no; borderline left out),
-and the judged training pool and scope audit (dev-side papers: seeds/eval/corpus_pool_labels.csv and
-corpus_audit_labels.csv, when present). The test half is never read here. Only the papers the pipeline
+and the judged training pool, scope audit and hard-case pool (dev-side papers: seeds/eval/corpus_pool_labels.csv,
+corpus_audit_labels.csv and corpus_hard_labels.csv, when present; narrow as read again under the clarified rubric
+where corpus_relabel_labels.csv has a second reading). The test half is never read here. Only the papers the pipeline
 scores (relevance_model.candidate_rows, per scope) are fitted.
 
 The two label sets differ in more than their labels: the bibliography is 2015-2021 essays and papers, 92%
@@ -67,6 +68,9 @@ def training_items(taxonomy: Taxonomy, corpus: pl.DataFrame) -> pl.DataFrame:
     for path, load in ((es.corpus_pool_path(), es.load_pool_labels), (es.corpus_audit_path(), es.load_audit_labels)):
         if path.exists():
             extra.append(es.corpus_sample(corpus, load(path), path).select(*POOL_ITEM_COLUMNS))
+    if es.corpus_hard_path().exists():
+        hard = es.load_hard_labels().with_columns(broad=pl.lit(None, dtype=pl.String))
+        extra.append(es.corpus_sample(corpus, hard, es.corpus_hard_path()).select(*POOL_ITEM_COLUMNS))
     pool = pl.concat(extra) if extra else None
     items = es.relevance_set(tai, es.corpus_sample(corpus, es.load_sample_labels()), pool=pool)
     dev = items.filter(pl.col("split") == "dev", pl.col("truth_narrow").is_not_null())
@@ -87,7 +91,12 @@ def item_features(
     words = rm.candidate_words(base.join(rows, on="_row", how="semi"), rm.MIN_WORD_ITEMS, rm.MAX_WORD_SHARE)
     source = items.with_row_index("_row").filter(pl.col("source") == "tai")
     source = source.select("_row", feature=pl.lit(SOURCE_FEATURE), value=pl.lit(1.0)).cast(rm.FEATURE_SCHEMA)
-    feats = pl.concat([rm.model_features(base, per_phrase, paper_evidence(per_phrase), words, scope), source])
+    feats = rm.model_features(base, per_phrase, paper_evidence(per_phrase), words, scope)
+    # Bibliography works have no arXiv categories of their own (label items carry cs.AI): none is learnt from them.
+    tai_category = pl.col("feature").str.starts_with(rm.CATEGORY_PREFIX) & pl.col("_row").is_in(
+        source["_row"].implode()
+    )
+    feats = pl.concat([feats.filter(~tai_category), source])
     mask = np.zeros(items.height, dtype=bool)
     mask[rows["_row"].to_numpy()] = True
     return feats, mask

@@ -51,6 +51,24 @@ POOL_COLUMNS = ("arxiv_id", "stratum", "narrow", "broad", "note")
 # number of papers; each round excludes the papers of the rounds before.
 POOL_DRAWS = ((20261124, {"candidate": 1800, "weak_only": 600}), (20261125, {"candidate": 2400}))
 POOL_STRATA = ("candidate", "weak_only")
+BLIND_COLUMNS = ("arxiv_id", "stratum", "narrow", "note")
+# The fresh blind set (docs/labelling.md): test-side corpus papers never judged before, drawn by what the classifier
+# of BLIND_CLASSIFIER_VERSION said of them; the stratum sizes are what was drawn, the populations are stored beside
+# the labels (corpus_blind_strata.csv) because a later classifier cannot recompute them.
+BLIND_SEED = 20261207
+BLIND_DRAW = {"flagged": 480, "near": 200, "mid": 120, "low": 100}
+BLIND_NEAR, BLIND_MID = 0.15, 0.05  # second-stage probability bounds of the unflagged strata
+BLIND_CLASSIFIER_VERSION = "54c896bfe1f1"
+# The hard-case training pool: dev-side papers the same classifier flagged or nearly flagged, judged for training.
+HARD_COLUMNS = ("arxiv_id", "stratum", "narrow", "note")
+HARD_SEED = 20261209
+HARD_DRAW = {"flagged": 1200, "near": 300}
+# The re-reading of the judged sample's test split: every paper the classifier flagged, every unflagged paper
+# judged yes or borderline, and REREAD_RANDOM unflagged in-scope papers at random (so that the reader cannot
+# tell the flagged ones from the rest).
+REREAD_COLUMNS = ("arxiv_id", "flagged", "narrow", "note")  # flagged: by the classifier of the draw
+RELABEL_COLUMNS = ("arxiv_id", "narrow", "note")
+REREAD_SEED, REREAD_RANDOM = 20261208, 100
 AUDIT_COLUMNS = ("arxiv_id", "stratum", "selection", "narrow", "broad", "note")
 AUDIT_VALUES = {"stratum": ("weak_only", "no_match"), "selection": ("top_word_score", "random")}
 # seeds/taxonomy.yaml as it was when the pool was drawn (commit f9e33d3): the strata depend on its phrases.
@@ -69,6 +87,22 @@ def corpus_audit_path() -> Path:
     return settings.SEEDS_DIR / "eval" / "corpus_audit_labels.csv"
 
 
+def corpus_blind_path() -> Path:
+    return settings.SEEDS_DIR / "eval" / "corpus_blind_labels.csv"
+
+
+def corpus_hard_path() -> Path:
+    return settings.SEEDS_DIR / "eval" / "corpus_hard_labels.csv"
+
+
+def corpus_relabel_path() -> Path:
+    return settings.SEEDS_DIR / "eval" / "corpus_relabel_labels.csv"
+
+
+def corpus_reread_path() -> Path:
+    return settings.SEEDS_DIR / "eval" / "corpus_reread_labels.csv"
+
+
 def tai_rubric_path() -> Path:
     return settings.SEEDS_DIR / "eval" / "tai_rubric_labels.csv"
 
@@ -83,14 +117,49 @@ def has_abstract() -> pl.Expr:
     return pl.col("abstract").fill_null("").str.len_chars() >= MIN_ABSTRACT_CHARS
 
 
-def load_sample_labels(path: Path | None = None) -> pl.DataFrame:
-    """The judged corpus sample: arxiv_id, narrow, broad (yes|no|borderline), note. Bad rows name their line."""
-    return _load_judgements(path or corpus_sample_path(), SAMPLE_COLUMNS)
+def load_sample_labels(path: Path | None = None, relabels: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The judged corpus sample: arxiv_id, narrow, broad (yes|no|borderline), note. Bad rows name their line.
+    `narrow` is the clarified rubric's where the training labels were read again (with_relabels)."""
+    return with_relabels(_load_judgements(path or corpus_sample_path(), SAMPLE_COLUMNS), relabels)
 
 
-def load_audit_labels(path: Path | None = None) -> pl.DataFrame:
-    """The judged scope audit: arxiv_id, stratum, selection, narrow, broad, note. Bad rows name their line."""
-    return _load_judgements(path or corpus_audit_path(), AUDIT_COLUMNS, allowed=AUDIT_VALUES)
+def load_relabels(path: Path | None = None) -> pl.DataFrame:
+    """Training papers first judged narrow yes or borderline, read again under the clarified rubric (arxiv_id,
+    narrow, note); empty when the file does not exist."""
+    path = path or corpus_relabel_path()
+    if not path.exists():
+        return pl.DataFrame(schema=dict.fromkeys(RELABEL_COLUMNS, pl.String))
+    return _load_judgements(path, RELABEL_COLUMNS)
+
+
+def with_relabels(judged: pl.DataFrame, relabels: pl.DataFrame | None = None) -> pl.DataFrame:
+    """`judged` with `narrow` (and `note`, prefixed "clarified rubric: ") replaced by the second reading where
+    there is one (relabels: load_relabels(), the default); the first reading stays in `narrow_first`."""
+    relabels = load_relabels() if relabels is None else relabels
+    second = relabels.select("arxiv_id", narrow_second="narrow", note_second="note")
+    return (
+        judged.join(second, on="arxiv_id", how="left")
+        .with_columns(
+            narrow_first=pl.col("narrow"),
+            narrow=pl.coalesce("narrow_second", "narrow"),
+            note=pl.when(pl.col("narrow_second").is_not_null())
+            .then(pl.lit("clarified rubric: ") + pl.col("note_second").fill_null(""))
+            .otherwise(pl.col("note")),
+        )
+        .drop("narrow_second", "note_second")
+        # broad includes narrow (the rubric): a paper read narrow the second time is broad too
+        .pipe(
+            lambda f: f.with_columns(broad=pl.when(pl.col("narrow") == "yes").then(pl.lit("yes")).otherwise("broad"))
+            if "broad" in f.columns
+            else f
+        )
+    )
+
+
+def load_audit_labels(path: Path | None = None, relabels: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The judged scope audit: arxiv_id, stratum, selection, narrow, broad, note. Bad rows name their line.
+    `narrow` is the clarified rubric's where there is a second reading (with_relabels)."""
+    return with_relabels(_load_judgements(path or corpus_audit_path(), AUDIT_COLUMNS, allowed=AUDIT_VALUES), relabels)
 
 
 def load_tai_rubric_labels(path: Path | None = None) -> pl.DataFrame:
@@ -107,21 +176,61 @@ def load_tai_rubric_labels(path: Path | None = None) -> pl.DataFrame:
     return frame
 
 
-def load_pool_labels(path: Path | None = None) -> pl.DataFrame:
-    """The judged training pool: arxiv_id, stratum, narrow, broad, note. Bad rows name their line."""
-    return _load_judgements(path or corpus_pool_path(), POOL_COLUMNS, allowed={"stratum": POOL_STRATA})
+def load_pool_labels(path: Path | None = None, relabels: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The judged training pool: arxiv_id, stratum, narrow, broad, note. Bad rows name their line.
+    `narrow` is the clarified rubric's where there is a second reading (with_relabels)."""
+    frame = _load_judgements(path or corpus_pool_path(), POOL_COLUMNS, allowed={"stratum": POOL_STRATA})
+    return with_relabels(frame, relabels)
+
+
+def load_blind_labels(path: Path | None = None) -> pl.DataFrame:
+    """The fresh blind set: arxiv_id, stratum, narrow, note. Bad rows name their line."""
+    return _load_judgements(path or corpus_blind_path(), BLIND_COLUMNS, allowed={"stratum": tuple(BLIND_DRAW)})
+
+
+def load_blind_strata(path: Path | None = None) -> pl.DataFrame:
+    """stratum, population, drawn: the corpus papers of each stratum when the blind set was drawn."""
+    path = path or corpus_blind_path().with_name("corpus_blind_strata.csv")
+    frame = pl.read_csv(path, schema_overrides={"population": pl.Int64, "drawn": pl.Int64})
+    if sorted(frame["stratum"]) != sorted(BLIND_DRAW):
+        raise ValueError(f"{path}: strata {sorted(frame['stratum'])}, expected {sorted(BLIND_DRAW)}")
+    return frame
+
+
+def load_blind_second_labels(path: Path | None = None) -> pl.DataFrame:
+    """The fresh blind set's second reading (another reader, same rubric): arxiv_id, stratum, narrow, note."""
+    return load_blind_labels(path or corpus_blind_path().with_name("corpus_blind_second_labels.csv"))
+
+
+def load_hard_labels(path: Path | None = None) -> pl.DataFrame:
+    """The hard-case training pool: arxiv_id, stratum, narrow, note (no broad judgement). Bad rows name their
+    line."""
+    return _load_judgements(path or corpus_hard_path(), HARD_COLUMNS, allowed={"stratum": tuple(HARD_DRAW)})
+
+
+def load_reread_clarified_labels(path: Path | None = None) -> pl.DataFrame:
+    """The judged sample's test split read a third time, under the clarified rubric: arxiv_id, narrow, note."""
+    return load_reread_labels(path or corpus_reread_path().with_name("corpus_reread_clarified_labels.csv"))
+
+
+def load_reread_labels(path: Path | None = None) -> pl.DataFrame:
+    """The second reading of the judged sample's test split: arxiv_id, flagged (by the classifier of the draw),
+    narrow, note. Bad rows name their line."""
+    frame = _load_judgements(path or corpus_reread_path(), REREAD_COLUMNS, allowed={"flagged": ("true", "false")})
+    return frame.with_columns(pl.col("flagged") == "true")
 
 
 def _load_judgements(
     path: Path, columns: tuple[str, ...], id_col: str = "arxiv_id", allowed: dict[str, tuple[str, ...]] | None = None
 ) -> pl.DataFrame:
-    """A judged-labels CSV: every column present, `narrow` and `broad` (and each column of `allowed`) one of its
-    values, `id_col` unique. A bad row is an error naming its line."""
+    """A judged-labels CSV: every column present, `narrow` and `broad` where present (and each column of
+    `allowed`) one of its values, `id_col` unique. A bad row is an error naming its line."""
     frame = pl.read_csv(path, infer_schema=False)
     missing = set(columns) - set(frame.columns)
     if missing:
         raise ValueError(f"{path}: missing columns {sorted(missing)}")
-    for col, values in {"narrow": JUDGEMENTS, "broad": JUDGEMENTS, **(allowed or {})}.items():
+    judged = {c: JUDGEMENTS for c in ("narrow", "broad") if c in columns}
+    for col, values in {**judged, **(allowed or {})}.items():
         bad = frame.with_row_index("line", offset=2).filter(pl.col(col).is_null() | ~pl.col(col).is_in(values))
         if bad.height:
             row = bad.row(0, named=True)
@@ -200,6 +309,95 @@ def draw_pool(corpus: pl.DataFrame, excluded_keys: pl.Series, taxonomy: Taxonomy
         strata = strata.filter(~pl.col("arxiv_id").is_in(draw["arxiv_id"].implode()))
         draws.append(draw)
     return draws
+
+
+def blind_strata(classified: pl.DataFrame) -> pl.DataFrame:
+    """(arxiv_id, stratum) from classifier output (arxiv_id, is_safety_narrow, model_probability): `flagged`
+    (narrow), else by the second stage's probability `near` (> BLIND_NEAR), `mid` (> BLIND_MID), `low` (the
+    rest, papers outside the second stage's scope included)."""
+    p = pl.col("model_probability").fill_null(0.0)
+    return classified.select(
+        "arxiv_id",
+        stratum=pl.when(pl.col("is_safety_narrow"))
+        .then(pl.lit("flagged"))
+        .when(p > BLIND_NEAR)
+        .then(pl.lit("near"))
+        .when(p > BLIND_MID)
+        .then(pl.lit("mid"))
+        .otherwise(pl.lit("low")),
+    )
+
+
+def draw_blind(
+    corpus: pl.DataFrame, classified: pl.DataFrame, excluded_keys: pl.Series, excluded_ids: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The fresh blind set: (drawn: arxiv_id, stratum; strata: stratum, population, drawn). Drawn from the corpus
+    papers with an abstract on the test side of the split whose normalised title is not in `excluded_keys` (the
+    label sets) and whose id is not in `excluded_ids` (every paper judged before), BLIND_DRAW papers per stratum
+    at random (BLIND_SEED)."""
+    keyed = (
+        corpus.unique("arxiv_id")
+        .with_columns(item_key=lab.normalize_title(pl.col("title")))
+        .filter(
+            ~pl.col("item_key").is_in(excluded_keys.implode()),
+            ~pl.col("arxiv_id").is_in(excluded_ids.implode()),
+            has_abstract(),
+        )
+        .sort("arxiv_id")
+    )
+    eligible = keyed.filter(split_of(keyed["item_key"]) == "test").select("arxiv_id")
+    strata = blind_strata(classified.join(eligible, on="arxiv_id", how="semi").sort("arxiv_id"))
+    drawn = pl.concat(
+        [
+            strata.filter(pl.col("stratum") == stratum).sample(n=n, seed=BLIND_SEED, shuffle=True)
+            for stratum, n in BLIND_DRAW.items()
+        ]
+    ).sort("arxiv_id")
+    counts = (
+        strata.group_by("stratum")
+        .len("population")
+        .join(drawn.group_by("stratum").len("drawn"), on="stratum")
+        .with_columns(pl.col("population", "drawn").cast(pl.Int64))
+        .sort("stratum")
+    )
+    return drawn, counts
+
+
+def draw_hard(
+    corpus: pl.DataFrame, classified: pl.DataFrame, excluded_keys: pl.Series, excluded_ids: pl.Series
+) -> pl.DataFrame:
+    """The hard-case training pool (arxiv_id, stratum): dev-side papers never judged before, HARD_DRAW papers per
+    stratum (blind_strata, classifier BLIND_CLASSIFIER_VERSION) at random (HARD_SEED). Training only."""
+    keyed = (
+        corpus.unique("arxiv_id")
+        .with_columns(item_key=lab.normalize_title(pl.col("title")))
+        .filter(
+            ~pl.col("item_key").is_in(excluded_keys.implode()),
+            ~pl.col("arxiv_id").is_in(excluded_ids.implode()),
+            has_abstract(),
+        )
+        .sort("arxiv_id")
+    )
+    eligible = keyed.filter(split_of(keyed["item_key"]) == "dev").select("arxiv_id")
+    strata = blind_strata(classified.join(eligible, on="arxiv_id", how="semi").sort("arxiv_id"))
+    return pl.concat(
+        [
+            strata.filter(pl.col("stratum") == stratum).sample(n=n, seed=HARD_SEED, shuffle=True)
+            for stratum, n in HARD_DRAW.items()
+        ]
+    ).sort("arxiv_id")
+
+
+def draw_reread(sample: pl.DataFrame, classified: pl.DataFrame) -> pl.DataFrame:
+    """(arxiv_id, flagged) of the judged sample's test split to read again: see REREAD_SEED. `sample` is
+    corpus_sample() output; `classified` the classifier's arxiv_id, is_safety_narrow, model_probability."""
+    test = sample.filter(split_of(sample["item_key"]) == "test").join(classified, on="arxiv_id").sort("arxiv_id")
+    flagged = test.filter(pl.col("is_safety_narrow"))
+    judged_safety = test.filter(~pl.col("is_safety_narrow"), pl.col("narrow").is_in(["yes", "borderline"]))
+    rest = test.filter(
+        ~pl.col("is_safety_narrow"), pl.col("narrow") == "no", pl.col("model_probability").is_not_null()
+    ).sample(n=REREAD_RANDOM, seed=REREAD_SEED, shuffle=True)
+    return pl.concat([flagged, judged_safety, rest]).select("arxiv_id", flagged="is_safety_narrow").sort("arxiv_id")
 
 
 def tai_works(tai: pl.DataFrame) -> pl.DataFrame:

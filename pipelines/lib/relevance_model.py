@@ -16,6 +16,11 @@ Features of a paper (all from the first stage's per-phrase table, so the model s
 - `author:ai_safety`: 1 when an author is in the AI-safety researcher list (safety_authors.py; the base column
   `safety_authors`), so the model learns what a safety researcher's authorship is worth next to the text; names
   too common to tell a person (the model's `common_author_names`, fixed at training) never count;
+- `category:<category>`: 1 for each of the paper's arXiv categories (robotics, networking and signal processing
+  papers are rarely narrow safety work, whatever their words);
+- `near:<head>:<word>`: 1 when `word` occurs within CONTEXT_WINDOW words of a word starting with one of
+  CONTEXT_HEADS ("align", "robust", "attack", ...): what is aligned or attacked ("aligned with human values" against
+  "aligned with pedagogy", "attacks on llms" against "attacks on telemetry"), which the bag of words cannot tell;
 - `word:<word>`: 1 when a word of the model's vocabulary occurs in title or abstract (the words found in at least
   MIN_WORD_ITEMS and at most MAX_WORD_SHARE of the training papers the model is fitted on, not STOPWORDS), from the
   same normalised text as the phrases, split at its spaces. (Counts instead of presence scored the same in
@@ -50,6 +55,14 @@ MAX_WORD_SHARE = 0.3
 MIN_WORD_CHARS = 3
 TOP_TERMS = 3  # strongest positive features named in a paper's evidence
 WORD_PREFIX = "word:"
+CATEGORY_PREFIX = "category:"
+CONTEXT_PREFIX = "near:"
+CONTEXT_HEADS = ("align", "robust", "attack", "adversar", "safe", "reward", "harm", "secur")
+CONTEXT_WINDOW = 3
+MIN_CONTEXT_ITEMS = 10
+_CONTEXT_RX = (
+    rf"(?:[a-z0-9]+ ){{0,{CONTEXT_WINDOW}}}(?:{'|'.join(CONTEXT_HEADS)})[a-z0-9]*(?: [a-z0-9]+){{0,{CONTEXT_WINDOW}}}"
+)
 AUTHOR_FEATURE = "author:ai_safety"
 INTERCEPT_SCALE = 10.0
 CONVERGED = 1e-7  # largest Newton step (in weight units) at which a fit has converged
@@ -237,6 +250,48 @@ def word_features(base: pl.DataFrame, words: list[str]) -> pl.DataFrame:
     )
 
 
+def category_features(base: pl.DataFrame) -> pl.DataFrame:
+    """(_row, category:<c>, 1.0) for each of the paper's arXiv categories (base column categories)."""
+    return (
+        base.select("_row", "categories")
+        .explode("categories")
+        .drop_nulls("categories")
+        .unique()
+        .select("_row", feature=pl.lit(CATEGORY_PREFIX) + pl.col("categories"), value=pl.lit(1.0))
+        .cast(FEATURE_SCHEMA)
+    )
+
+
+def context_features(base: pl.DataFrame) -> pl.DataFrame:
+    """(_row, near:<head>:<word>, 1.0): the content words within CONTEXT_WINDOW words of a head word (the first
+    word of a stretch that starts with one of CONTEXT_HEADS), once per paper. Stretches are found left to right
+    without overlap, so a head inside another's window adds no stretch of its own."""
+    text = pl.concat_str([pl.col("title"), pl.col("abstract")], separator=" ").str.to_lowercase()
+    spans = (
+        base.select("_row", span=text.str.extract_all(_CONTEXT_RX))
+        .explode("span")
+        .drop_nulls("span")
+        .with_row_index("_span")
+        .with_columns(token=pl.col("span").str.split(" "))
+        .explode("token")
+    )
+    is_head = pl.col("token").str.contains(f"^(?:{'|'.join(CONTEXT_HEADS)})")
+    head = spans.filter(is_head).group_by("_span").agg(
+        head=pl.col("token").first().str.extract(f"^({'|'.join(CONTEXT_HEADS)})")
+    )
+    return (
+        spans.join(head, on="_span")
+        .filter(
+            pl.col("token").str.contains(f"^[a-z][a-z0-9]{{{MIN_WORD_CHARS - 1},}}$"),
+            ~pl.col("token").is_in(list(STOPWORDS)),
+            ~pl.col("token").str.starts_with(pl.col("head")),
+        )
+        .select("_row", feature=pl.format("{}{}:{}", pl.lit(CONTEXT_PREFIX), "head", "token"), value=pl.lit(1.0))
+        .unique()
+        .cast(FEATURE_SCHEMA)
+    )
+
+
 def author_features(base: pl.DataFrame) -> pl.DataFrame:
     """(_row, AUTHOR_FEATURE, 1.0) for the papers with an author in the researcher list (base column
     safety_authors; none when the column is absent)."""
@@ -256,7 +311,16 @@ def model_features(
     rows = candidate_rows(per_phrase, scope)
     candidates = base.join(rows, on="_row", how="semi")
     phrase_feats = features(per_phrase, evidence).join(rows, on="_row", how="semi")
-    return pl.concat([phrase_feats, author_features(candidates), word_features(candidates, words)], how="vertical")
+    return pl.concat(
+        [
+            phrase_feats,
+            author_features(candidates),
+            category_features(candidates),
+            context_features(candidates),
+            word_features(candidates, words),
+        ],
+        how="vertical",
+    )
 
 
 def _contributions(feats: pl.DataFrame, model: RelevanceModel) -> pl.DataFrame:
@@ -285,7 +349,13 @@ def model_scores(
     model_features, computed without the long word table: each paper's words are weighed inside its list, and
     the terms are named only for papers the model could make narrow (p >= threshold)."""
     rows = candidate_rows(per_phrase, model.scope)
-    phrase_feats = pl.concat([features(per_phrase, evidence), author_features(base)], how="vertical").join(
+    in_scope = base.join(rows, on="_row", how="semi")
+    extra = []
+    if any(f.startswith(CATEGORY_PREFIX) for f in model.weights):
+        extra.append(category_features(in_scope))
+    if any(f.startswith(CONTEXT_PREFIX) for f in model.weights):
+        extra.append(context_features(in_scope))
+    phrase_feats = pl.concat([features(per_phrase, evidence), author_features(base), *extra], how="vertical").join(
         rows, on="_row", how="semi"
     )
     phrase_logits = _contributions(phrase_feats, model).group_by("_row").agg(phrase_logit=pl.sum("contribution"))
@@ -344,9 +414,17 @@ def design_matrix(feats: pl.DataFrame, n_rows: int, vocabulary: list[str]) -> np
 
 
 def vocabulary_of(feats: pl.DataFrame, rows: np.ndarray, min_items: int) -> list[str]:
-    """Features present in at least `min_items` of the given rows, sorted."""
+    """Features present in at least `min_items` of the given rows (context features in MIN_CONTEXT_ITEMS: there
+    are many, and a rare pair is noise), sorted."""
     present = feats.filter(pl.col("_row").is_in(pl.Series(rows).cast(pl.UInt32).implode()))
-    counts = present.group_by("feature").agg(n=pl.col("_row").n_unique()).filter(pl.col("n") >= min_items)
+    counts = (
+        present.group_by("feature")
+        .agg(n=pl.col("_row").n_unique())
+        .filter(
+            pl.col("n") >= min_items,
+            ~pl.col("feature").str.starts_with(CONTEXT_PREFIX) | (pl.col("n") >= MIN_CONTEXT_ITEMS),
+        )
+    )
     return sorted(counts["feature"].to_list())
 
 

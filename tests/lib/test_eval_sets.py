@@ -373,3 +373,59 @@ def test_corpus_papers_carry_their_authors_as_ingestion_parses_them(tmp_path):
         load_snapshot(con, path, run, log=lambda _: None)
         ingested = con.execute("SELECT list(name_normalized ORDER BY position) FROM paper_authors").fetchall()
     assert ingested == [(["jan leike", "eva tardos", "d krueger"],)]
+
+
+def test_a_second_reading_replaces_the_first_and_keeps_it():
+    judged = pl.DataFrame(
+        {"arxiv_id": ["a", "b"], "narrow": ["yes", "yes"], "broad": ["yes", "yes"], "note": ["x", "y"]}
+    )
+    relabels = pl.DataFrame({"arxiv_id": ["b"], "narrow": ["no"], "note": ["alignment in another sense"]})
+    out = es.with_relabels(judged, relabels)
+    assert out["narrow"].to_list() == ["yes", "no"] and out["narrow_first"].to_list() == ["yes", "yes"]
+    assert out["note"].to_list() == ["x", "clarified rubric: alignment in another sense"]
+
+
+def test_blind_and_hard_label_files_name_the_bad_line(tmp_path):
+    path = tmp_path / "blind.csv"
+    path.write_text("arxiv_id,stratum,narrow,note\n2501.00001,flagged,yes,\n2501.00002,sideways,no,\n")
+    with pytest.raises(ValueError, match=r"blind\.csv:3: stratum='sideways'"):
+        es.load_blind_labels(path)
+    path.write_text("arxiv_id,stratum,narrow,note\n2501.00001,near,perhaps,\n")
+    with pytest.raises(ValueError, match=r"blind\.csv:2: narrow='perhaps'"):
+        es.load_hard_labels(path)
+
+
+def test_the_committed_blind_set_is_test_side_and_never_trained_on():
+    blind, second = es.load_blind_labels(), es.load_blind_second_labels()
+    strata = es.load_blind_strata()
+    assert blind.height == sum(es.BLIND_DRAW.values()) and set(second["arxiv_id"]) == set(blind["arxiv_id"])
+    assert dict(blind.group_by("stratum").len().iter_rows()) == es.BLIND_DRAW
+    assert dict(strata.select("stratum", "drawn").iter_rows()) == es.BLIND_DRAW
+    assert blind.join(second, on="arxiv_id").filter(pl.col("stratum") != pl.col("stratum_right")).is_empty()
+    training = pl.concat(
+        [
+            es.load_sample_labels()["arxiv_id"],
+            es.load_pool_labels()["arxiv_id"],
+            es.load_audit_labels()["arxiv_id"],
+            es.load_relabels()["arxiv_id"],
+            *([es.load_hard_labels()["arxiv_id"]] if es.corpus_hard_path().exists() else []),
+        ]
+    )
+    assert not set(blind["arxiv_id"]) & set(training)
+    if not settings.snapshot_path().exists():
+        pytest.skip("corpus not found")
+    corpus = lab.load_corpus(settings.snapshot_path())
+    joined = es.corpus_sample(corpus, blind.select("arxiv_id", "stratum"), es.corpus_blind_path())
+    assert set(es.split_of(joined["item_key"])) == {"test"}
+    if es.corpus_hard_path().exists():
+        hard = es.corpus_sample(corpus, es.load_hard_labels(), es.corpus_hard_path())
+        assert set(es.split_of(hard["item_key"])) == {"dev"}
+        assert not set(hard["item_key"]) & set(joined["item_key"])
+
+
+def test_the_rereadings_cover_the_same_papers_with_the_same_flags():
+    first, clarified = es.load_reread_labels(), es.load_reread_clarified_labels()
+    assert first.select("arxiv_id", "flagged").equals(clarified.select("arxiv_id", "flagged"))
+    sample = es.load_sample_labels()
+    assert set(first["arxiv_id"]) <= set(sample["arxiv_id"])
+    assert first["flagged"].sum() == 138

@@ -133,6 +133,34 @@ def test_word_features_mark_whole_words_only():
     assert rm.word_features(base, ["unreward", "mode"]).is_empty()
 
 
+def test_context_features_say_what_is_aligned_or_attacked():
+    base = prepare(
+        _papers(
+            {
+                "values": ("Aligning tutors with pedagogy", "We align language models with human values."),
+                "malware": ("Attacks on anti-malware telemetry", "An adversarial attack evades the detector."),
+            }
+        )
+    )
+    feats = rm.context_features(base)
+    got = {(r["_row"], r["feature"]) for r in feats.iter_rows(named=True)}
+    assert (0, "near:align:pedagogy") in got and (0, "near:align:tutors") in got
+    assert (0, "near:align:language") in got and (1, "near:attack:malware") in got
+    # the head itself, its own inflections and stop words are not context
+    assert not any(f.startswith("near:align:align") or f == "near:align:with" for _, f in got)
+    assert feats.filter(pl.col("feature") == "near:align:pedagogy").height == 1  # once per paper
+
+
+def test_category_features_and_their_minimum_in_the_vocabulary():
+    base = prepare(_papers({"a": ("A", "x"), "b": ("B", "y")}))
+    assert set(rm.category_features(base)["feature"]) == {"category:cs.LG"}
+    rare = pl.DataFrame(
+        {"_row": [0, 1, 2], "feature": ["near:align:rare"] * 3, "value": [1.0] * 3}, schema=rm.FEATURE_SCHEMA
+    )
+    assert rm.vocabulary_of(rare, np.array([0, 1, 2]), 3) == []  # context pairs need MIN_CONTEXT_ITEMS
+    assert rm.vocabulary_of(rare.with_columns(feature=pl.lit("word:rare")), np.array([0, 1, 2]), 3) == ["word:rare"]
+
+
 RESEARCHERS = pl.DataFrame({"name_normalized": ["ada lovelace"], "person": ["Ada Lovelace"]})
 
 
@@ -159,6 +187,9 @@ def test_fast_scores_equal_the_long_feature_table(taxonomy, scope):
             "topic:red_teaming:strong": 0.7,
             "evidence:narrow": 0.4,
             rm.AUTHOR_FEATURE: 0.9,
+            "category:cs.LG": -0.3,
+            "near:adversar:suffixes": 0.8,
+            "near:safe:actions": 0.6,
         },
         intercept=-1.0,
         threshold=0.3,

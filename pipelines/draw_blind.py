@@ -1,0 +1,94 @@
+"""Draw the papers for a blind reading and write the reading packets (docs/labelling.md, "The fresh blind set").
+
+    .venv/bin/python -m pipelines.draw_blind [--out data/reading]
+
+Writes `<out>/blind_packet.jsonl` (the fresh blind set) and `<out>/reread_packet.jsonl` (the judged sample's test
+split to read again): one paper per line with id, title, categories and abstract only, in an order that hides the
+strata, so the reader sees neither the classifier's answer nor an earlier judgement. Writes the blind set's strata
+(stratum, population, drawn) to seeds/eval/corpus_blind_strata.csv, and the ids to read to `<out>/*_ids.csv`.
+The strata come from the classifier of the day: drawing again with another classifier version is refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+from pathlib import Path
+
+import polars as pl
+
+from pipelines import settings
+from pipelines.lib import eval_sets as es
+from pipelines.lib import labels as lab
+from pipelines.lib.relevance import classifier_version, classify_relevance, load_classifier
+from pipelines.lib.safety_authors import load_safety_researchers
+
+
+def _shuffled(frame: pl.DataFrame, seed: int) -> pl.DataFrame:
+    key = [hashlib.md5(f"{seed}:{i}".encode()).hexdigest() for i in frame["arxiv_id"]]
+    return frame.with_columns(_key=pl.Series(key)).sort("_key").drop("_key")
+
+
+def _packet(corpus: pl.DataFrame, ids: pl.DataFrame, seed: int, path: Path) -> None:
+    papers = corpus.unique("arxiv_id").join(ids.select("arxiv_id"), on="arxiv_id", how="semi")
+    papers = papers.select(
+        pl.col("arxiv_id").alias("id"), "title", pl.col("categories").list.join(" "), "abstract"
+    ).rename({"id": "arxiv_id"})
+    _shuffled(papers, seed).rename({"arxiv_id": "id"}).write_ndjson(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=settings.PROJECT_ROOT / "data" / "reading")
+    args = parser.parse_args()
+    taxonomy, model, _ = load_classifier()
+    researchers = load_safety_researchers()
+    version = classifier_version(taxonomy, model, researchers)
+    if version != es.BLIND_CLASSIFIER_VERSION:
+        raise SystemExit(
+            f"the blind set was drawn with classifier {es.BLIND_CLASSIFIER_VERSION}; this one is {version}: "
+            "check out the commit that drew it (docs/labelling.md)"
+        )
+    corpus = lab.load_corpus(settings.snapshot_path()).unique("arxiv_id", keep="last")
+    classified = classify_relevance(corpus, taxonomy, model=model, researchers=researchers, details=True).select(
+        "arxiv_id", "is_safety_narrow", "model_probability"
+    )
+    labels_dir = settings.labels_dir()
+    tai = lab.load_tai(labels_dir)
+    sample = es.corpus_sample(corpus, es.load_sample_labels())
+    judged_ids = pl.concat(
+        [sample["arxiv_id"], es.load_pool_labels()["arxiv_id"], es.load_audit_labels()["arxiv_id"]]
+    ).unique()
+    judged_keys = corpus.join(pl.DataFrame({"arxiv_id": judged_ids}), on="arxiv_id", how="semi").select(
+        lab.normalize_title(pl.col("title")).alias("item_key")
+    )
+    excluded_keys = pl.concat([tai["item_key"], judged_keys["item_key"]]).unique()
+    drawn, strata = es.draw_blind(corpus, classified, excluded_keys, judged_ids)
+    reread = es.draw_reread(sample, classified)
+    hard = es.draw_hard(corpus, classified, excluded_keys, judged_ids)
+    # The training labels read again under the clarified rubric: every training paper judged yes or borderline
+    # (the clarifications only exclude); the judged sample's dev half, the pool and the audit.
+    dev_sample = sample.filter(es.split_of(sample["item_key"]) == "dev")
+    relabel = pl.concat(
+        [
+            frame.filter(pl.col("narrow_first").is_in(["yes", "borderline"])).select("arxiv_id")
+            for frame in (dev_sample, es.load_pool_labels(), es.load_audit_labels())
+        ]
+    ).unique()
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    strata.write_csv(es.corpus_blind_path().with_name("corpus_blind_strata.csv"))
+    drawn.write_csv(args.out / "blind_ids.csv")
+    reread.write_csv(args.out / "reread_ids.csv")
+    _packet(corpus, drawn, es.BLIND_SEED, args.out / "blind_packet.jsonl")
+    _packet(corpus, reread, es.REREAD_SEED, args.out / "reread_packet.jsonl")
+    _packet(corpus, relabel, es.REREAD_SEED, args.out / "relabel_packet.jsonl")
+    hard.write_csv(args.out / "hard_ids.csv")
+    _packet(corpus, hard, es.HARD_SEED, args.out / "hard_packet.jsonl")
+    print(strata)
+    print(f"blind set: {drawn.height} papers; re-read: {reread.height} ({int(reread['flagged'].sum())} flagged)")
+    print(f"relabel: {relabel.height} training papers judged yes or borderline; packets in {args.out}")
+
+
+if __name__ == "__main__":
+    main()

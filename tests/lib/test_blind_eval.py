@@ -1,0 +1,47 @@
+"""Scores on a stratified blind sample, and agreement between two readings."""
+
+import polars as pl
+import pytest
+
+from pipelines.lib.blind_eval import agreement, confusion, stratified_scores
+
+
+def _labels(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=["arxiv_id", "stratum", "narrow"], orient="row")
+
+
+def test_estimates_weigh_each_stratum_by_its_population() -> None:
+    # flagged: 4 drawn of 40 (3 yes, 1 no); rest: 4 drawn of 400 (1 yes, 3 no, none flagged)
+    labels = _labels(
+        [("f1", "flagged", "yes"), ("f2", "flagged", "yes"), ("f3", "flagged", "yes"), ("f4", "flagged", "no")]
+        + [("r1", "rest", "yes"), ("r2", "rest", "no"), ("r3", "rest", "no"), ("r4", "rest", "no")]
+        + [("b1", "rest", "borderline")]
+    )
+    strata = pl.DataFrame({"stratum": ["flagged", "rest"], "population": [40, 400], "drawn": [4, 5]})
+    flagged = pl.DataFrame({"arxiv_id": ["f1", "f2", "f3", "f4"], "is_safety_narrow": [True] * 4})
+    s = stratified_scores(labels, flagged, strata)
+    assert s["precision"] == pytest.approx(0.75)
+    # narrow papers: 40 * 3/4 = 30 flagged, 400/5 weight per rest paper: 80 unflagged -> recall 30 / 110
+    assert s["recall"] == pytest.approx(30 / 110)
+    assert s["share"] == pytest.approx(110 / (40 + 4 * 80))
+    assert s["n_judged"] == 8 and s["n_flagged"] == 4 and s["n_borderline"] == 1
+    assert s["precision_low"] <= s["precision"] <= s["precision_high"]
+
+
+def test_a_paper_the_classifier_did_not_see_counts_as_not_flagged() -> None:
+    labels = _labels([("a", "flagged", "yes"), ("b", "flagged", "yes")])
+    strata = pl.DataFrame({"stratum": ["flagged"], "population": [2], "drawn": [2]})
+    s = stratified_scores(labels, pl.DataFrame({"arxiv_id": ["a"], "is_safety_narrow": [True]}), strata)
+    assert s["recall"] == pytest.approx(0.5) and s["precision"] == pytest.approx(1.0)
+
+
+def test_agreement_counts_borderline_apart_and_gives_kappa() -> None:
+    a = pl.DataFrame({"arxiv_id": list("abcdef"), "narrow": ["yes", "yes", "no", "no", "borderline", "yes"]})
+    b = pl.DataFrame({"arxiv_id": list("abcdef"), "narrow": ["yes", "no", "no", "no", "yes", "yes"]})
+    got = agreement(a, b)
+    assert got["n"] == 6 and got["n_decided"] == 5
+    assert got["agreement"] == pytest.approx(4 / 6) and got["agreement_decided"] == pytest.approx(4 / 5)
+    # observed 0.8; expected 0.6*0.4 + 0.4*0.6 = 0.48 -> kappa (0.8-0.48)/0.52
+    assert got["kappa"] == pytest.approx(0.32 / 0.52)
+    table = confusion(a, b, ("first", "second"))
+    assert table.filter(pl.col("first") == "yes").row(0, named=True)["second: no"] == 1
