@@ -40,13 +40,17 @@ def _packet(corpus: pl.DataFrame, ids: pl.DataFrame, seed: int, path: Path) -> N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=settings.PROJECT_ROOT / "data" / "reading")
+    parser.add_argument(
+        "--hard-round", choices=sorted(es.HARD_ROUNDS), help="draw only this round of the hard-case training pool"
+    )
     args = parser.parse_args()
     taxonomy, model, _ = load_classifier()
     researchers = load_safety_researchers()
     version = classifier_version(taxonomy, model, researchers)
-    if version != es.BLIND_CLASSIFIER_VERSION:
+    wanted = es.HARD_ROUNDS[args.hard_round][1] if args.hard_round else es.BLIND_CLASSIFIER_VERSION
+    if version != wanted:
         raise SystemExit(
-            f"the blind set was drawn with classifier {es.BLIND_CLASSIFIER_VERSION}; this one is {version}: "
+            f"this set was drawn with classifier {wanted}; this one is {version}: "
             "check out the commit that drew it (docs/labelling.md)"
         )
     corpus = lab.load_corpus(settings.snapshot_path()).unique("arxiv_id", keep="last")
@@ -63,9 +67,21 @@ def main() -> None:
         lab.normalize_title(pl.col("title")).alias("item_key")
     )
     excluded_keys = pl.concat([tai["item_key"], judged_keys["item_key"]]).unique()
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.hard_round:
+        earlier = [r for r in sorted(es.HARD_ROUNDS) if r < args.hard_round]
+        hard_labels = es.load_hard_labels().filter(pl.col("round").is_in(earlier))
+        hard = es.draw_hard(
+            corpus, classified, excluded_keys, pl.concat([judged_ids, hard_labels["arxiv_id"]]), args.hard_round
+        )
+        name = f"hard{args.hard_round}"
+        hard.write_csv(args.out / f"{name}_ids.csv")
+        _packet(corpus, hard, es.HARD_ROUNDS[args.hard_round][0], args.out / f"{name}_packet.jsonl")
+        print(f"hard-case round {args.hard_round}: {hard.height} papers; packet in {args.out}")
+        return
     drawn, strata = es.draw_blind(corpus, classified, excluded_keys, judged_ids)
     reread = es.draw_reread(sample, classified)
-    hard = es.draw_hard(corpus, classified, excluded_keys, judged_ids)
+    hard = es.draw_hard(corpus, classified, excluded_keys, judged_ids, "1")
     # The training labels read again under the clarified rubric: every training paper judged yes or borderline
     # (the clarifications only exclude); the judged sample's dev half, the pool and the audit.
     dev_sample = sample.filter(es.split_of(sample["item_key"]) == "dev")
@@ -76,7 +92,6 @@ def main() -> None:
         ]
     ).unique()
 
-    args.out.mkdir(parents=True, exist_ok=True)
     strata.write_csv(es.corpus_blind_path().with_name("corpus_blind_strata.csv"))
     drawn.write_csv(args.out / "blind_ids.csv")
     reread.write_csv(args.out / "reread_ids.csv")
@@ -84,7 +99,7 @@ def main() -> None:
     _packet(corpus, reread, es.REREAD_SEED, args.out / "reread_packet.jsonl")
     _packet(corpus, relabel, es.REREAD_SEED, args.out / "relabel_packet.jsonl")
     hard.write_csv(args.out / "hard_ids.csv")
-    _packet(corpus, hard, es.HARD_SEED, args.out / "hard_packet.jsonl")
+    _packet(corpus, hard, es.HARD_ROUNDS["1"][0], args.out / "hard_packet.jsonl")
     print(strata)
     print(f"blind set: {drawn.height} papers; re-read: {reread.height} ({int(reread['flagged'].sum())} flagged)")
     print(f"relabel: {relabel.height} training papers judged yes or borderline; packets in {args.out}")

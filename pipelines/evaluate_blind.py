@@ -51,6 +51,19 @@ def lost_share(labels: pl.DataFrame, classified: pl.DataFrame, strata: pl.DataFr
     return 1 - kept / found.height
 
 
+def missed_share(labels: pl.DataFrame, classified: pl.DataFrame, strata: pl.DataFrame) -> float | None:
+    """Among the papers near the threshold (strata near and mid) that the classifier under test does not flag,
+    the share judged narrow, weighted by stratum: how much safety work sits just below the line."""
+    weights = strata.select("stratum", w=pl.col("population") / pl.col("drawn"))
+    near = (
+        labels.filter(pl.col("stratum").is_in(["near", "mid"]), pl.col("narrow").is_in(be.JUDGED))
+        .join(classified.filter(pl.col("is_safety_narrow")), on="arxiv_id", how="anti")
+        .join(weights, on="stratum")
+    )
+    total = near["w"].sum()
+    return float(near.filter(pl.col("narrow") == "yes")["w"].sum() / total) if total else None
+
+
 def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict]:
     first, second = es.load_blind_labels(), es.load_blind_second_labels()
     strata = es.load_blind_strata()
@@ -66,6 +79,7 @@ def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict
         "at_draw_reader2": be.stratified_scores(second, at_draw, strata),
     }
     lost = lost_share(first, classified, strata)
+    missed = {"current": missed_share(first, classified, strata), "at_draw": missed_share(first, at_draw, strata)}
     readers = be.agreement(first, second)
 
     sample = es.load_sample_labels(relabels=es.load_relabels().clear())  # the first reading, as judged then
@@ -145,7 +159,9 @@ def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict
             ),
             f"Flagged narrow in the whole corpus by the current classifier: {n_flagged:,} of {corpus_size:,} "
             f"papers ({n_flagged / corpus_size:.2%}). Of the blind papers judged narrow that the classifier of the "
-            f"draw flagged, the current one no longer flags {_fmt(lost)} (target <= {MAX_LOST}). Targets: "
+            f"draw flagged, the current one no longer flags {_fmt(lost)} (target <= {MAX_LOST}). Among the papers "
+            "near the threshold (strata near and mid) that a classifier leaves unflagged, the share judged narrow "
+            f"(weighted): current {_fmt(missed['current'])}, at the draw {_fmt(missed['at_draw'])}. Targets: "
             f"precision >= {TARGET_PRECISION} on the blind set (reader 1) {'met' if met_precision else 'NOT met'}; "
             f"safety papers lost <= {MAX_LOST:.0%} {'met' if met_lost else 'NOT met'}.",
             f"**The two readers** agree on {readers['agreement']:.1%} of the {readers['n']} papers and on "
@@ -164,5 +180,11 @@ def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict
         ]
     )
     metrics = {k: {m: v for m, v in s.items()} for k, s in scores.items()}
-    metrics |= {"lost": lost, "readers": readers, "flagged": n_flagged, "corpus": corpus_size}
+    metrics |= {
+        "lost": lost,
+        "missed_near_threshold": missed,
+        "readers": readers,
+        "flagged": n_flagged,
+        "corpus": corpus_size,
+    }
     return md, metrics

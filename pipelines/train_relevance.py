@@ -181,13 +181,13 @@ def choose_operating_point(grid: list[dict]) -> dict:
     return max(unbiased or grid, key=key)
 
 
-def train(taxonomy: Taxonomy) -> rm.RelevanceModel:
+def train(taxonomy: Taxonomy, scopes: tuple[str, ...] = rm.SCOPES) -> rm.RelevanceModel:
     corpus = lab.load_corpus(settings.snapshot_path())
     items = training_items(taxonomy, corpus)
     researchers = load_safety_researchers()
     common = common_names(researchers, corpus.select(name_normalized="authors").explode("name_normalized"))
     counted = without_common_names(researchers, common)
-    features = {scope: item_features(items, taxonomy, scope, counted) for scope in rm.SCOPES}
+    features = {scope: item_features(items, taxonomy, scope, counted) for scope in scopes}
     best = choose_operating_point(
         [point for scope, (feats, scored) in features.items() for point in cross_validate(items, feats, scored, scope)]
     )
@@ -219,6 +219,7 @@ def train(taxonomy: Taxonomy) -> rm.RelevanceModel:
             "features": len(weights),
             "researchers": {"listed": researchers.height, "common_names_left_out": len(common)},
             "scope": best["scope"],
+            "scopes_compared": list(scopes),
             "l2": best["l2"],
             "cross_validation": {
                 "folds": FOLDS,
@@ -237,8 +238,13 @@ def train(taxonomy: Taxonomy) -> rm.RelevanceModel:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=rm.default_path())
+    parser.add_argument(
+        "--scope",
+        choices=rm.SCOPES,
+        help="cross-validate this scope only (half the time; the model file records that it was given)",
+    )
     args = parser.parse_args(argv)
-    model = train(load_taxonomy())
+    model = train(load_taxonomy(), scopes=(args.scope,) if args.scope else rm.SCOPES)
     rm.dump_model(model, args.out)
     cv = model.training["cross_validation"]
     print(

@@ -17,17 +17,18 @@ SEED = 20261207
 JUDGED = ("yes", "no")
 
 
-def _weighted(frame: pl.DataFrame) -> dict[str, float | None]:
-    """precision, recall, share (true narrow share of the population) and flagged_share from rows with columns
-    truth (bool), flagged (bool), weight."""
-    w, t, f = (frame[c].to_numpy().astype(float) for c in ("weight", "truth", "flagged"))
-    flagged, positives, total = (w * f).sum(), (w * t).sum(), w.sum()
-    return {
-        "precision": float((w * t * f).sum() / flagged) if flagged else None,
-        "recall": float((w * t * f).sum() / positives) if positives else None,
-        "share": float(positives / total) if total else None,
-        "flagged_share": float(flagged / total) if total else None,
-    }
+def _weighted(w: np.ndarray, t: np.ndarray, f: np.ndarray) -> dict[str, np.ndarray]:
+    """precision, recall, share (true narrow share of the population) and flagged_share from per-paper weight,
+    truth and flagged arrays (the last two 0/1), along the last axis: one estimate, or a stack of bootstrap draws.
+    An undefined ratio (nothing flagged, no positives) is NaN."""
+    flagged, positives, total, hits = ((w * x).sum(axis=-1) for x in (f, t, np.ones_like(w), t * f))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {
+            "precision": hits / flagged,
+            "recall": hits / positives,
+            "share": positives / total,
+            "flagged_share": flagged / total,
+        }
 
 
 def stratified_scores(labels: pl.DataFrame, flagged: pl.DataFrame, strata: pl.DataFrame) -> dict:
@@ -41,25 +42,35 @@ def stratified_scores(labels: pl.DataFrame, flagged: pl.DataFrame, strata: pl.Da
         labels.join(flagged.select("arxiv_id", "is_safety_narrow"), on="arxiv_id", how="left")
         .join(strata.select("stratum", weight=pl.col("population") / pl.col("drawn")), on="stratum")
         .with_columns(flagged=pl.col("is_safety_narrow").fill_null(False), truth=pl.col("narrow") == "yes")
+        .sort("stratum", "arxiv_id")
     )
     judged = frame.filter(pl.col("narrow").is_in(JUDGED))
-    point = _weighted(judged)
+    arrays = [judged[c].to_numpy().astype(float) for c in ("weight", "truth", "flagged")]
+    point = _weighted(*arrays)
+    # resample each stratum on its own: indices drawn within the stratum's rows
     rng = np.random.default_rng(SEED)
-    groups = [g for _, g in judged.sort("arxiv_id").group_by("stratum", maintain_order=True)]
-    samples: dict[str, list[float]] = {k: [] for k in point}
-    for _ in range(BOOTSTRAP):
-        resampled = pl.concat([g[rng.integers(0, g.height, g.height)] for g in groups])
-        for k, v in _weighted(resampled).items():
-            if v is not None:
-                samples[k].append(v)
+    strata_of = judged["stratum"].to_numpy()
+    index = (
+        np.concatenate(
+            [
+                rng.choice(np.flatnonzero(strata_of == s), size=(BOOTSTRAP, int((strata_of == s).sum())))
+                for s in dict.fromkeys(strata_of.tolist())
+            ],
+            axis=1,
+        )
+        if judged.height
+        else np.zeros((BOOTSTRAP, 0), dtype=int)
+    )
+    draws = _weighted(*(a[index] for a in arrays))
     out: dict = {
         "n_judged": judged.height,
         "n_flagged": int(judged["flagged"].sum()),
         "n_borderline": frame.height - judged.height,
     }
     for k, v in point.items():
-        low, high = (np.percentile(samples[k], [2.5, 97.5]).tolist() if samples[k] else (None, None))
-        out |= {k: v, f"{k}_low": low, f"{k}_high": high}
+        sample = draws[k][np.isfinite(draws[k])]
+        low, high = np.percentile(sample, [2.5, 97.5]).tolist() if sample.size else (None, None)
+        out |= {k: float(v) if np.isfinite(v) else None, f"{k}_low": low, f"{k}_high": high}
     return out
 
 

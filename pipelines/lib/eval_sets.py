@@ -60,9 +60,14 @@ BLIND_DRAW = {"flagged": 480, "near": 200, "mid": 120, "low": 100}
 BLIND_NEAR, BLIND_MID = 0.15, 0.05  # second-stage probability bounds of the unflagged strata
 BLIND_CLASSIFIER_VERSION = "54c896bfe1f1"
 # The hard-case training pool: dev-side papers the same classifier flagged or nearly flagged, judged for training.
-HARD_COLUMNS = ("arxiv_id", "stratum", "narrow", "note")
-HARD_SEED = 20261209
-HARD_DRAW = {"flagged": 1200, "near": 300}
+HARD_COLUMNS = ("arxiv_id", "round", "stratum", "narrow", "note")
+# round: (seed, the classifier version whose answers make the strata, papers per stratum). Each round excludes the
+# papers of the rounds before; round 2 looks for the false positives of the classifier retrained on round 1.
+HARD_ROUNDS = {
+    "1": (20261209, BLIND_CLASSIFIER_VERSION, {"flagged": 1200, "near": 300}),
+    "2": (20261210, "dde44d3e0ec5", {"flagged": 1200, "near": 300}),
+}
+HARD_STRATA = ("flagged", "near")
 # The re-reading of the judged sample's test split: every paper the classifier flagged, every unflagged paper
 # judged yes or borderline, and REREAD_RANDOM unflagged in-scope papers at random (so that the reader cannot
 # tell the flagged ones from the rest).
@@ -149,9 +154,11 @@ def with_relabels(judged: pl.DataFrame, relabels: pl.DataFrame | None = None) ->
         .drop("narrow_second", "note_second")
         # broad includes narrow (the rubric): a paper read narrow the second time is broad too
         .pipe(
-            lambda f: f.with_columns(broad=pl.when(pl.col("narrow") == "yes").then(pl.lit("yes")).otherwise("broad"))
-            if "broad" in f.columns
-            else f
+            lambda f: (
+                f.with_columns(broad=pl.when(pl.col("narrow") == "yes").then(pl.lit("yes")).otherwise("broad"))
+                if "broad" in f.columns
+                else f
+            )
         )
     )
 
@@ -205,7 +212,8 @@ def load_blind_second_labels(path: Path | None = None) -> pl.DataFrame:
 def load_hard_labels(path: Path | None = None) -> pl.DataFrame:
     """The hard-case training pool: arxiv_id, stratum, narrow, note (no broad judgement). Bad rows name their
     line."""
-    return _load_judgements(path or corpus_hard_path(), HARD_COLUMNS, allowed={"stratum": tuple(HARD_DRAW)})
+    allowed = {"stratum": HARD_STRATA, "round": tuple(HARD_ROUNDS)}
+    return _load_judgements(path or corpus_hard_path(), HARD_COLUMNS, allowed=allowed)
 
 
 def load_reread_clarified_labels(path: Path | None = None) -> pl.DataFrame:
@@ -364,10 +372,16 @@ def draw_blind(
 
 
 def draw_hard(
-    corpus: pl.DataFrame, classified: pl.DataFrame, excluded_keys: pl.Series, excluded_ids: pl.Series
+    corpus: pl.DataFrame,
+    classified: pl.DataFrame,
+    excluded_keys: pl.Series,
+    excluded_ids: pl.Series,
+    round_: str,
 ) -> pl.DataFrame:
-    """The hard-case training pool (arxiv_id, stratum): dev-side papers never judged before, HARD_DRAW papers per
-    stratum (blind_strata, classifier BLIND_CLASSIFIER_VERSION) at random (HARD_SEED). Training only."""
+    """One round of the hard-case training pool (arxiv_id, round, stratum): dev-side papers never judged before
+    (not in `excluded_ids`, which must hold the earlier rounds), HARD_ROUNDS[round_] papers per stratum
+    (blind_strata of `classified`, the answers of the round's classifier) at random. Training only."""
+    seed, _, sizes = HARD_ROUNDS[round_]
     keyed = (
         corpus.unique("arxiv_id")
         .with_columns(item_key=lab.normalize_title(pl.col("title")))
@@ -380,12 +394,17 @@ def draw_hard(
     )
     eligible = keyed.filter(split_of(keyed["item_key"]) == "dev").select("arxiv_id")
     strata = blind_strata(classified.join(eligible, on="arxiv_id", how="semi").sort("arxiv_id"))
-    return pl.concat(
-        [
-            strata.filter(pl.col("stratum") == stratum).sample(n=n, seed=HARD_SEED, shuffle=True)
-            for stratum, n in HARD_DRAW.items()
-        ]
-    ).sort("arxiv_id")
+    return (
+        pl.concat(
+            [
+                strata.filter(pl.col("stratum") == stratum).sample(n=n, seed=seed, shuffle=True)
+                for stratum, n in sizes.items()
+            ]
+        )
+        .with_columns(round=pl.lit(round_))
+        .select("arxiv_id", "round", "stratum")
+        .sort("arxiv_id")
+    )
 
 
 def draw_reread(sample: pl.DataFrame, classified: pl.DataFrame) -> pl.DataFrame:

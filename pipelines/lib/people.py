@@ -169,9 +169,7 @@ def class_places(
     orgs = organizations if organizations is not None else load_organizations()
     # A free-mail address (gmail.com, 163.com) names no place.
     free = [d for d in places["domain"].drop_nulls().unique().to_list() if is_free_mail(d)]
-    places = places.with_columns(
-        domain=pl.when(pl.col("domain").is_in(free)).then(None).otherwise(pl.col("domain"))
-    )
+    places = places.with_columns(domain=pl.when(pl.col("domain").is_in(free)).then(None).otherwise(pl.col("domain")))
     by_domain = class_domains(places["domain"], orgs, is_academic, is_free_mail)
     texts = places.select(pl.col("affiliation").drop_nulls().unique())
     by_name = (

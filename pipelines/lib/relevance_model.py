@@ -276,8 +276,10 @@ def context_features(base: pl.DataFrame) -> pl.DataFrame:
         .explode("token")
     )
     is_head = pl.col("token").str.contains(f"^(?:{'|'.join(CONTEXT_HEADS)})")
-    head = spans.filter(is_head).group_by("_span").agg(
-        head=pl.col("token").first().str.extract(f"^({'|'.join(CONTEXT_HEADS)})")
+    head = (
+        spans.filter(is_head)
+        .group_by("_span")
+        .agg(head=pl.col("token").first().str.extract(f"^({'|'.join(CONTEXT_HEADS)})"))
     )
     return (
         spans.join(head, on="_span")

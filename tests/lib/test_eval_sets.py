@@ -390,8 +390,11 @@ def test_blind_and_hard_label_files_name_the_bad_line(tmp_path):
     path.write_text("arxiv_id,stratum,narrow,note\n2501.00001,flagged,yes,\n2501.00002,sideways,no,\n")
     with pytest.raises(ValueError, match=r"blind\.csv:3: stratum='sideways'"):
         es.load_blind_labels(path)
-    path.write_text("arxiv_id,stratum,narrow,note\n2501.00001,near,perhaps,\n")
+    path.write_text("arxiv_id,round,stratum,narrow,note\n2501.00001,1,near,perhaps,\n")
     with pytest.raises(ValueError, match=r"blind\.csv:2: narrow='perhaps'"):
+        es.load_hard_labels(path)
+    path.write_text("arxiv_id,round,stratum,narrow,note\n2501.00001,9,near,no,\n")
+    with pytest.raises(ValueError, match=r"blind\.csv:2: round='9'"):
         es.load_hard_labels(path)
 
 
@@ -429,3 +432,11 @@ def test_the_rereadings_cover_the_same_papers_with_the_same_flags():
     sample = es.load_sample_labels()
     assert set(first["arxiv_id"]) <= set(sample["arxiv_id"])
     assert first["flagged"].sum() == 138
+
+
+def test_each_committed_hard_round_is_the_documented_draw_size():
+    hard = es.load_hard_labels()
+    for round_, frame in hard.group_by("round"):
+        sizes = es.HARD_ROUNDS[round_[0]][2]
+        assert dict(frame.group_by("stratum").len().iter_rows()) == sizes
+    assert hard["arxiv_id"].is_unique().all()
