@@ -12,11 +12,9 @@ def _labels(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
 
 def test_estimates_weigh_each_stratum_by_its_population() -> None:
     # flagged: 4 drawn of 40 (3 yes, 1 no); rest: 4 drawn of 400 (1 yes, 3 no, none flagged)
-    labels = _labels(
-        [("f1", "flagged", "yes"), ("f2", "flagged", "yes"), ("f3", "flagged", "yes"), ("f4", "flagged", "no")]
-        + [("r1", "rest", "yes"), ("r2", "rest", "no"), ("r3", "rest", "no"), ("r4", "rest", "no")]
-        + [("b1", "rest", "borderline")]
-    )
+    flagged_rows = [(f"f{i}", "flagged", "yes") for i in (1, 2, 3)] + [("f4", "flagged", "no")]
+    rest_rows = [("r1", "rest", "yes"), ("r2", "rest", "no"), ("r3", "rest", "no"), ("r4", "rest", "no")]
+    labels = _labels([*flagged_rows, *rest_rows, ("b1", "rest", "borderline")])
     strata = pl.DataFrame({"stratum": ["flagged", "rest"], "population": [40, 400], "drawn": [4, 5]})
     flagged = pl.DataFrame({"arxiv_id": ["f1", "f2", "f3", "f4"], "is_safety_narrow": [True] * 4})
     s = stratified_scores(labels, flagged, strata)
