@@ -47,7 +47,7 @@ lint: $(VENV)/.synced
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 train: $(VENV)/.synced
-	$(BIN)/python -m pipelines.train_relevance
+	$(BIN)/python -m pipelines.train_relevance $(TRAIN_ARGS)
 
 eval: $(VENV)/.synced
 	$(BIN)/python -m pipelines.evaluate

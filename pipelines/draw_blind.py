@@ -2,8 +2,10 @@
 
     .venv/bin/python -m pipelines.draw_blind [--out data/reading]
 
-Writes `<out>/blind_packet.jsonl` (the fresh blind set) and `<out>/reread_packet.jsonl` (the judged sample's test
-split to read again): one paper per line with id, title, categories and abstract only, in an order that hides the
+Writes reading packets to `<out>`: `blind_packet.jsonl` (the fresh blind set), `reread_packet.jsonl` (the judged
+sample's test split to read again), `relabel_packet.jsonl` (the training papers first judged narrow yes or
+borderline) and `hard_packet.jsonl` (the hard-case pool's first round); with `--hard-round N` only that round's
+`hardN_packet.jsonl`. One paper per line with id, title, categories and abstract only, in an order that hides the
 strata, so the reader sees neither the classifier's answer nor an earlier judgement. Writes the blind set's strata
 (stratum, population, drawn) to seeds/eval/corpus_blind_strata.csv, and the ids to read to `<out>/*_ids.csv`.
 The strata come from the classifier of the day: drawing again with another classifier version is refused.
@@ -31,9 +33,7 @@ def _shuffled(frame: pl.DataFrame, seed: int) -> pl.DataFrame:
 
 def _packet(corpus: pl.DataFrame, ids: pl.DataFrame, seed: int, path: Path) -> None:
     papers = corpus.unique("arxiv_id").join(ids.select("arxiv_id"), on="arxiv_id", how="semi")
-    papers = papers.select(
-        pl.col("arxiv_id").alias("id"), "title", pl.col("categories").list.join(" "), "abstract"
-    ).rename({"id": "arxiv_id"})
+    papers = papers.select("arxiv_id", "title", pl.col("categories").list.join(" "), "abstract")
     _shuffled(papers, seed).rename({"arxiv_id": "id"}).write_ndjson(path)
 
 
@@ -82,8 +82,8 @@ def main() -> None:
     drawn, strata = es.draw_blind(corpus, classified, excluded_keys, judged_ids)
     reread = es.draw_reread(sample, classified)
     hard = es.draw_hard(corpus, classified, excluded_keys, judged_ids, "1")
-    # The training labels read again under the clarified rubric: every training paper judged yes or borderline
-    # (the clarifications only exclude); the judged sample's dev half, the pool and the audit.
+    # The training labels read again under the clarified rubric: every training paper first judged yes or
+    # borderline (the clarifications spell out exclusions); the judged sample's dev half, the pool and the audit.
     dev_sample = sample.filter(es.split_of(sample["item_key"]) == "dev")
     relabel = pl.concat(
         [

@@ -1,8 +1,9 @@
 """The 'Fresh blind set' section of docs/evaluation.md: the narrow classifier scored on papers it never trained or
 tuned on, read blind by two readers, beside the judged sample's test split read three times.
 
-build_section(classified) takes the classifier under evaluation's answers for the corpus (arxiv_id,
-is_safety_narrow) and returns (markdown, metrics). The sets and how they were read: docs/labelling.md.
+build_section(classified, corpus_size) takes the classifier under evaluation's answers for the corpus (arxiv_id,
+is_safety_narrow) and the corpus's size, and returns (markdown, metrics). The sets and how they were read:
+docs/labelling.md.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def _table(frame: pl.DataFrame) -> str:
     return "\n".join([head, rule, *body])
 
 
-def lost_share(labels: pl.DataFrame, classified: pl.DataFrame, strata: pl.DataFrame) -> float | None:
+def lost_share(labels: pl.DataFrame, classified: pl.DataFrame) -> float | None:
     """Of the papers judged narrow that the classifier of the draw flagged (stratum 'flagged'), the share the
     classifier under test does not flag: the safety papers a stricter classifier loses."""
     found = labels.filter(pl.col("stratum") == "flagged", pl.col("narrow") == "yes")
@@ -52,8 +53,8 @@ def lost_share(labels: pl.DataFrame, classified: pl.DataFrame, strata: pl.DataFr
 
 
 def missed_share(labels: pl.DataFrame, classified: pl.DataFrame, strata: pl.DataFrame) -> float | None:
-    """Among the papers near the threshold (strata near and mid) that the classifier under test does not flag,
-    the share judged narrow, weighted by stratum: how much safety work sits just below the line."""
+    """Among the papers of the strata near and mid (the draw classifier's near misses) that the classifier under
+    test does not flag, the share judged narrow, weighted by stratum."""
     weights = strata.select("stratum", w=pl.col("population") / pl.col("drawn"))
     near = (
         labels.filter(pl.col("stratum").is_in(["near", "mid"]), pl.col("narrow").is_in(be.JUDGED))
@@ -62,6 +63,16 @@ def missed_share(labels: pl.DataFrame, classified: pl.DataFrame, strata: pl.Data
     )
     total = near["w"].sum()
     return float(near.filter(pl.col("narrow") == "yes")["w"].sum() / total) if total else None
+
+
+def mixed_rows(mixed: pl.DataFrame) -> pl.DataFrame:
+    """Per source of the mixed reading: papers, yes / no / borderline, precision (yes among yes or no)."""
+    return (
+        mixed.group_by("source")
+        .agg(pl.len().alias("papers"), *(pl.col("narrow").eq(v).sum().alias(v) for v in ("yes", "no", "borderline")))
+        .with_columns(precision=(pl.col("yes") / (pl.col("yes") + pl.col("no"))).round(3))
+        .sort("source", descending=True)
+    )
 
 
 def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict]:
@@ -78,7 +89,7 @@ def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict
         "at_draw_reader1": be.stratified_scores(first, at_draw, strata),
         "at_draw_reader2": be.stratified_scores(second, at_draw, strata),
     }
-    lost = lost_share(first, classified, strata)
+    lost = lost_share(first, classified)
     missed = {"current": missed_share(first, classified, strata), "at_draw": missed_share(first, at_draw, strata)}
     readers = be.agreement(first, second)
 
@@ -127,6 +138,8 @@ def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict
         .rename({"reader2": "reader 2"})
         .sort("arxiv_id")
     )
+    borderline = (pl.col("reader 1") == "borderline") | (pl.col("reader 2") == "borderline")
+    n_one_borderline = disagreements.filter(borderline).height
     strata_rows = strata.join(
         first.group_by("stratum").agg(
             *(pl.col("narrow").eq(v).sum().alias(f"reader 1 {v}") for v in ("yes", "borderline", "no"))
@@ -159,9 +172,9 @@ def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict
             ),
             f"Flagged narrow in the whole corpus by the current classifier: {n_flagged:,} of {corpus_size:,} "
             f"papers ({n_flagged / corpus_size:.2%}). Of the blind papers judged narrow that the classifier of the "
-            f"draw flagged, the current one no longer flags {_fmt(lost)} (target <= {MAX_LOST}). Among the papers "
-            "near the threshold (strata near and mid) that a classifier leaves unflagged, the share judged narrow "
-            f"(weighted): current {_fmt(missed['current'])}, at the draw {_fmt(missed['at_draw'])}. Targets: "
+            f"draw flagged, the current one no longer flags {_fmt(lost)} (target <= {MAX_LOST}). Among the draw "
+            "classifier's near misses (strata near and mid) that a classifier leaves unflagged, the share judged "
+            f"narrow (weighted): current {_fmt(missed['current'])}, at the draw {_fmt(missed['at_draw'])}. Targets: "
             f"precision >= {TARGET_PRECISION} on the blind set (reader 1) {'met' if met_precision else 'NOT met'}; "
             f"safety papers lost <= {MAX_LOST:.0%} {'met' if met_lost else 'NOT met'}.",
             f"**The two readers** agree on {readers['agreement']:.1%} of the {readers['n']} papers and on "
@@ -169,8 +182,13 @@ def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict
             f"(Cohen's kappa {readers['kappa']:.2f}); both are readings by the same language model, so this "
             "measures consistency, not what two human experts would agree on. Readings (rows: reader 1):",
             _table(be.confusion(first, second, ("reader 1", "reader 2"))),
-            f"Where they disagree ({disagreements.height} papers, one of them borderline each time):",
-            _table(disagreements.head(30)) if disagreements.height else "nowhere",
+            f"Where they disagree ({disagreements.height} papers, {n_one_borderline} with one reading borderline):",
+            _table(disagreements) if disagreements.height else "nowhere",
+            "**One reader, both sets.** Another reader read 100 flagged papers of the rereading below and 100 of "
+            "the blind set's flagged stratum, shuffled into one packet, blind to where each came from "
+            "(`corpus_mixed_labels.csv`): if the two precisions differ for one reader, the papers differ, not the "
+            "readers.",
+            _table(mixed_rows(es.load_mixed_labels())),
             "**The judged sample's test split, read again.** The papers the classifier of the draw flagged in the "
             "test half of the judged sample (`seeds/eval/corpus_sample_labels.csv`), mixed with unflagged ones so "
             "that the reader could not tell them apart, read by a fresh reader with the rubric the sample was "

@@ -3,8 +3,8 @@ sample, and how two readings of the same papers agree.
 
 The blind set (eval_sets.draw_blind) samples each stratum at its own rate (flagged papers far more densely than
 the rest), so every estimate weighs a paper by its stratum's population / drawn. Intervals: percentiles of a
-bootstrap that resamples each stratum on its own (BOOTSTRAP draws, fixed seed). Papers judged `borderline` have
-no truth and are left out, as everywhere else. Pure functions.
+Bayesian bootstrap within strata (stratified_scores; BOOTSTRAP draws, fixed seed). Papers judged `borderline` have
+no truth: within its stratum the judged papers stand for them. Pure functions.
 """
 
 from __future__ import annotations
@@ -17,61 +17,80 @@ SEED = 20261207
 JUDGED = ("yes", "no")
 
 
-def _weighted(w: np.ndarray, t: np.ndarray, f: np.ndarray) -> dict[str, np.ndarray]:
-    """precision, recall, share (true narrow share of the population) and flagged_share from per-paper weight,
-    truth and flagged arrays (the last two 0/1), along the last axis: one estimate, or a stack of bootstrap draws.
-    An undefined ratio (nothing flagged, no positives) is NaN."""
-    flagged, positives, total, hits = ((w * x).sum(axis=-1) for x in (f, t, np.ones_like(w), t * f))
+_CELLS = ((True, True), (True, False), (False, True), (False, False))  # (judged narrow, flagged)
+
+
+def _posterior_shares(counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(BOOTSTRAP, stratum, cell) shares: per stratum the flagged and unflagged shares as drawn, the narrow share
+    within each from Beta(yes + 1/2, no + 1/2). counts: (stratum, cell) in _CELLS order."""
+    n = counts.sum(axis=1)
+    out = np.zeros((BOOTSTRAP, *counts.shape))
+    for yes, no in ((0, 2), (1, 3)):  # cell indices of (narrow, not narrow): flagged, then unflagged
+        n_flag = counts[:, yes] + counts[:, no]
+        narrow = rng.beta(counts[:, yes] + 0.5, counts[:, no] + 0.5, size=(BOOTSTRAP, len(n)))
+        share = np.divide(n_flag, n, out=np.zeros_like(n), where=n > 0)
+        out[:, :, yes], out[:, :, no] = share * narrow, share * (1 - narrow)
+    return out
+
+
+def _estimates(shares: np.ndarray, population: np.ndarray) -> dict[str, np.ndarray]:
+    """precision, recall and share from per-stratum cell shares (..., stratum, cell in _CELLS order) and the
+    strata's populations; the leading axes (bootstrap draws) carry through. An undefined ratio is NaN."""
+    papers = shares * population[:, None]  # estimated papers per stratum and cell
+    hits, missed, false_alarms = (papers[..., i].sum(axis=-1) for i in range(3))
     with np.errstate(invalid="ignore", divide="ignore"):
         return {
-            "precision": hits / flagged,
-            "recall": hits / positives,
-            "share": positives / total,
-            "flagged_share": flagged / total,
+            "precision": hits / (hits + false_alarms),
+            "recall": hits / (hits + missed),
+            "share": (hits + missed) / population.sum(),
         }
 
 
 def stratified_scores(labels: pl.DataFrame, flagged: pl.DataFrame, strata: pl.DataFrame) -> dict:
-    """Estimates and 95% bootstrap intervals for a classifier on the blind set.
+    """Estimates and 95% intervals for a classifier on the blind set.
 
     labels: arxiv_id, stratum, narrow (yes|no|borderline). flagged: arxiv_id, is_safety_narrow (the classifier
-    under test; a paper it did not classify counts as not flagged). strata: stratum, population, drawn.
-    Returns {metric: value, metric_low, metric_high} for precision, recall, share, flagged_share, plus n_judged,
-    n_flagged (judged papers flagged) and n_borderline."""
-    frame = (
-        labels.join(flagged.select("arxiv_id", "is_safety_narrow"), on="arxiv_id", how="left")
-        .join(strata.select("stratum", weight=pl.col("population") / pl.col("drawn")), on="stratum")
-        .with_columns(flagged=pl.col("is_safety_narrow").fill_null(False), truth=pl.col("narrow") == "yes")
-        .sort("stratum", "arxiv_id")
+    under test); a labelled paper missing from it is an error. strata: stratum, population, drawn.
+    Returns {metric: value, metric_low, metric_high} for precision, recall and share (over the judged papers),
+    flagged_share (over every drawn paper: flags need no judgement), plus n_judged, n_flagged (judged papers
+    flagged) and n_borderline.
+
+    Intervals: within each stratum and flag, the share judged narrow is drawn from its Beta posterior under
+    Jeffreys' prior (Beta(yes + 1/2, no + 1/2)) and the estimates recomputed (BOOTSTRAP draws); the flags are the
+    classifier's own answers and stay as drawn. A resampling bootstrap would give a stratum with no narrow paper
+    among its 100 drawn no uncertainty at all, though 0 of 100 is compatible with a few percent of its population
+    being narrow."""
+    frame = labels.join(flagged.select("arxiv_id", "is_safety_narrow"), on="arxiv_id", how="left")
+    missing = frame.filter(pl.col("is_safety_narrow").is_null())["arxiv_id"].to_list()
+    if missing:
+        raise ValueError(f"the classifier gave no answer for {len(missing)} blind papers, e.g. {missing[:3]}")
+    frame = frame.join(strata.select("stratum", "population", "drawn"), on="stratum").with_columns(
+        flagged="is_safety_narrow", truth=pl.col("narrow") == "yes", judged=pl.col("narrow").is_in(JUDGED)
     )
-    judged = frame.filter(pl.col("narrow").is_in(JUDGED))
-    arrays = [judged[c].to_numpy().astype(float) for c in ("weight", "truth", "flagged")]
-    point = _weighted(*arrays)
-    # resample each stratum on its own: indices drawn within the stratum's rows
-    rng = np.random.default_rng(SEED)
-    strata_of = judged["stratum"].to_numpy()
-    index = (
-        np.concatenate(
-            [
-                rng.choice(np.flatnonzero(strata_of == s), size=(BOOTSTRAP, int((strata_of == s).sum())))
-                for s in dict.fromkeys(strata_of.tolist())
-            ],
-            axis=1,
-        )
-        if judged.height
-        else np.zeros((BOOTSTRAP, 0), dtype=int)
+    cells = (
+        frame.filter("judged")
+        .group_by("stratum", "population")
+        .agg(*(((pl.col("truth") == t) & (pl.col("flagged") == f)).sum().alias(f"{t}{f}") for t, f in _CELLS))
+        .sort("stratum")
     )
-    draws = _weighted(*(a[index] for a in arrays))
+    counts = cells.select([f"{t}{f}" for t, f in _CELLS]).to_numpy().astype(float)
+    population = cells["population"].to_numpy().astype(float)
+    point = _estimates(counts / counts.sum(axis=1, keepdims=True), population)
+    draws = _estimates(_posterior_shares(counts, np.random.default_rng(SEED)), population)
+    judged = frame.filter("judged")
     out: dict = {
         "n_judged": judged.height,
         "n_flagged": int(judged["flagged"].sum()),
         "n_borderline": frame.height - judged.height,
     }
-    for k, v in point.items():
-        sample = draws[k][np.isfinite(draws[k])]
+    for k in ("precision", "recall", "share"):
+        value, sample = point[k], draws[k][np.isfinite(draws[k])]
         low, high = np.percentile(sample, [2.5, 97.5]).tolist() if sample.size else (None, None)
-        out |= {k: float(v) if np.isfinite(v) else None, f"{k}_low": low, f"{k}_high": high}
-    return out
+        out |= {k: float(value) if np.isfinite(value) else None, f"{k}_low": low, f"{k}_high": high}
+    by_stratum = frame.group_by("stratum", "population", "drawn").agg(pl.col("flagged").sum().alias("n"))
+    total = float(by_stratum["population"].sum())
+    flagged_share = float((by_stratum["population"] * by_stratum["n"] / by_stratum["drawn"]).sum() / total)
+    return out | {"flagged_share": flagged_share, "flagged_share_low": None, "flagged_share_high": None}
 
 
 def agreement(first: pl.DataFrame, second: pl.DataFrame) -> dict:

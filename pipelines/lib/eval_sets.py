@@ -73,6 +73,9 @@ HARD_STRATA = ("flagged", "near")
 # tell the flagged ones from the rest).
 REREAD_COLUMNS = ("arxiv_id", "flagged", "narrow", "note")  # flagged: by the classifier of the draw
 RELABEL_COLUMNS = ("arxiv_id", "narrow", "note")
+# One reader, one packet: 100 flagged papers of the test split's rereading and 100 of the blind set's flagged
+# stratum (each drawn with Polars sample(100, seed=1)), shuffled together: are the papers or the readers different?
+MIXED_COLUMNS = ("arxiv_id", "source", "narrow", "note")
 REREAD_SEED, REREAD_RANDOM = 20261208, 100
 AUDIT_COLUMNS = ("arxiv_id", "stratum", "selection", "narrow", "broad", "note")
 AUDIT_VALUES = {"stratum": ("weak_only", "no_match"), "selection": ("top_word_score", "random")}
@@ -210,8 +213,8 @@ def load_blind_second_labels(path: Path | None = None) -> pl.DataFrame:
 
 
 def load_hard_labels(path: Path | None = None) -> pl.DataFrame:
-    """The hard-case training pool: arxiv_id, stratum, narrow, note (no broad judgement). Bad rows name their
-    line."""
+    """The hard-case training pool: arxiv_id, round, stratum, narrow, note (no broad judgement). Bad rows name
+    their line."""
     allowed = {"stratum": HARD_STRATA, "round": tuple(HARD_ROUNDS)}
     return _load_judgements(path or corpus_hard_path(), HARD_COLUMNS, allowed=allowed)
 
@@ -219,6 +222,12 @@ def load_hard_labels(path: Path | None = None) -> pl.DataFrame:
 def load_reread_clarified_labels(path: Path | None = None) -> pl.DataFrame:
     """The judged sample's test split read a third time, under the clarified rubric: arxiv_id, narrow, note."""
     return load_reread_labels(path or corpus_reread_path().with_name("corpus_reread_clarified_labels.csv"))
+
+
+def load_mixed_labels(path: Path | None = None) -> pl.DataFrame:
+    """The mixed reading (MIXED_COLUMNS; source test_split or blind). Bad rows name their line."""
+    path = path or corpus_reread_path().with_name("corpus_mixed_labels.csv")
+    return _load_judgements(path, MIXED_COLUMNS, allowed={"source": ("test_split", "blind")})
 
 
 def load_reread_labels(path: Path | None = None) -> pl.DataFrame:
@@ -502,7 +511,7 @@ def relevance_set(
 def _check_pool(items: pl.DataFrame) -> None:
     """Pool papers must be dev-side and must not share a work with the scored label sets."""
     pool = items.filter(pl.col("source") == "pool")
-    where = f"{corpus_pool_path().name} or {corpus_audit_path().name}"
+    where = f"{corpus_pool_path().name}, {corpus_audit_path().name} or {corpus_hard_path().name}"
     leaked = pool.filter(pl.col("split") == "test")["arxiv_id"].to_list()
     if leaked:
         raise ValueError(f"{where}: papers on the test side of the split: {leaked[:5]} ({len(leaked)} in all)")

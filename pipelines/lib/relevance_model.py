@@ -18,9 +18,14 @@ Features of a paper (all from the first stage's per-phrase table, so the model s
   too common to tell a person (the model's `common_author_names`, fixed at training) never count;
 - `category:<category>`: 1 for each of the paper's arXiv categories (robotics, networking and signal processing
   papers are rarely narrow safety work, whatever their words);
-- `near:<head>:<word>`: 1 when `word` occurs within CONTEXT_WINDOW words of a word starting with one of
+- `near:<head>:<word>`: 1 when `word` occurs within CONTEXT_WINDOW words of a head, a word containing one of
   CONTEXT_HEADS ("align", "robust", "attack", ...): what is aligned or attacked ("aligned with human values" against
-  "aligned with pedagogy", "attacks on llms" against "attacks on telemetry"), which the bag of words cannot tell;
+  "aligned with pedagogy", "attacks on llms" against "attacks on telemetry"), which the bag of words cannot tell.
+  One left-to-right regex pass finds the stretches, which is cheap (about 1 s per 226k papers) but approximate:
+  stretches do not overlap, so a head inside another head's stretch adds no stretch of its own ("adversarial
+  attacks on llms" gives near:adversar:attacks, near:adversar:llms, no near:attack:*), and a head may start inside
+  a word ("unsafe" is read as "safe", "harmonic" as "harm"). Exact windows per head cost 30x more with Polars;
+  the model was trained with these features as they are;
 - `word:<word>`: 1 when a word of the model's vocabulary occurs in title or abstract (the words found in at least
   MIN_WORD_ITEMS and at most MAX_WORD_SHARE of the training papers the model is fitted on, not STOPWORDS), from the
   same normalised text as the phrases, split at its spaces. (Counts instead of presence scored the same in

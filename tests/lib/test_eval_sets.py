@@ -440,3 +440,15 @@ def test_each_committed_hard_round_is_the_documented_draw_size():
         sizes = es.HARD_ROUNDS[round_[0]][2]
         assert dict(frame.group_by("stratum").len().iter_rows()) == sizes
     assert hard["arxiv_id"].is_unique().all()
+
+
+def test_second_readings_are_of_dev_side_training_papers_only():
+    relabels = es.load_relabels()
+    training = pl.concat(
+        [es.load_sample_labels()["arxiv_id"], es.load_pool_labels()["arxiv_id"], es.load_audit_labels()["arxiv_id"]]
+    )
+    assert set(relabels["arxiv_id"]) <= set(training)
+    if not settings.snapshot_path().exists():
+        pytest.skip("corpus not found")
+    joined = es.corpus_sample(lab.load_corpus(settings.snapshot_path()), relabels.with_columns(broad=pl.lit("no")))
+    assert set(es.split_of(joined["item_key"])) == {"dev"}
