@@ -68,6 +68,11 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     return {r[0] for r in rows}
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether the open database has `table` (in its main schema)."""
+    return bool(table_columns(con, table))
+
+
 def drop_if_older(con: duckdb.DuckDBPyConnection, table: str, newest_column: str) -> bool:
     """Drop `table` when it exists without `newest_column` (made by an older release); its step rebuilds it."""
     columns = table_columns(con, table)
@@ -226,3 +231,26 @@ def publish(work_path: Path, published_path: Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return published_path
+
+
+ROW_COUNTS_DDL = """
+CREATE TABLE IF NOT EXISTS table_row_counts (
+    table_name VARCHAR NOT NULL,
+    run_id     VARCHAR NOT NULL,
+    n_rows     BIGINT NOT NULL,
+    counted_at TIMESTAMP NOT NULL
+)
+"""
+
+
+def record_row_count(con: duckdb.DuckDBPyConnection, table: str, run_id: str, n_rows: int) -> None:
+    """Append a table's row count for this run to `table_row_counts` (the row-count checks compare runs)."""
+    con.execute(ROW_COUNTS_DDL)
+    con.execute("INSERT INTO table_row_counts VALUES (?, ?, ?, ?)", [table, run_id, n_rows, datetime.now()])
+
+
+def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, run_id: str) -> int:
+    """Replace `table` with `frame` and log its row count, inside the caller's transaction."""
+    replace_table(con, table, frame)
+    record_row_count(con, table, run_id, frame.height)
+    return frame.height

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import polars as pl
 import pytest
 
 from pipelines import settings
@@ -181,3 +182,16 @@ def test_published_warehouse_alone_refuses_a_half_built_working_file(warehouse: 
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert "1 papers and no paper_classification" in str(failure.event_specific_data)
     assert not Path(warehouse.published_path).exists()
+
+
+def test_write_table_replaces_the_table_and_logs_its_row_count() -> None:
+    from pipelines.warehouse import table_exists, write_table
+
+    con = duckdb.connect()
+    assert not table_exists(con, "t") and not table_exists(con, "table_row_counts")
+    assert write_table(con, "t", pl.DataFrame({"a": [1, 2]}), "run-1") == 2
+    assert write_table(con, "t", pl.DataFrame({"a": [3]}), "run-2") == 1
+    assert con.sql("SELECT a FROM t").fetchall() == [(3,)]
+    counts = con.sql("SELECT run_id, n_rows FROM table_row_counts WHERE table_name = 't' ORDER BY counted_at")
+    assert counts.fetchall() == [("run-1", 2), ("run-2", 1)]
+    assert table_exists(con, "t")

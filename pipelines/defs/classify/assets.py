@@ -8,8 +8,8 @@ import duckdb
 import polars as pl
 
 from pipelines import settings
-from pipelines.lib.arxiv_api import load_query_config
-from pipelines.lib.eval_sets import judged_accuracy, load_sample_labels
+from pipelines.judged_sample import judged_ai_papers
+from pipelines.lib.eval_sets import judged_accuracy
 from pipelines.lib.relevance import (
     RELEVANCE_SCHEMA,
     classifier_version,
@@ -22,7 +22,7 @@ from pipelines.lib.relevance_model import RelevanceModel
 from pipelines.lib.safety_authors import load_safety_researchers
 from pipelines.lib.taxonomy import Taxonomy
 from pipelines.resources import WarehouseResource
-from pipelines.warehouse import replace_table
+from pipelines.warehouse import replace_table, table_exists
 
 # Papers classified per batch: bounds memory (about 1 GiB of Polars working set per 250k papers).
 BATCH_SIZE = 250_000
@@ -98,11 +98,6 @@ NO_ORIGINS = (
 )
 
 
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    [(count,)] = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall()
-    return bool(count)
-
-
 def update_relevance(
     con: duckdb.DuckDBPyConnection,
     taxonomy: Taxonomy,
@@ -118,7 +113,7 @@ def update_relevance(
     version = classifier_version(taxonomy, model, researchers)
     con.execute(TODO_SQL, [batch_size, version])
     counted = counted_researchers(model, researchers)
-    authored = counted is not None and counted.height > 0 and has_table(con, "paper_authors")
+    authored = counted is not None and counted.height > 0 and table_exists(con, "paper_authors")
     if authored:
         con.register("_researchers", counted.select("name_normalized"))
         con.execute(AUTHORS_SQL)
@@ -164,7 +159,7 @@ def update_relevance(
 def build_classification(con: duckdb.DuckDBPyConnection) -> dict:
     """Recreate paper_classification from paper_relevance and paper_origins (in-DuckDB join)."""
     con.execute(PAPER_RELEVANCE_DDL)
-    origins = "paper_origins" if has_table(con, "paper_origins") else NO_ORIGINS
+    origins = "paper_origins" if table_exists(con, "paper_origins") else NO_ORIGINS
     con.execute(CLASSIFICATION_SQL.format(origins=origins))
     rows, broad, narrow, unknown = con.execute(
         """SELECT count(*), count(*) FILTER (WHERE is_safety_broad), count(*) FILTER (WHERE is_safety_narrow),
@@ -216,25 +211,6 @@ def paper_classification(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.transaction() as con:
         meta = build_classification(con)
     return dg.MaterializeResult(metadata=meta)
-
-
-JUDGED_AI_SQL = """
-SELECT p.title, j.narrow, j.broad, c.is_safety_narrow, c.is_safety_broad
-FROM _judged j
-JOIN papers p USING (arxiv_id)
-JOIN paper_classification c USING (arxiv_id)
-WHERE coalesce(list_has_any(p.categories, $ai_categories::VARCHAR[]), false)
-"""
-
-
-def judged_ai_papers(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """The judged corpus sample's papers that the warehouse holds in AI categories (as the marts count AI papers),
-    with their judgements and the warehouse's labels."""
-    con.register("_judged", load_sample_labels().select("arxiv_id", "narrow", "broad"))
-    try:
-        return con.sql(JUDGED_AI_SQL, params={"ai_categories": list(load_query_config().ai_categories)}).pl()
-    finally:
-        con.unregister("_judged")
 
 
 @dg.asset(

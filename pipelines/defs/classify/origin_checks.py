@@ -5,6 +5,7 @@ import dagster as dg
 from pipelines.defs.classify.origin_assets import paper_origins
 from pipelines.lib.organizations import ORIGINS
 from pipelines.resources import WarehouseResource
+from pipelines.warehouse import table_exists
 
 # Without affiliations or OpenAlex (the offline snapshot) most papers are honestly unknown: about 99% of the real
 # corpus. The check warns beyond this share, which would mean the evidence sources stopped working.
@@ -67,9 +68,7 @@ def paper_origins_unknown_share(warehouse: WarehouseResource) -> dg.AssetCheckRe
                 "SELECT coalesce(origin_evidence_kind, 'none'), count(*) FROM paper_origins GROUP BY 1"
             ).fetchall()
         )
-        has_relevance = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'paper_relevance'"
-        ).fetchall()[0][0]
+        has_relevance = table_exists(con, "paper_relevance")
         safety_unknown = None
         if has_relevance:
             n_safety, n_safety_unknown = con.execute(

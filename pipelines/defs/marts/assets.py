@@ -11,25 +11,17 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from pipelines.defs.classify.assets import judged_ai_papers
+from pipelines.inputs import ai_categories
+from pipelines.judged_sample import judged_ai_papers
 from pipelines.lib import claims, estimates, metrics, origin_shares
-from pipelines.lib.arxiv_api import load_query_config
 from pipelines.resources import WarehouseResource
-from pipelines.warehouse import replace_table, table_columns
+from pipelines.warehouse import table_columns, write_table
 
 UPSTREAM = [
     dg.AssetDep("paper_classification"),
     dg.AssetDep("arxiv_snapshot_category_counts"),
     dg.AssetDep("arxiv_api_category_counts"),
 ]
-ROW_COUNTS_DDL = """
-CREATE TABLE IF NOT EXISTS table_row_counts (
-    table_name VARCHAR NOT NULL,
-    run_id     VARCHAR NOT NULL,
-    n_rows     BIGINT NOT NULL,
-    counted_at TIMESTAMP NOT NULL
-)
-"""
 MONTH_COUNTS_SQL = "SELECT category, month, n_papers, source, counted_at FROM category_month_counts"
 # Narrow safety papers with an OpenAlex citation count, for "the papers people read" (claims_check).
 CITATIONS_SQL = f"""
@@ -38,22 +30,6 @@ SELECT o.cited_by_count, c.has_frontier_lab_author, c.has_academic_author,
 FROM paper_classification c JOIN openalex_works o USING (arxiv_id)
 WHERE c.is_safety_narrow AND o.status = 'ok' AND o.cited_by_count IS NOT NULL
 """
-
-
-def record_row_count(con: duckdb.DuckDBPyConnection, table: str, run_id: str, n_rows: int) -> None:
-    con.execute(ROW_COUNTS_DDL)
-    con.execute("INSERT INTO table_row_counts VALUES (?, ?, ?, ?)", [table, run_id, n_rows, dt.datetime.now()])
-
-
-def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, run_id: str) -> int:
-    """Replace `table` with `frame` and log its row count, inside the caller's transaction."""
-    replace_table(con, table, frame)
-    record_row_count(con, table, run_id, frame.height)
-    return frame.height
-
-
-def ai_categories() -> list[str]:
-    return list(load_query_config().ai_categories)
 
 
 def covered_cells(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:

@@ -10,9 +10,9 @@ import polars as pl
 from pipelines.lib.claims import VERDICTS
 from pipelines.lib.schema import NEGLECTEDNESS_MART_TABLES
 from pipelines.resources import WarehouseResource
+from pipelines.row_count_checks import row_count_check
 
 MAX_AGE_DAYS = 7  # the API refresh runs daily; a week allows for arXiv holidays and a failed day or two
-MAX_ROW_DROP = 0.5  # a table losing more than half its rows since the previous run warns
 MAX_UNKNOWN_ORIGIN_SHARE = 0.8
 MART_TABLES = NEGLECTEDNESS_MART_TABLES
 
@@ -49,56 +49,6 @@ def arxiv_data_freshness(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         description=result["explanation"],
         metadata={"latest_published_date": str(latest), "age_days": result["age_days"], "sources": list(sources)},
     )
-
-
-def row_count_change(history: pl.DataFrame, max_drop: float = MAX_ROW_DROP) -> dict:
-    """Compare the latest two counts of one table (history: n_rows, counted_at)."""
-    ordered = history.sort("counted_at", descending=True)["n_rows"].to_list()
-    if not ordered:
-        return {"passed": False, "current": None, "previous": None, "explanation": "never counted"}
-    current = ordered[0]
-    previous = ordered[1] if len(ordered) > 1 else None
-    if previous is None:
-        return {"passed": current > 0, "current": current, "previous": None, "explanation": "first run"}
-    passed = current >= previous * (1 - max_drop) and not (previous > 0 and current == 0)
-    return {
-        "passed": passed,
-        "current": current,
-        "previous": previous,
-        "explanation": f"{current} rows now, {previous} in the previous run",
-    }
-
-
-def row_count_check(table: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=table,
-        name=f"{table}_row_count_vs_previous_run",
-        description=f"Rows now against the previous run (table_row_counts): warns when empty or down more than "
-        f"{MAX_ROW_DROP:.0%}.",
-    )
-    def check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with warehouse.transaction() as con:
-            exists = con.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'table_row_counts'"
-            ).fetchall()[0][0]
-            history = (
-                con.sql(
-                    "SELECT n_rows, counted_at FROM table_row_counts WHERE table_name = ? "
-                    "ORDER BY counted_at DESC LIMIT 2",
-                    params=[table],
-                ).pl()
-                if exists
-                else pl.DataFrame(schema={"n_rows": pl.Int64, "counted_at": pl.Datetime})
-            )
-        result = row_count_change(history)
-        return dg.AssetCheckResult(
-            passed=result["passed"],
-            severity=dg.AssetCheckSeverity.WARN,
-            description=result["explanation"],
-            metadata={"rows": result["current"], "previous_rows": result["previous"]},
-        )
-
-    return check
 
 
 row_count_checks = [row_count_check(table) for table in MART_TABLES]

@@ -4,9 +4,10 @@ import dagster as dg
 import polars as pl
 
 from pipelines import settings
-from pipelines.defs.marts.assets import ai_categories, write_table
+from pipelines.inputs import ai_categories
 from pipelines.lib import estimates, growth, metrics, positions
 from pipelines.resources import WarehouseResource
+from pipelines.warehouse import write_table
 
 FIT_FIRST_YEAR = 2010
 POSITIONS_SCHEMA = {"year": pl.Int32, "org_type": pl.String, "role": pl.String, "n_people": pl.Int64}

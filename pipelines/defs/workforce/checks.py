@@ -5,10 +5,10 @@ import datetime as dt
 import dagster as dg
 import polars as pl
 
-from pipelines.defs.marts.checks import row_count_check
 from pipelines.lib import estimates
 from pipelines.lib.positions import ROLES
 from pipelines.resources import WarehouseResource
+from pipelines.row_count_checks import row_count_check
 
 WORKFORCE_TABLES = (
     "field_size_estimates",

@@ -2,8 +2,8 @@
 
 import duckdb
 
-from pipelines.defs.classify.assets import judged_ai_papers
-from pipelines.defs.marts.assets import ai_categories
+from pipelines.inputs import ai_categories
+from pipelines.judged_sample import judged_ai_papers
 from pipelines.lib.eval_sets import load_sample_labels
 
 

@@ -4,7 +4,8 @@ import datetime as dt
 
 import polars as pl
 
-from pipelines.defs.marts.checks import freshness, row_count_change
+from pipelines.defs.marts.checks import freshness
+from pipelines.row_count_checks import row_count_change
 
 TODAY = dt.date(2026, 11, 23)
 
