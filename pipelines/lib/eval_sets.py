@@ -83,36 +83,40 @@ AUDIT_VALUES = {"stratum": ("weak_only", "no_match"), "selection": ("top_word_sc
 POOL_TAXONOMY_SHA256 = "6791f186c472729b39b0c865289d0a0336f1970c34b3e8ea33fac6e56750add6"
 
 
+def _eval_file(name: str) -> Path:
+    return settings.SEEDS_DIR / "eval" / name
+
+
 def corpus_sample_path() -> Path:
-    return settings.SEEDS_DIR / "eval" / "corpus_sample_labels.csv"
+    return _eval_file("corpus_sample_labels.csv")
 
 
 def corpus_pool_path() -> Path:
-    return settings.SEEDS_DIR / "eval" / "corpus_pool_labels.csv"
+    return _eval_file("corpus_pool_labels.csv")
 
 
 def corpus_audit_path() -> Path:
-    return settings.SEEDS_DIR / "eval" / "corpus_audit_labels.csv"
+    return _eval_file("corpus_audit_labels.csv")
 
 
 def corpus_blind_path() -> Path:
-    return settings.SEEDS_DIR / "eval" / "corpus_blind_labels.csv"
+    return _eval_file("corpus_blind_labels.csv")
 
 
 def corpus_hard_path() -> Path:
-    return settings.SEEDS_DIR / "eval" / "corpus_hard_labels.csv"
+    return _eval_file("corpus_hard_labels.csv")
 
 
 def corpus_relabel_path() -> Path:
-    return settings.SEEDS_DIR / "eval" / "corpus_relabel_labels.csv"
+    return _eval_file("corpus_relabel_labels.csv")
 
 
 def corpus_reread_path() -> Path:
-    return settings.SEEDS_DIR / "eval" / "corpus_reread_labels.csv"
+    return _eval_file("corpus_reread_labels.csv")
 
 
 def tai_rubric_path() -> Path:
-    return settings.SEEDS_DIR / "eval" / "tai_rubric_labels.csv"
+    return _eval_file("tai_rubric_labels.csv")
 
 
 def item_hashes(keys: pl.Series) -> pl.Series:
@@ -345,13 +349,11 @@ def blind_strata(classified: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def draw_blind(
-    corpus: pl.DataFrame, classified: pl.DataFrame, excluded_keys: pl.Series, excluded_ids: pl.Series
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The fresh blind set: (drawn: arxiv_id, stratum; strata: stratum, population, drawn). Drawn from the corpus
-    papers with an abstract on the test side of the split whose normalised title is not in `excluded_keys` (the
-    label sets) and whose id is not in `excluded_ids` (every paper judged before), BLIND_DRAW papers per stratum
-    at random (BLIND_SEED)."""
+def _fresh_strata(
+    corpus: pl.DataFrame, classified: pl.DataFrame, excluded_keys: pl.Series, excluded_ids: pl.Series, side: str
+) -> pl.DataFrame:
+    """(arxiv_id, stratum) by blind_strata of the corpus papers with an abstract on `side` of the split whose
+    normalised title is not in `excluded_keys` and whose id is not in `excluded_ids`."""
     keyed = (
         corpus.unique("arxiv_id")
         .with_columns(item_key=lab.normalize_title(pl.col("title")))
@@ -362,14 +364,28 @@ def draw_blind(
         )
         .sort("arxiv_id")
     )
-    eligible = keyed.filter(split_of(keyed["item_key"]) == "test").select("arxiv_id")
-    strata = blind_strata(classified.join(eligible, on="arxiv_id", how="semi").sort("arxiv_id"))
-    drawn = pl.concat(
+    eligible = keyed.filter(split_of(keyed["item_key"]) == side).select("arxiv_id")
+    return blind_strata(classified.join(eligible, on="arxiv_id", how="semi").sort("arxiv_id"))
+
+
+def _sample_strata(strata: pl.DataFrame, sizes: dict[str, int], seed: int) -> pl.DataFrame:
+    return pl.concat(
         [
-            strata.filter(pl.col("stratum") == stratum).sample(n=n, seed=BLIND_SEED, shuffle=True)
-            for stratum, n in BLIND_DRAW.items()
+            strata.filter(pl.col("stratum") == stratum).sample(n=n, seed=seed, shuffle=True)
+            for stratum, n in sizes.items()
         ]
     ).sort("arxiv_id")
+
+
+def draw_blind(
+    corpus: pl.DataFrame, classified: pl.DataFrame, excluded_keys: pl.Series, excluded_ids: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The fresh blind set: (drawn: arxiv_id, stratum; strata: stratum, population, drawn). Drawn from the corpus
+    papers with an abstract on the test side of the split whose normalised title is not in `excluded_keys` (the
+    label sets) and whose id is not in `excluded_ids` (every paper judged before), BLIND_DRAW papers per stratum
+    at random (BLIND_SEED)."""
+    strata = _fresh_strata(corpus, classified, excluded_keys, excluded_ids, "test")
+    drawn = _sample_strata(strata, BLIND_DRAW, BLIND_SEED)
     counts = (
         strata.group_by("stratum")
         .len("population")
@@ -391,29 +407,8 @@ def draw_hard(
     (not in `excluded_ids`, which must hold the earlier rounds), HARD_ROUNDS[round_] papers per stratum
     (blind_strata of `classified`, the answers of the round's classifier) at random. Training only."""
     seed, _, sizes = HARD_ROUNDS[round_]
-    keyed = (
-        corpus.unique("arxiv_id")
-        .with_columns(item_key=lab.normalize_title(pl.col("title")))
-        .filter(
-            ~pl.col("item_key").is_in(excluded_keys.implode()),
-            ~pl.col("arxiv_id").is_in(excluded_ids.implode()),
-            has_abstract(),
-        )
-        .sort("arxiv_id")
-    )
-    eligible = keyed.filter(split_of(keyed["item_key"]) == "dev").select("arxiv_id")
-    strata = blind_strata(classified.join(eligible, on="arxiv_id", how="semi").sort("arxiv_id"))
-    return (
-        pl.concat(
-            [
-                strata.filter(pl.col("stratum") == stratum).sample(n=n, seed=seed, shuffle=True)
-                for stratum, n in sizes.items()
-            ]
-        )
-        .with_columns(round=pl.lit(round_))
-        .select("arxiv_id", "round", "stratum")
-        .sort("arxiv_id")
-    )
+    strata = _fresh_strata(corpus, classified, excluded_keys, excluded_ids, "dev")
+    return _sample_strata(strata, sizes, seed).with_columns(round=pl.lit(round_)).select("arxiv_id", "round", "stratum")
 
 
 def draw_reread(sample: pl.DataFrame, classified: pl.DataFrame) -> pl.DataFrame:

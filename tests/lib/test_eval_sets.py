@@ -1,6 +1,7 @@
 """The labelled evaluation sets: the judged corpus sample file, its join to the corpus, and the narrow truth."""
 
 import json
+import re
 
 import polars as pl
 import pytest
@@ -143,16 +144,6 @@ def test_judged_accuracy_per_definition_and_split():
     assert set(out["split"]) == {"dev", "test", "all"}
     dev_test = out.filter(pl.col("definition") == "narrow", pl.col("split") != "all")["papers"].sum()
     assert dev_test == 7
-
-
-def test_pool_labels_name_the_bad_stratum(tmp_path):
-    path = tmp_path / "pool.csv"
-    path.write_text("arxiv_id,stratum,narrow,broad,note\n2501.00001,candidate,no,no,\n2501.00002,random,no,no,\n")
-    with pytest.raises(ValueError, match=r"pool\.csv:3: stratum='random'"):
-        es.load_pool_labels(path)
-    path.write_text("arxiv_id,stratum,narrow,broad,note\n2501.00001,,no,no,\n")
-    with pytest.raises(ValueError, match=r"pool\.csv:2: stratum=None"):
-        es.load_pool_labels(path)
 
 
 def test_tai_reading_rejects_malformed_and_unknown_hashes(tmp_path):
@@ -387,17 +378,29 @@ def test_a_second_reading_replaces_the_first_and_keeps_it():
     assert out["note"].to_list() == ["x", "clarified rubric: alignment in another sense"]
 
 
-def test_blind_and_hard_label_files_name_the_bad_line(tmp_path):
-    path = tmp_path / "blind.csv"
-    path.write_text("arxiv_id,stratum,narrow,note\n2501.00001,flagged,yes,\n2501.00002,sideways,no,\n")
-    with pytest.raises(ValueError, match=r"blind\.csv:3: stratum='sideways'"):
-        es.load_blind_labels(path)
-    path.write_text("arxiv_id,round,stratum,narrow,note\n2501.00001,1,near,perhaps,\n")
-    with pytest.raises(ValueError, match=r"blind\.csv:2: narrow='perhaps'"):
-        es.load_hard_labels(path)
-    path.write_text("arxiv_id,round,stratum,narrow,note\n2501.00001,9,near,no,\n")
-    with pytest.raises(ValueError, match=r"blind\.csv:2: round='9'"):
-        es.load_hard_labels(path)
+@pytest.mark.parametrize(
+    ("loader", "text", "error"),
+    [
+        (
+            "load_pool_labels",
+            "arxiv_id,stratum,narrow,broad,note\n1,candidate,no,no,\n2,random,no,no,\n",
+            ":3: stratum='random'",
+        ),
+        ("load_pool_labels", "arxiv_id,stratum,narrow,broad,note\n1,,no,no,\n", ":2: stratum=None"),
+        (
+            "load_blind_labels",
+            "arxiv_id,stratum,narrow,note\n1,flagged,yes,\n2,sideways,no,\n",
+            ":3: stratum='sideways'",
+        ),
+        ("load_hard_labels", "arxiv_id,round,stratum,narrow,note\n1,1,near,perhaps,\n", ":2: narrow='perhaps'"),
+        ("load_hard_labels", "arxiv_id,round,stratum,narrow,note\n1,9,near,no,\n", ":2: round='9'"),
+    ],
+)
+def test_label_files_name_the_bad_line(tmp_path, loader, text, error):
+    path = tmp_path / "labels.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=r"labels\.csv" + re.escape(error)):
+        getattr(es, loader)(path)
 
 
 def test_the_committed_blind_set_is_test_side_and_never_trained_on():
