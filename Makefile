@@ -12,7 +12,7 @@ DASHBOARD_PORT ?= 8501
 DAGSTER_PORT ?= 3000
 HOST ?= 127.0.0.1
 
-.PHONY: run refresh test lint train eval bench browser clean
+.PHONY: run refresh test test-fast lint train eval bench browser clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -42,6 +42,11 @@ run: refresh
 test: $(VENV)/.synced browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The inner loop: everything but the browser, Dagster's own servers, subprocess refreshes and whole-corpus reads.
+test-fast: $(VENV)/.synced
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not e2e and not slow" $(PYTEST_ARGS)
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

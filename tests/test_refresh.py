@@ -16,6 +16,8 @@ import pytest
 
 from pipelines import settings
 
+pytestmark = pytest.mark.slow  # each test runs `make refresh`-like subprocesses
+
 COUNTED_TABLES = ("papers", "paper_authors", "category_month_counts")
 
 

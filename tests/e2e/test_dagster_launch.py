@@ -26,6 +26,8 @@ from pipelines import settings
 from tests.defs.arxiv.test_api_assets import _corpus
 from tests.fixtures.arxiv_server import StubArxiv, serve_arxiv
 
+pytestmark = pytest.mark.e2e
+
 RUNS_QUERY = """
 query Runs($filter: RunsFilter) {
   runsOrError(filter: $filter) {

@@ -111,6 +111,7 @@ def test_operating_point_is_the_best_corpus_f1():
     assert choose_operating_point(grid)["threshold"] == 0.2
 
 
+@pytest.mark.slow
 def test_the_committed_sample_is_the_documented_random_draw():
     """seeds/eval lists exactly the papers draw_samples draws from the shipped corpus (docs/labelling.md)."""
     if not (settings.labels_dir() / lab.TAI_FILE).exists() or not settings.snapshot_path().exists():
@@ -239,6 +240,7 @@ def test_pool_papers_on_the_test_side_are_refused():
         es.relevance_set(tai, pool.head(0), pool=pool)
 
 
+@pytest.mark.slow
 def test_committed_pool_is_the_documented_draw_of_dev_side_papers():
     """seeds/eval/corpus_pool_labels.csv lists the draw_pool rounds: dev-side corpus papers outside the label sets
     and the judged sample (docs/labelling.md)."""
@@ -318,6 +320,7 @@ def test_audit_labels_name_the_bad_value(tmp_path):
         es.load_audit_labels(path)
 
 
+@pytest.mark.slow
 def test_committed_audit_is_dev_side_and_apart_from_every_other_set():
     if not (settings.labels_dir() / lab.TAI_FILE).exists() or not settings.snapshot_path().exists():
         pytest.skip(f"labels or real corpus not found under {settings.shared_data_dir()} (set SHARED_DATA_DIR)")
@@ -403,6 +406,7 @@ def test_label_files_name_the_bad_line(tmp_path, loader, text, error):
         getattr(es, loader)(path)
 
 
+@pytest.mark.slow
 def test_the_committed_blind_set_is_test_side_and_never_trained_on():
     blind, second = es.load_blind_labels(), es.load_blind_second_labels()
     strata = es.load_blind_strata()
@@ -447,6 +451,7 @@ def test_each_committed_hard_round_is_the_documented_draw_size():
     assert hard["arxiv_id"].is_unique().all()
 
 
+@pytest.mark.slow
 def test_second_readings_are_of_dev_side_training_papers_only():
     relabels = es.load_relabels()
     training = pl.concat(

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
 from pipelines.defs.arxiv.snapshot_assets import arxiv_snapshot_papers
 from pipelines.resources import SnapshotResource, WarehouseResource
@@ -27,6 +28,7 @@ def test_a_failed_snapshot_load_leaves_a_failed_run_row(tmp_path: Path, warehous
     assert papers == [(0,)]
 
 
+@pytest.mark.slow
 def test_a_file_with_many_rejected_lines_blocks_publishing_and_names_the_file(
     tmp_path: Path, corpus_slice: Path, monkeypatch
 ) -> None:
