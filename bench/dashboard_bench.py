@@ -25,21 +25,13 @@ from pathlib import Path
 
 import duckdb
 
+from dashboards import pages as registry
 from pipelines import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboards" / "app.py"
 BENCH_OUT = Path(__file__).resolve().parent / "out"
-PAGES = [
-    "overview",
-    "output_trends",
-    "labs_vs_academia",
-    "topics",
-    "workforce",
-    "claims_check",
-    "paper_explorer",
-    "pipeline_status",
-]
+PAGES = [p.name for p in registry.PAGES]
 # The explorer's search box is empty on first render; time a typical search as well.
 EXPLORER_SEARCHES = {"paper_explorer (search)": {"q": "reward model", "safety": "all"}}
 

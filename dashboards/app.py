@@ -9,19 +9,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import data, queries
+from dashboards import data, pages, queries
 
 st.set_page_config(page_title="AI Safety Field Monitor", page_icon=":material/monitoring:", layout="wide")
 
 PAGES = [
-    st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
-    st.Page("views/output_trends.py", title="Output trends", icon=":material/show_chart:", url_path="trends"),
-    st.Page("views/labs_vs_academia.py", title="Labs vs academia", icon=":material/domain:", url_path="labs"),
-    st.Page("views/topics.py", title="Topics", icon=":material/category:", url_path="topics"),
-    st.Page("views/workforce.py", title="Workforce & neglectedness", icon=":material/groups:", url_path="workforce"),
-    st.Page("views/claims_check.py", title="Claims check", icon=":material/fact_check:", url_path="claims"),
-    st.Page("views/paper_explorer.py", title="Paper explorer", icon=":material/search:", url_path="explorer"),
-    st.Page("views/pipeline_status.py", title="Data & pipeline status", icon=":material/storage:", url_path="status"),
+    st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path, default=p is pages.DEFAULT) for p in pages.PAGES
 ]
 
 page = st.navigation(PAGES)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from dashboards import pages as registry
 from tests.dashboards.conftest import build_warehouse
 
 pytestmark = pytest.mark.e2e
@@ -24,18 +25,20 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+# page -> the least number of charts it must draw (the pages themselves: dashboards/pages.py)
+MIN_CHARTS = {
+    "overview": 1,
+    "output_trends": 3,
+    "labs_vs_academia": 4,
+    "topics": 2,
+    "workforce": 6,
+    "claims_check": 0,
+    "paper_explorer": 0,
+    "pipeline_status": 0,
+}
 # url path -> (screenshot name, a heading the page must show, the least number of charts it must draw)
 # The default page is served at the root; its url_path is not a route of its own.
-PAGES = {
-    "": ("overview", "AI safety field monitor", 1),
-    "trends": ("output_trends", "Output trends", 3),
-    "labs": ("labs_vs_academia", "Labs vs academia", 4),
-    "topics": ("topics", "Topics", 2),
-    "workforce": ("workforce", "Workforce & neglectedness", 6),
-    "claims": ("claims_check", "Claims check", 0),
-    "explorer": ("paper_explorer", "Paper explorer", 0),
-    "status": ("pipeline_status", "Data & pipeline status", 0),
-}
+PAGES = {("" if p is registry.DEFAULT else p.url_path): (p.name, p.heading, MIN_CHARTS[p.name]) for p in registry.PAGES}
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 CHARTS = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg.marks'
 
