@@ -59,10 +59,10 @@ def main() -> None:
     )
     labels_dir = settings.labels_dir()
     tai = lab.load_tai(labels_dir)
-    sample = es.corpus_sample(corpus, es.load_sample_labels())
-    judged_ids = pl.concat(
-        [sample["arxiv_id"], es.load_pool_labels()["arxiv_id"], es.load_audit_labels()["arxiv_id"]]
-    ).unique()
+    relabels = es.load_relabels()
+    sample = es.corpus_sample(corpus, es.load_sample_labels(relabels=relabels))
+    pool, audit = es.load_pool_labels(relabels=relabels), es.load_audit_labels(relabels=relabels)
+    judged_ids = pl.concat([sample["arxiv_id"], pool["arxiv_id"], audit["arxiv_id"]]).unique()
     judged_keys = corpus.join(pl.DataFrame({"arxiv_id": judged_ids}), on="arxiv_id", how="semi").select(
         lab.normalize_title(pl.col("title")).alias("item_key")
     )
@@ -88,7 +88,7 @@ def main() -> None:
     relabel = pl.concat(
         [
             frame.filter(pl.col("narrow_first").is_in(["yes", "borderline"])).select("arxiv_id")
-            for frame in (dev_sample, es.load_pool_labels(), es.load_audit_labels())
+            for frame in (dev_sample, pool, audit)
         ]
     ).unique()
 

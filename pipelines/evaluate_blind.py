@@ -93,7 +93,7 @@ def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict
     missed = {"current": missed_share(first, classified, strata), "at_draw": missed_share(first, at_draw, strata)}
     readers = be.agreement(first, second)
 
-    sample = es.load_sample_labels(relabels=es.load_relabels().clear())  # the first reading, as judged then
+    sample = es.load_sample_labels(relabels=es.NO_RELABELS)  # the first reading, as judged then
     reread, clarified = es.load_reread_labels(), es.load_reread_clarified_labels()
     reread_ids = reread.select("arxiv_id")
     flagged_at_draw = reread.filter("flagged").select("arxiv_id")
@@ -197,7 +197,7 @@ def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict
             _table(pl.DataFrame(reread_rows)),
         ]
     )
-    metrics = {k: {m: v for m, v in s.items()} for k, s in scores.items()}
+    metrics: dict = dict(scores)
     metrics |= {
         "lost": lost,
         "missed_near_threshold": missed,

@@ -73,6 +73,7 @@ HARD_STRATA = ("flagged", "near")
 # tell the flagged ones from the rest).
 REREAD_COLUMNS = ("arxiv_id", "flagged", "narrow", "note")  # flagged: by the classifier of the draw
 RELABEL_COLUMNS = ("arxiv_id", "narrow", "note")
+NO_RELABELS = pl.DataFrame(schema=dict.fromkeys(RELABEL_COLUMNS, pl.String))
 # One reader, one packet: 100 flagged papers of the test split's rereading and 100 of the blind set's flagged
 # stratum (each drawn with Polars sample(100, seed=1)), shuffled together: are the papers or the readers different?
 MIXED_COLUMNS = ("arxiv_id", "source", "narrow", "note")
@@ -140,7 +141,7 @@ def load_relabels(path: Path | None = None) -> pl.DataFrame:
     narrow, note); empty when the file does not exist."""
     path = path or corpus_relabel_path()
     if not path.exists():
-        return pl.DataFrame(schema=dict.fromkeys(RELABEL_COLUMNS, pl.String))
+        return NO_RELABELS
     return _load_judgements(path, RELABEL_COLUMNS)
 
 

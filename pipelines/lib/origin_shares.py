@@ -21,8 +21,8 @@ import duckdb
 import polars as pl
 
 from pipelines.lib.evaluation import wilson_interval
+from pipelines.lib.origin import CLASSES
 
-CLASSES = ("frontier_lab", "industry", "academic", "nonprofit", "government")
 WAYS = ("involvement", "lead_author", "single_class")
 POPULATIONS = {"narrow": "is_safety_narrow", "broad": "is_safety_broad", "all_ai": "in_ai"}
 ALL_PERIOD = "all"
@@ -76,8 +76,7 @@ def involvement_cells(con: duckdb.DuckDBPyConnection, ai_categories: list[str]) 
 
 def _ways() -> dict[str, tuple[pl.Expr, dict[str, pl.Expr]]]:
     """way -> (which papers are known, class -> which known papers count for it)."""
-    lead_classes = (*CLASSES, "mixed")
-    single_classes = (*CLASSES, "mixed")
+    known_classes = (*CLASSES, "mixed")
     return {
         "involvement": (
             pl.col("any_placed"),
@@ -88,9 +87,9 @@ def _ways() -> dict[str, tuple[pl.Expr, dict[str, pl.Expr]]]:
         ),
         "lead_author": (
             pl.col("first_author_class") != "unknown",
-            {c: pl.col("first_author_class") == c for c in lead_classes},
+            {c: pl.col("first_author_class") == c for c in known_classes},
         ),
-        "single_class": (pl.col("origin") != "unknown", {c: pl.col("origin") == c for c in single_classes}),
+        "single_class": (pl.col("origin") != "unknown", {c: pl.col("origin") == c for c in known_classes}),
     }
 
 

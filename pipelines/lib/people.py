@@ -37,6 +37,8 @@ from pipelines.lib.organizations import domain_table, load_organizations, match_
 
 MAX_GAP_YEARS = 3
 STALE_GAP_YEARS = 2  # from this gap on an author's place is a doubt (people move)
+MINORITY_PENALTY = 0.2
+STALE_PENALTY = 0.1
 EARLIER_PREFERRED = 0.5  # a later year counts as this much farther than an earlier one at the same distance
 STUDENT = r"(?i)\b(student|ph\.?\s?d|master|msc|undergrad|intern)\b"
 SENIOR = r"(?i)(professor|\bfaculty\b|principal|director|\bhead\b|\blead\b|chief)"
@@ -304,9 +306,6 @@ def coverage(
     return stats, unclassified
 
 
-EVIDENCE_COLUMNS = ("arxiv_id", "name_normalized", "kind", "organization", "origin", "detail")
-
-
 def ambiguous_profiles(places: pl.DataFrame) -> pl.DataFrame:
     """Names that several OpenReview profiles carry: several people, so the name places nobody."""
     return (
@@ -450,7 +449,3 @@ def people_evidence(placed: pl.DataFrame, authors: pl.DataFrame) -> pl.DataFrame
         .join(doubts, on="arxiv_id", how="left")
         .with_columns(pl.col("penalty").fill_null(0.0))
     )
-
-
-MINORITY_PENALTY = 0.2
-STALE_PENALTY = 0.1

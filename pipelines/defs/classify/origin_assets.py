@@ -22,7 +22,7 @@ from pipelines.openalex_client import (
     openalex_url,
 )
 from pipelines.resources import WarehouseResource
-from pipelines.warehouse import drop_if_older, table_columns
+from pipelines.warehouse import drop_if_older, table_exists
 
 OPENALEX_DDL = """
 CREATE TABLE IF NOT EXISTS openalex_works (
@@ -116,7 +116,7 @@ def in_sample(arxiv_id: str) -> str:
 def _ids_to_fetch(con: duckdb.DuckDBPyConnection, limit: int) -> list[str]:
     """Papers that matter and were never looked up, or looked up in vain while recent: safety papers (broad) first,
     then the fixed sample of all papers; before relevance exists, every paper (newest first)."""
-    has_relevance = table_columns(con, "paper_relevance")
+    has_relevance = table_exists(con, "paper_relevance")
     join = "LEFT JOIN paper_relevance r USING (arxiv_id)" if has_relevance else ""
     wanted = f"AND (coalesce(r.is_safety_broad, false) OR {in_sample('p.arxiv_id')})" if has_relevance else ""
     first = "coalesce(r.is_safety_broad, false) DESC," if has_relevance else ""

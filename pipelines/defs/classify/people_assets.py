@@ -17,7 +17,7 @@ from pipelines import settings
 from pipelines.affiliations import read_all_records
 from pipelines.lib.people import PLACES_SCHEMA, aggregate_places, classify_records, coverage
 from pipelines.resources import WarehouseResource
-from pipelines.warehouse import connect, replace_table, table_columns
+from pipelines.warehouse import connect, replace_table, table_exists
 
 PLACES_TABLE = "author_places"
 
@@ -28,7 +28,7 @@ def load_places(people_path: Path) -> pl.DataFrame:
         return pl.DataFrame(schema=PLACES_SCHEMA)
     con = duckdb.connect(str(people_path), read_only=True)
     try:
-        if not table_columns(con, PLACES_TABLE):
+        if not table_exists(con, PLACES_TABLE):
             return pl.DataFrame(schema=PLACES_SCHEMA)
         return con.sql(f"SELECT * FROM {PLACES_TABLE}").pl()
     finally:
@@ -82,7 +82,7 @@ def author_places(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         metadata={
             "source": str(path),
             "places": places.height,
-            **{k: v for k, v in stats.items()},
+            **stats,
             "top_unclassified": dg.MetadataValue.md(
                 "\n".join(
                     f"- {r['organization']} ({r['n_slots']})" for r in unclassified.head(15).iter_rows(named=True)

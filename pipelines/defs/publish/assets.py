@@ -4,7 +4,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.resources import WarehouseResource
-from pipelines.warehouse import connect, storage_version
+from pipelines.warehouse import connect, storage_version, table_exists
 
 # The tables at the ends of the graph; every other table of a refresh is upstream of one of them.
 FINAL_TABLES = [
@@ -22,9 +22,8 @@ def publish_blockers(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Why the working file must not be published (a run left it half-built, or a refused file is pending); the
     same conditions the blocking checks test, so materialising this asset alone cannot skip them."""
     blockers = []
-    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
     n_papers = con.execute("SELECT count(*) FROM papers").fetchall()[0][0]
-    if n_papers and "paper_classification" not in tables:
+    if n_papers and not table_exists(con, "paper_classification"):
         blockers.append(f"{n_papers:,} papers and no paper_classification")
     elif n_papers:
         unclassified = con.execute(
