@@ -1,6 +1,6 @@
 """Classification throughput: `classify_relevance` on N papers resampled from the real corpus.
 
-    .venv/bin/python -m bench.classify_bench [--papers 1000000] [--repeats 3] [--batch 250000]
+    .venv/bin/python -m bench.classify_bench [--papers 1000000] [--repeats 3] [--batch 250000] [--model FILE]
 
 The corpus (settings.snapshot_path()) is read once and resampled with replacement to N papers (fixed seed), so
 titles, abstracts and categories have real lengths and vocabulary. Each repeat classifies all N papers in
@@ -15,6 +15,7 @@ import json
 import os
 import statistics
 import time
+from pathlib import Path
 
 import polars as pl
 import psutil
@@ -22,7 +23,7 @@ import psutil
 from pipelines import settings
 from pipelines.lib.labels import load_corpus
 from pipelines.lib.relevance import classifier_version, classify_relevance, load_classifier
-from pipelines.lib.relevance_model import RelevanceModel
+from pipelines.lib.relevance_model import RelevanceModel, load_model
 from pipelines.lib.safety_authors import load_safety_researchers
 from pipelines.lib.taxonomy import Taxonomy
 
@@ -56,9 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch", type=int, default=250_000)
     parser.add_argument("--first-stage-only", action="store_true", help="phrases only, without the second stage")
+    parser.add_argument("--model", type=Path, help="another second-stage file (e.g. an older one, to compare)")
     args = parser.parse_args(argv)
 
     taxonomy, model, _ = load_classifier()
+    if args.model:
+        model = load_model(args.model)
     if args.first_stage_only:
         model = None
     researchers = load_safety_researchers()
