@@ -156,14 +156,14 @@ ORGS = {
 
 def build_synthetic(out: Path, n: int, source: Path) -> Path:
     """A warehouse of `n` papers resampled from `source`'s real papers, with synthetic labels and marts."""
-    from pipelines.lib.schema import INGEST_TABLES_DDL
+    from pipelines import contract
 
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
     con = duckdb.connect(str(out))
     con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit()}'")
     con.execute("SET preserve_insertion_order = false")
-    con.execute(INGEST_TABLES_DDL)
+    con.execute(contract.ddl())
     con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
     topics = "[" + ", ".join(f"'{t}'" for t in TOPICS) + "]"
     origins = [*ORGS, "mixed", "unknown"]
@@ -197,7 +197,7 @@ def build_synthetic(out: Path, n: int, source: Path) -> Path:
         for o, names in ORGS.items()
     )
     con.execute(f"""
-        CREATE TABLE paper_classification AS
+        INSERT INTO paper_classification BY NAME
         WITH h AS (
             SELECT arxiv_id, CAST(hash(arxiv_id) % 1000000007 AS BIGINT) AS h0,
                    CAST(hash(arxiv_id || 'x') % 1000000007 AS BIGINT) AS h FROM papers
@@ -221,10 +221,10 @@ def build_synthetic(out: Path, n: int, source: Path) -> Path:
         FROM labelled
     """)
     con.execute("""
-        CREATE TABLE paper_relevance AS SELECT arxiv_id, is_safety_broad, is_safety_narrow, safety_score, topics,
-            primary_topic, safety_evidence, 'synthetic' AS classifier_version FROM paper_classification;
-        CREATE TABLE paper_origins AS SELECT arxiv_id, origin, organizations, origin_evidence, origin_confidence
-            FROM paper_classification;
+        INSERT INTO paper_relevance BY NAME SELECT arxiv_id, is_safety_broad, is_safety_narrow, safety_score, topics,
+            primary_topic, safety_evidence, 'synthetic' AS classifier_version, classified_at FROM paper_classification;
+        INSERT INTO paper_origins BY NAME SELECT arxiv_id, origin, organizations, origin_evidence, origin_confidence,
+            'synthetic' AS origin_version, classified_at FROM paper_classification;
         INSERT INTO category_month_counts
             SELECT c, date_trunc('month', published_date)::DATE, count(*), count(*) FILTER (WHERE c = primary_category),
                    'arxiv_snapshot', now()::TIMESTAMP
@@ -238,24 +238,24 @@ def build_synthetic(out: Path, n: int, source: Path) -> Path:
             SELECT p.arxiv_id, date_trunc('month', p.published_date)::DATE AS month, c.is_safety_broad,
                    c.is_safety_narrow, c.topics, c.origin
             FROM papers p JOIN paper_classification c USING (arxiv_id);
-        CREATE TABLE neglectedness_monthly AS
+        INSERT INTO neglectedness_monthly BY NAME
             SELECT month, count(*) AS n_ai_papers, 'arxiv_snapshot' AS denominator_source,
                    count(*) FILTER (WHERE is_safety_broad) AS n_safety_broad,
                    count(*) FILTER (WHERE is_safety_narrow) AS n_safety_narrow,
                    count(*) FILTER (WHERE is_safety_broad) / count(*) AS share_broad,
                    count(*) FILTER (WHERE is_safety_narrow) / count(*) AS share_narrow
             FROM lp GROUP BY month;
-        CREATE TABLE safety_papers_by_topic_monthly AS
+        INSERT INTO safety_papers_by_topic_monthly BY NAME
             SELECT month, d AS definition, topic, count(*) AS n_papers
             FROM (SELECT month, d, unnest(topics) AS topic
                   FROM (SELECT *, unnest(['broad', 'narrow']) AS d FROM lp WHERE is_safety_broad)
                   WHERE d = 'broad' OR is_safety_narrow)
             GROUP BY ALL;
-        CREATE TABLE safety_papers_by_origin_monthly AS
+        INSERT INTO safety_papers_by_origin_monthly BY NAME
             SELECT month, d AS definition, origin, count(*) AS n_papers
             FROM (SELECT *, unnest(['broad', 'narrow']) AS d FROM lp WHERE is_safety_broad)
             WHERE d = 'broad' OR is_safety_narrow GROUP BY ALL;
-        CREATE TABLE lab_share_yearly AS
+        INSERT INTO lab_share_yearly BY NAME
             WITH y AS (SELECT year(month) AS year, d AS definition,
                    CASE WHEN d = 'broad' THEN is_safety_broad ELSE is_safety_narrow END AS s, origin
                    FROM lp, (SELECT unnest(['broad', 'narrow']) AS d))
@@ -268,7 +268,7 @@ def build_synthetic(out: Path, n: int, source: Path) -> Path:
                    n_ai_lab / nullif(n_ai_known, 0) AS lab_share_ai,
                    n_safety_known / nullif(count(*) FILTER (WHERE s), 0) AS known_origin_coverage_safety
             FROM y GROUP BY ALL;
-        CREATE TABLE topic_growth AS
+        INSERT INTO topic_growth BY NAME
             WITH last AS (SELECT max(month) AS m FROM safety_papers_by_topic_monthly)
             SELECT topic, definition, any_value(l.m) AS window_end,
                    sum(n_papers) FILTER (WHERE month > l.m - INTERVAL 12 MONTH) AS n_last_12m,
@@ -279,25 +279,25 @@ def build_synthetic(out: Path, n: int, source: Path) -> Path:
             FROM safety_papers_by_topic_monthly, last l
             WHERE month > l.m - INTERVAL 24 MONTH GROUP BY topic, definition;
         DROP TABLE lp;
-        CREATE TABLE field_size_estimates AS SELECT * FROM (VALUES
+        INSERT INTO field_size_estimates BY NAME SELECT * FROM (VALUES
             (2018, 'technical', NULL, 50.0, NULL, 'FTE', 'synthetic', 'synthetic', NULL, NULL),
             (2022, 'technical', 100.0, NULL, 200.0, 'FTE', 'synthetic', 'synthetic', NULL, NULL),
             (2025, 'technical', NULL, 600.0, NULL, 'FTE', 'synthetic', 'synthetic', NULL, NULL))
             t(year, scope, low, central, high, unit, source_title, author, url, method_note);
-        CREATE TABLE workforce_positions_yearly AS
+        INSERT INTO workforce_positions_yearly BY NAME
             SELECT y AS year, t AS org_type, 'technical' AS role, (y - 2010) * 10 AS n_people
             FROM range(2012, 2026) r(y), (SELECT unnest(['academic', 'nonprofit', 'frontier_lab']) AS t);
-        CREATE TABLE workforce_growth_fit AS SELECT 'positions_total' AS series, 2012 AS year_from, 2025 AS year_to,
+        INSERT INTO workforce_growth_fit BY NAME SELECT 'positions_total' AS series, 2012 AS year_from, 2025 AS year_to,
             0.2 AS annual_growth, 0.15 AS growth_low, 0.25 AS growth_high, 3.8 AS doubling_years, 14 AS n_points;
-        CREATE TABLE workforce_authors_yearly AS
+        INSERT INTO workforce_authors_yearly BY NAME
             SELECT y AS year, d AS definition, 1000 * (y - 2006) AS n_safety_authors_active,
                    300 * (y - 2006) AS n_safety_authors_core, 50000 * (y - 2006) AS n_ai_authors_active,
                    0.02 AS safety_author_share
             FROM range(2008, 2027) r(y), (SELECT unnest(['broad', 'narrow']) AS d);
-        CREATE TABLE papers_per_fte_yearly AS SELECT 2025 AS year, 'synthetic' AS estimate_source,
+        INSERT INTO papers_per_fte_yearly BY NAME SELECT 2025 AS year, 'synthetic' AS estimate_source,
             500.0 AS fte_low, 600.0 AS fte_central, 700.0 AS fte_high, 3000 AS n_safety_papers,
             5.0 AS papers_per_fte, 4.3 AS papers_per_fte_low, 6.0 AS papers_per_fte_high;
-        CREATE TABLE claims_check AS SELECT 'synthetic claim' AS claim, 'synthetic' AS source,
+        INSERT INTO claims_check BY NAME SELECT 'synthetic claim' AS claim, 'synthetic' AS source,
             'synthetic' AS data_says, 'not_testable' AS verdict, '{}' AS numbers, now()::TIMESTAMP AS computed_at;
     """)
     con.execute("DETACH src")

@@ -17,12 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.lib.schema import (
-    CLASSIFICATION_TABLES,
-    INGEST_TABLES,
-    NEGLECTEDNESS_MART_TABLES,
-    WORKFORCE_TABLES,
-)
+from pipelines import contract
 
 BUILD_COMMAND = "make refresh"
 
@@ -30,8 +25,9 @@ DEFINITIONS = ("narrow", "broad")
 SAFETY_FILTERS = ("broad", "narrow", "any")
 _SAFETY_COLUMN = {"broad": "c.is_safety_broad", "narrow": "c.is_safety_narrow"}
 
-MART_TABLES = WORKFORCE_TABLES + NEGLECTEDNESS_MART_TABLES
-CONTRACT_TABLES = INGEST_TABLES + CLASSIFICATION_TABLES + MART_TABLES
+CONTRACT_TABLES = contract.names()
+# Tables a pipeline step after ingestion writes: each may be missing while that step has not run.
+DERIVED_TABLES = tuple(t for t in CONTRACT_TABLES if t not in contract.names("ingest"))
 
 MAX_SEARCH_TERMS = 6
 MAX_ROWS = 5000

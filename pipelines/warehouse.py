@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.lib.schema import INGEST_TABLES_DDL
+from pipelines import contract
 
 # The oldest DuckDB release that opens the published file: 1.4 (the long-term-support line) and newer.
 STORAGE_VERSION = "v1.4.0"
@@ -55,7 +55,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     # snapshot_files keyed by absolute path (before files were known by name and content): each file is read once
     # more, and upserts leave its unchanged records as they are.
     drop_if_older(con, "snapshot_files", "seen_in_load")
-    con.execute(INGEST_TABLES_DDL)
+    con.execute(contract.ddl(*contract.names("ingest")))
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
@@ -106,7 +106,7 @@ def transaction(path: Path, *, memory_limit: str = "4GB") -> Iterator[duckdb.Duc
 
 
 def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
-    """Replace a whole derived table with a Polars frame (inside the caller's transaction)."""
+    """Replace a table outside the contract (the private people file's) with a Polars frame, as it comes."""
     con.register("_replacement", frame)
     try:
         con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM _replacement')
@@ -233,24 +233,33 @@ def publish(work_path: Path, published_path: Path) -> Path:
     return published_path
 
 
-ROW_COUNTS_DDL = """
-CREATE TABLE IF NOT EXISTS table_row_counts (
-    table_name VARCHAR NOT NULL,
-    run_id     VARCHAR NOT NULL,
-    n_rows     BIGINT NOT NULL,
-    counted_at TIMESTAMP NOT NULL
-)
-"""
-
-
 def record_row_count(con: duckdb.DuckDBPyConnection, table: str, run_id: str, n_rows: int) -> None:
     """Append a table's row count for this run to `table_row_counts` (the row-count checks compare runs)."""
-    con.execute(ROW_COUNTS_DDL)
+    con.execute(contract.ddl("table_row_counts"))
     con.execute("INSERT INTO table_row_counts VALUES (?, ?, ?, ?)", [table, run_id, n_rows, datetime.now()])
 
 
 def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, run_id: str) -> int:
-    """Replace `table` with `frame` and log its row count, inside the caller's transaction."""
-    replace_table(con, table, frame)
+    """Replace the public `table` with `frame` cast to its contract, and log its row count, inside the caller's
+    transaction. A frame whose columns differ from the contract's is refused (contract.ContractMismatch)."""
+    frame = contract.conform(table, frame)
+    con.execute(contract.table(table).ddl(replace=True))
+    con.register("_replacement", frame)
+    try:
+        con.execute(f'INSERT INTO "{table}" SELECT * FROM _replacement')
+    finally:
+        con.unregister("_replacement")
     record_row_count(con, table, run_id, frame.height)
+    return frame.height
+
+
+def append_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
+    """Insert `frame` cast to the public `table`'s contract (refused when its columns differ), inside the caller's
+    transaction. Incremental tables delete the rows they replace first."""
+    frame = contract.conform(table, frame)
+    con.register("_rows", frame)
+    try:
+        con.execute(f'INSERT INTO "{table}" SELECT * FROM _rows')
+    finally:
+        con.unregister("_rows")
     return frame.height

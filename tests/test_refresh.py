@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from pipelines import settings
+from tests.test_contract import contract_problems
 
 pytestmark = pytest.mark.slow  # each test runs `make refresh`-like subprocesses
 
@@ -68,6 +69,7 @@ def test_whole_graph_materialises_and_reruns_identically(
     after_first = _all_tables(work)
     assert after_first["papers"] == 1200
     assert after_first["category_month_counts"] > 0
+    assert contract_problems(Path(env["WAREHOUSE_PATH"])) == []  # every public table, as the contract gives it
     second = _run_snapshot_job(monkeypatch, env)
     assert second.success
     after_second = _all_tables(work)

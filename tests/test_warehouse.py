@@ -188,10 +188,12 @@ def test_write_table_replaces_the_table_and_logs_its_row_count() -> None:
     from pipelines.warehouse import table_exists, write_table
 
     con = duckdb.connect()
-    assert not table_exists(con, "t") and not table_exists(con, "table_row_counts")
-    assert write_table(con, "t", pl.DataFrame({"a": [1, 2]}), "run-1") == 2
-    assert write_table(con, "t", pl.DataFrame({"a": [3]}), "run-2") == 1
-    assert con.sql("SELECT a FROM t").fetchall() == [(3,)]
-    counts = con.sql("SELECT run_id, n_rows FROM table_row_counts WHERE table_name = 't' ORDER BY counted_at")
+    table = "workforce_positions_yearly"
+    assert not table_exists(con, table) and not table_exists(con, "table_row_counts")
+    rows = {"year": [2020, 2021], "org_type": ["academic"] * 2, "role": ["technical"] * 2, "n_people": [3, 4]}
+    assert write_table(con, table, pl.DataFrame(rows), "run-1") == 2
+    assert write_table(con, table, pl.DataFrame(rows).tail(1), "run-2") == 1
+    assert con.sql(f"SELECT year FROM {table}").fetchall() == [(2021,)]
+    counts = con.sql(f"SELECT run_id, n_rows FROM table_row_counts WHERE table_name = '{table}' ORDER BY counted_at")
     assert counts.fetchall() == [("run-1", 2), ("run-2", 1)]
-    assert table_exists(con, "t")
+    assert table_exists(con, table)

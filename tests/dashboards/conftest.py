@@ -11,46 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.lib.schema import INGEST_TABLES_DDL
-
-DERIVED_TABLES_DDL = """
-CREATE TABLE paper_relevance (arxiv_id VARCHAR, is_safety_broad BOOLEAN, is_safety_narrow BOOLEAN,
-    safety_score DOUBLE, topics VARCHAR[], primary_topic VARCHAR, safety_evidence VARCHAR, classifier_version VARCHAR);
-CREATE TABLE paper_origins (arxiv_id VARCHAR, origin VARCHAR, organizations VARCHAR[], origin_evidence VARCHAR,
-    origin_confidence DOUBLE);
-CREATE TABLE paper_classification (arxiv_id VARCHAR, is_safety_broad BOOLEAN, is_safety_narrow BOOLEAN,
-    safety_score DOUBLE, topics VARCHAR[], primary_topic VARCHAR, safety_evidence VARCHAR, origin VARCHAR,
-    organizations VARCHAR[], origin_evidence VARCHAR, origin_confidence DOUBLE, classified_at TIMESTAMP);
-CREATE TABLE field_size_estimates (year INTEGER, scope VARCHAR, low DOUBLE, central DOUBLE, high DOUBLE,
-    unit VARCHAR, source_title VARCHAR, author VARCHAR, url VARCHAR, method_note VARCHAR);
-CREATE TABLE workforce_positions_yearly (year INTEGER, org_type VARCHAR, role VARCHAR, n_people BIGINT);
-CREATE TABLE workforce_growth_fit (series VARCHAR, year_from INTEGER, year_to INTEGER, annual_growth DOUBLE,
-    growth_low DOUBLE, growth_high DOUBLE, doubling_years DOUBLE, n_points INTEGER);
-CREATE TABLE workforce_authors_yearly (year INTEGER, definition VARCHAR, n_safety_authors_active BIGINT,
-    n_safety_authors_core BIGINT, n_ai_authors_active BIGINT, safety_author_share DOUBLE);
-CREATE TABLE neglectedness_monthly (month DATE, n_ai_papers BIGINT, denominator_source VARCHAR,
-    n_safety_broad BIGINT, n_safety_narrow BIGINT, share_broad DOUBLE, share_narrow DOUBLE);
-CREATE TABLE safety_papers_by_topic_monthly (month DATE, definition VARCHAR, topic VARCHAR, n_papers BIGINT);
-CREATE TABLE safety_papers_by_origin_monthly (month DATE, definition VARCHAR, origin VARCHAR, n_papers BIGINT);
-CREATE TABLE lab_share_yearly (year INTEGER, definition VARCHAR, n_safety_known BIGINT, n_safety_lab BIGINT,
-    lab_share_safety DOUBLE, n_ai_known BIGINT, n_ai_lab BIGINT, lab_share_ai DOUBLE,
-    known_origin_coverage_safety DOUBLE);
-CREATE TABLE affiliation_coverage (metric VARCHAR, value DOUBLE, source VARCHAR, computed_at TIMESTAMP);
-CREATE TABLE unclassified_organizations (organization VARCHAR, n_slots UINTEGER, n_names UINTEGER,
-    computed_at TIMESTAMP);
-CREATE TABLE origin_shares_yearly (period VARCHAR, population VARCHAR, way VARCHAR, class VARCHAR,
-    n_class BIGINT, n_known BIGINT, n_papers BIGINT, coverage DOUBLE, share DOUBLE, share_low DOUBLE,
-    share_high DOUBLE);
-CREATE TABLE papers_per_fte_yearly (year INTEGER, estimate_source VARCHAR, fte_low DOUBLE, fte_central DOUBLE,
-    fte_high DOUBLE, n_safety_papers BIGINT, papers_per_fte DOUBLE, papers_per_fte_low DOUBLE,
-    papers_per_fte_high DOUBLE);
-CREATE TABLE topic_growth (topic VARCHAR, definition VARCHAR, window_end DATE, n_last_12m BIGINT,
-    n_prev_12m BIGINT, growth_ratio DOUBLE, status VARCHAR);
-CREATE TABLE classifier_accuracy (definition VARCHAR, split VARCHAR, papers BIGINT, judged_share DOUBLE,
-    flagged_share DOUBLE, precision DOUBLE, recall DOUBLE);
-CREATE TABLE claims_check (claim VARCHAR, source VARCHAR, data_says VARCHAR, verdict VARCHAR, numbers VARCHAR,
-    computed_at TIMESTAMP);
-"""
+from pipelines import contract
 
 NOW = dt.datetime(2026, 8, 20, 6, 30)
 
@@ -570,9 +531,16 @@ def build_warehouse(path: Path) -> Path:
             "primary_topic",
             "safety_evidence",
             classifier_version=pl.lit("fixture-1"),
+            classified_at=pl.lit(NOW),
         ),
         "paper_origins": classification.select(
-            "arxiv_id", "origin", "organizations", "origin_evidence", "origin_confidence"
+            "arxiv_id",
+            "origin",
+            "organizations",
+            "origin_evidence",
+            "origin_confidence",
+            origin_version=pl.lit("fixture-1"),
+            classified_at=pl.lit(NOW),
         ),
         "neglectedness_monthly": neglect,
         "safety_papers_by_topic_monthly": _by_topic(neglect),
@@ -592,13 +560,7 @@ def build_warehouse(path: Path) -> Path:
     }
     con = duckdb.connect(str(path))
     try:
-        con.execute(INGEST_TABLES_DDL)
-        con.execute(DERIVED_TABLES_DDL)
-        for name, frame in tables.items():
-            con.register("_rows", frame)
-            columns = ", ".join(f'"{c}"' for c in frame.columns)
-            con.execute(f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM _rows')
-            con.unregister("_rows")
+        contract.create_with_rows(con, tables)
         con.execute("CHECKPOINT")
     finally:
         con.close()

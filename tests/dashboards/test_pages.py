@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import pages as registry
 from dashboards import queries
-from pipelines.lib.schema import INGEST_TABLES_DDL
+from pipelines import contract
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 # page -> (least number of Altair charts, least number of metrics); the pages themselves: dashboards/pages.py
@@ -129,7 +129,7 @@ def test_ingest_only_warehouse_degrades_per_section(tmp_path: Path, monkeypatch:
     """Before classification and marts exist, pages say what is missing instead of failing."""
     path = tmp_path / "warehouse.duckdb"
     con = duckdb.connect(str(path))
-    con.execute(INGEST_TABLES_DDL)
+    con.execute(contract.ddl(*contract.names("ingest")))
     con.close()
     monkeypatch.setenv("WAREHOUSE_PATH", str(path))
     at = _open(page)
@@ -153,7 +153,7 @@ def test_claims_page_shows_every_claim_with_its_verdict(warehouse: Path, fixture
     assert shown == claims.filter(pl.col("verdict") == "mixed")["claim"].to_list()
 
 
-@pytest.mark.parametrize("table", queries.CLASSIFICATION_TABLES + queries.MART_TABLES)
+@pytest.mark.parametrize("table", queries.DERIVED_TABLES)
 def test_every_page_survives_one_missing_table(
     warehouse_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str
 ) -> None:

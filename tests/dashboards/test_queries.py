@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from dashboards import queries
-from pipelines.lib.schema import INGEST_TABLES_DDL
+from pipelines import contract
 
 ALL_TIME = {"start": dt.date(1990, 1, 1), "end": dt.date(2100, 1, 1)}
 
@@ -29,7 +29,7 @@ def ingest_only(tmp_path: Path) -> Path:
     """A warehouse where only ingestion has run: no classification, no marts."""
     path = tmp_path / "ingest_only.duckdb"
     con = duckdb.connect(str(path))
-    con.execute(INGEST_TABLES_DDL)
+    con.execute(contract.ddl(*contract.names("ingest")))
     con.close()
     return path
 
@@ -100,7 +100,7 @@ def test_table_counts_cover_every_table_and_flag_missing(warehouse_file: Path, i
 
     partial = queries.table_counts(ingest_only)
     missing = set(partial.filter(~pl.col("present"))["table_name"])
-    assert missing == set(queries.CLASSIFICATION_TABLES + queries.MART_TABLES)
+    assert missing == set(queries.DERIVED_TABLES)
 
 
 def test_freshness_and_sources(warehouse_file: Path, fixture_tables) -> None:

@@ -7,11 +7,10 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from pipelines import settings
+from pipelines import contract, settings
 from pipelines.judged_sample import judged_ai_papers
 from pipelines.lib.eval_sets import judged_accuracy
 from pipelines.lib.relevance import (
-    RELEVANCE_SCHEMA,
     classifier_version,
     classify_relevance,
     counted_researchers,
@@ -22,24 +21,12 @@ from pipelines.lib.relevance_model import RelevanceModel
 from pipelines.lib.safety_authors import load_safety_researchers
 from pipelines.lib.taxonomy import Taxonomy
 from pipelines.resources import WarehouseResource
-from pipelines.warehouse import replace_table, table_exists
+from pipelines.warehouse import append_rows, table_exists, write_table
 
 # Papers classified per batch: bounds memory (about 1 GiB of Polars working set per 250k papers).
 BATCH_SIZE = 250_000
 
-PAPER_RELEVANCE_DDL = """
-CREATE TABLE IF NOT EXISTS paper_relevance (
-    arxiv_id            VARCHAR NOT NULL,
-    is_safety_broad     BOOLEAN NOT NULL,
-    is_safety_narrow    BOOLEAN NOT NULL,
-    safety_score        DOUBLE NOT NULL,     -- 0..1, 0.5 at the broad threshold; not a probability
-    topics              VARCHAR[] NOT NULL,  -- taxonomy topic ids, best first; empty if not safety
-    primary_topic       VARCHAR,             -- NULL if not safety
-    safety_evidence     VARCHAR,             -- "[second stage p=..; | not narrow: ..;] topic: 'phrase' (title); ..."
-    classifier_version  VARCHAR NOT NULL,    -- hash of relevance.py CODE_VERSION, taxonomy and model seeds
-    classified_at       TIMESTAMP NOT NULL
-)
-"""
+PAPER_RELEVANCE_DDL = contract.table("paper_relevance").ddl()
 
 # Papers without a current row: new, re-ingested since classification, or classified by another version.
 TODO_SQL = """
@@ -66,7 +53,7 @@ GROUP BY a.arxiv_id
 NO_AUTHORS_SQL = "CREATE OR REPLACE TEMP TABLE _relevance_authors (arxiv_id VARCHAR, authors VARCHAR[])"
 
 CLASSIFICATION_SQL = """
-CREATE OR REPLACE TABLE paper_classification AS
+INSERT INTO paper_classification BY NAME
 SELECT r.arxiv_id, r.is_safety_broad, r.is_safety_narrow, r.safety_score, r.topics, r.primary_topic,
        r.safety_evidence,
        coalesce(o.origin, 'unknown') AS origin,
@@ -88,14 +75,7 @@ LEFT JOIN {origins} o USING (arxiv_id)
 """
 
 # Stand-in while paper_origins has not been built yet: every origin is then 'unknown'.
-NO_ORIGINS = (
-    "(SELECT NULL::VARCHAR AS arxiv_id, NULL::VARCHAR AS origin, NULL::VARCHAR[] AS organizations, "
-    "NULL::VARCHAR AS origin_evidence, NULL::DOUBLE AS origin_confidence, NULL::BOOLEAN AS has_frontier_lab_author, "
-    "NULL::BOOLEAN AS has_industry_author, NULL::BOOLEAN AS has_academic_author, "
-    "NULL::BOOLEAN AS has_nonprofit_author, NULL::BOOLEAN AS has_government_author, "
-    "NULL::VARCHAR AS first_author_class, NULL::VARCHAR AS last_author_class, NULL::UINTEGER AS n_authors_placed, "
-    "NULL::TIMESTAMP AS classified_at WHERE false)"
-)
+NO_ORIGINS = contract.table("paper_origins").empty_select()
 
 
 def update_relevance(
@@ -134,12 +114,7 @@ def update_relevance(
         )
         n_broad += int(result["is_safety_broad"].sum())
         n_narrow += int(result["is_safety_narrow"].sum())
-        con.register("_relevance_batch", result)
-        con.execute(
-            f"INSERT INTO paper_relevance ({', '.join([*RELEVANCE_SCHEMA, 'classified_at'])}) "
-            f"SELECT {', '.join([*RELEVANCE_SCHEMA, 'classified_at'])} FROM _relevance_batch"
-        )
-        con.unregister("_relevance_batch")
+        append_rows(con, "paper_relevance", result)
     con.execute("DROP TABLE _relevance_todo")
     con.execute("DROP TABLE _relevance_authors")
     total = con.execute("SELECT count(*) FROM paper_relevance").fetchone()[0]
@@ -160,6 +135,7 @@ def build_classification(con: duckdb.DuckDBPyConnection) -> dict:
     """Recreate paper_classification from paper_relevance and paper_origins (in-DuckDB join)."""
     con.execute(PAPER_RELEVANCE_DDL)
     origins = "paper_origins" if table_exists(con, "paper_origins") else NO_ORIGINS
+    con.execute(contract.table("paper_classification").ddl(replace=True))
     con.execute(CLASSIFICATION_SQL.format(origins=origins))
     rows, broad, narrow, unknown = con.execute(
         """SELECT count(*), count(*) FILTER (WHERE is_safety_broad), count(*) FILTER (WHERE is_safety_narrow),
@@ -221,10 +197,10 @@ def paper_classification(warehouse: WarehouseResource) -> dg.MaterializeResult:
     "docs/labelling.md), per definition and split: judged and flagged shares, precision, recall. The test split is "
     "the honest figure (dev trained the second stage). Recomputed every run from the stored labels.",
 )
-def classifier_accuracy(warehouse: WarehouseResource) -> dg.MaterializeResult:
+def classifier_accuracy(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.transaction() as con:
         frame = judged_accuracy(judged_ai_papers(con))
-        replace_table(con, "classifier_accuracy", frame)
+        write_table(con, "classifier_accuracy", frame, context.run_id)
     test = frame.filter(pl.col("split") == "test").rows_by_key("definition", named=True, unique=True)
     return dg.MaterializeResult(
         metadata={

@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from pipelines import affiliations, settings
+from pipelines import affiliations, contract, settings
 from pipelines.defs.classify.people_assets import author_places, load_places
 from pipelines.lib import names, openalex, organizations, origin, people, roster
 from pipelines.lib.origin import classify_origin, prior_author_evidence
@@ -22,48 +22,13 @@ from pipelines.openalex_client import (
     openalex_url,
 )
 from pipelines.resources import WarehouseResource
-from pipelines.warehouse import drop_if_older, table_exists
+from pipelines.warehouse import append_rows, drop_if_older, table_exists
 
-OPENALEX_DDL = """
-CREATE TABLE IF NOT EXISTS openalex_works (
-    arxiv_id      VARCHAR NOT NULL,   -- one row per looked-up paper
-    fetched_at    TIMESTAMP NOT NULL,
-    status        VARCHAR NOT NULL,   -- 'ok' | 'not_found'
-    openalex_id   VARCHAR,
-    institutions  VARCHAR,            -- JSON: [{author_position, author, raw_affiliations, institutions: [...]}]
-    cited_by_count BIGINT             -- OpenAlex's citation count when fetched (the papers people read)
-)
-"""
+OPENALEX_DDL = contract.table("openalex_works").ddl()
 # Papers fetched besides safety papers: a fixed pseudo-random sample of the rest (by a hash of the id), so shares
 # among all AI papers have an OpenAlex-based denominator without looking up every paper.
 SAMPLE_PER_MILLE = 50
-PAPER_ORIGINS_DDL = """
-CREATE TABLE IF NOT EXISTS paper_origins (
-    arxiv_id              VARCHAR NOT NULL,
-    origin                VARCHAR NOT NULL,  -- frontier_lab|industry|academic|nonprofit|government|mixed|unknown
-    organizations         VARCHAR[],
-    origin_evidence       VARCHAR,           -- '<kind>: <organisation> <- <what matched>; ...'
-    origin_evidence_kind  VARCHAR,           -- affiliation|openalex|mention|roster|people|propagation (NULL if unknown)
-    origin_confidence     DOUBLE,            -- per evidence kind, less for mixed; 0 when unknown
-    has_frontier_lab_author BOOLEAN,         -- an author placed at a frontier lab (or the paper names one as a
-    has_industry_author   BOOLEAN,           --   place of work); likewise for each class: origin.involvement()
-    has_academic_author   BOOLEAN,
-    has_nonprofit_author  BOOLEAN,
-    has_government_author BOOLEAN,
-    first_author_class    VARCHAR,           -- class of the first author (or 'mixed', 'unknown')
-    last_author_class     VARCHAR,           -- class of the last author
-    n_authors             UINTEGER,
-    n_authors_placed      UINTEGER,          -- authors any evidence placed
-    origin_version        VARCHAR NOT NULL,  -- hash of the origin code, seed, roster and affiliation records
-    classified_at         TIMESTAMP NOT NULL
-)
-"""
-ORIGIN_COLUMNS = (
-    "arxiv_id, origin, organizations, origin_evidence, origin_evidence_kind, origin_confidence, "
-    "has_frontier_lab_author, has_industry_author, has_academic_author, has_nonprofit_author, "
-    "has_government_author, first_author_class, last_author_class, n_authors, n_authors_placed, "
-    "origin_version, classified_at"
-)
+PAPER_ORIGINS_DDL = contract.table("paper_origins").ddl()
 NOT_FOUND_RETRY_DAYS = 30  # a recent paper OpenAlex did not know yet is looked up again after this
 VERSION_FILES = (
     Path(origin.__file__),
@@ -184,11 +149,8 @@ def openalex_works(
         with warehouse.transaction() as con:
             con.register("_fetched", frame)
             con.execute("DELETE FROM openalex_works WHERE arxiv_id IN (SELECT arxiv_id FROM _fetched)")
-            con.execute(
-                "INSERT INTO openalex_works (arxiv_id, fetched_at, status, openalex_id, institutions, cited_by_count) "
-                "SELECT arxiv_id, fetched_at, status, openalex_id, institutions, cited_by_count FROM _fetched"
-            )
             con.unregister("_fetched")
+            append_rows(con, "openalex_works", frame)
     n_ok = frame.filter(pl.col("status") == "ok").height
     return dg.MaterializeResult(
         metadata={
@@ -340,9 +302,7 @@ def paper_origins(
                 places=places,
             ).with_columns(origin_version=pl.lit(version), classified_at=pl.lit(classified_at))
             con.execute("DELETE FROM paper_origins WHERE arxiv_id IN (SELECT arxiv_id FROM _ids)")
-            con.register("_result", result)
-            con.execute(f"INSERT INTO paper_origins ({ORIGIN_COLUMNS}) SELECT {ORIGIN_COLUMNS} FROM _result")
-            con.unregister("_result")
+            append_rows(con, "paper_origins", result)
             con.unregister("_ids")
             for row in result.group_by("origin").len().iter_rows():
                 counts[row[0]] = counts.get(row[0], 0) + row[1]

@@ -17,7 +17,7 @@ from pipelines import settings
 from pipelines.affiliations import read_all_records
 from pipelines.lib.people import PLACES_SCHEMA, aggregate_places, classify_records, coverage
 from pipelines.resources import WarehouseResource
-from pipelines.warehouse import connect, replace_table, table_exists
+from pipelines.warehouse import connect, replace_table, table_exists, write_table
 
 PLACES_TABLE = "author_places"
 
@@ -66,14 +66,17 @@ def author_places(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         con.close()
     now = datetime.now()
     with warehouse.transaction() as con:
-        replace_table(
+        write_table(
             con,
             "affiliation_coverage",
             pl.DataFrame({"metric": list(stats), "value": [float(v) for v in stats.values()]}).with_columns(
                 source=pl.lit(f"{path.name} + {epoch.name}"), computed_at=pl.lit(now)
             ),
+            context.run_id,
         )
-        replace_table(con, "unclassified_organizations", unclassified.with_columns(computed_at=pl.lit(now)))
+        write_table(
+            con, "unclassified_organizations", unclassified.with_columns(computed_at=pl.lit(now)), context.run_id
+        )
     context.log.info(
         f"author_places: {stats['slots']:,} author slots, {stats['classed_share']:.1%} with a class; "
         f"{places.select('name_normalized').n_unique():,} names"

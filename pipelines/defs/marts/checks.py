@@ -7,14 +7,14 @@ import json
 import dagster as dg
 import polars as pl
 
+from pipelines import contract
 from pipelines.lib.claims import VERDICTS
-from pipelines.lib.schema import NEGLECTEDNESS_MART_TABLES
 from pipelines.resources import WarehouseResource
 from pipelines.row_count_checks import row_count_check
 
 MAX_AGE_DAYS = 7  # the API refresh runs daily; a week allows for arXiv holidays and a failed day or two
 MAX_UNKNOWN_ORIGIN_SHARE = 0.8
-MART_TABLES = NEGLECTEDNESS_MART_TABLES
+MART_TABLES = contract.names("marts")
 
 
 def freshness(latest: dt.date | None, sources: list[str], today: dt.date, max_age_days: int = MAX_AGE_DAYS) -> dict:

@@ -5,18 +5,13 @@ import datetime as dt
 import dagster as dg
 import polars as pl
 
+from pipelines import contract
 from pipelines.lib import estimates
 from pipelines.lib.positions import ROLES
 from pipelines.resources import WarehouseResource
 from pipelines.row_count_checks import row_count_check
 
-WORKFORCE_TABLES = (
-    "field_size_estimates",
-    "workforce_positions_yearly",
-    "workforce_growth_fit",
-    "workforce_authors_yearly",
-)
-row_count_checks = [row_count_check(table) for table in WORKFORCE_TABLES]
+row_count_checks = [row_count_check(table) for table in contract.names("workforce")]
 
 
 def _rows(frame: pl.DataFrame, limit: int = 10) -> list[dict]:

@@ -6,11 +6,14 @@ import dagster as dg
 import duckdb
 import pytest
 
+from pipelines import contract
 from pipelines.defs.marts import assets as mart_assets
 from pipelines.defs.marts import checks as mart_checks
 from pipelines.defs.workforce import assets as workforce_assets
 from pipelines.defs.workforce import checks as workforce_checks
-from tests.defs.marts.warehouse_data import CONTRACT_COLUMNS, build
+from tests.defs.marts.warehouse_data import build
+
+BUILT_TABLES = contract.names("workforce") + contract.names("marts")
 
 
 def definitions(module) -> list:
@@ -40,9 +43,9 @@ def test_all_assets_build_contract_tables_and_pass_their_checks(built):
     assert failed == {"arxiv_data_freshness"}
     assert "offline snapshot" in checks["arxiv_data_freshness"].description
     with duckdb.connect(built.work_path, read_only=True) as con:
-        for table, columns in CONTRACT_COLUMNS.items():
-            got = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-            assert got == columns.split(), table
+        for table in BUILT_TABLES:
+            got = [tuple(r[:2]) for r in con.execute(f"DESCRIBE {table}").fetchall()]
+            assert contract.mismatches(table, got) == []
             assert con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] > 0, table
         neglect = con.execute(
             "SELECT n_ai_papers, n_safety_broad, n_safety_narrow FROM neglectedness_monthly ORDER BY month LIMIT 1"
@@ -70,7 +73,7 @@ def test_a_second_run_is_identical_and_compares_row_counts(built):
     assert second.success
     evaluations = {e.check_name: e for e in second.get_asset_check_evaluations()}
     row_checks = [e for n, e in evaluations.items() if n.endswith("_row_count_vs_previous_run")]
-    assert len(row_checks) == len(CONTRACT_COLUMNS)
+    assert len(row_checks) == len(BUILT_TABLES)
     assert all(e.passed and "previous run" in e.description for e in row_checks)
     with duckdb.connect(built.work_path, read_only=True) as con:
         again = [con.execute(q).fetchall() for q in SNAPSHOT_QUERIES]

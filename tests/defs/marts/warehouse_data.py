@@ -7,25 +7,6 @@ import polars as pl
 
 from pipelines.resources import WarehouseResource
 
-CONTRACT_COLUMNS = {
-    "field_size_estimates": "year scope low central high unit source_title author url method_note",
-    "workforce_positions_yearly": "year org_type role n_people",
-    "workforce_growth_fit": "series year_from year_to annual_growth growth_low growth_high doubling_years n_points",
-    "workforce_authors_yearly": "year definition n_safety_authors_active n_safety_authors_core n_ai_authors_active "
-    "safety_author_share",
-    "neglectedness_monthly": "month n_ai_papers denominator_source n_safety_broad n_safety_narrow share_broad "
-    "share_narrow",
-    "safety_papers_by_topic_monthly": "month definition topic n_papers",
-    "safety_papers_by_origin_monthly": "month definition origin n_papers",
-    "lab_share_yearly": "year definition n_safety_known n_safety_lab lab_share_safety n_ai_known n_ai_lab "
-    "lab_share_ai known_origin_coverage_safety",
-    "origin_shares_yearly": "period population way class n_class n_known n_papers coverage share share_low share_high",
-    "papers_per_fte_yearly": "year estimate_source fte_low fte_central fte_high n_safety_papers papers_per_fte "
-    "papers_per_fte_low papers_per_fte_high",
-    "topic_growth": "topic definition window_end n_last_12m n_prev_12m growth_ratio status",
-    "claims_check": "claim source data_says verdict numbers computed_at",
-}
-
 POSITIONS_CSV = (
     (
         "person,organization,title,start_date,start_date_precision,end_date,end_date_precision,employment_type,"
