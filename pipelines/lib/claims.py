@@ -21,21 +21,14 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import settings
+from pipelines import contract, settings
 from pipelines.lib import estimates as est
 from pipelines.lib.metrics import COMPANY_ORIGINS, LAB_ORIGIN
 from pipelines.lib.origin_shares import ALL_PERIOD, COMPANY
 from pipelines.lib.origin_shares import SCHEMA as ORIGIN_SHARES_SCHEMA
 
 VERDICTS = ("supported", "contradicted", "mixed", "not_testable")
-CLAIMS_SCHEMA: dict[str, pl.DataType] = {
-    "claim": pl.String(),
-    "source": pl.String(),
-    "data_says": pl.String(),
-    "verdict": pl.String(),
-    "numbers": pl.String(),
-    "computed_at": pl.Datetime("us"),
-}
+CLAIMS_SCHEMA = contract.table("claims_check").polars_schema()  # the table this module computes
 
 # Thresholds (documented in docs/metrics.md).
 RANGE_TOLERANCE = 0.25  # a figure agrees with a claimed range if within it widened by 25% either side

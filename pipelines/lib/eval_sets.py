@@ -27,7 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import settings
+from pipelines import contract, settings
 from pipelines.lib import labels as lab
 from pipelines.lib.evaluation import binary_metrics, split_of
 from pipelines.lib.relevance import classify_relevance, phrase_scores, prepare
@@ -564,15 +564,7 @@ def classify_items(
     return keyed.join(result, on="_item", how="left", maintain_order="left").drop("_item")
 
 
-ACCURACY_SCHEMA = {
-    "definition": pl.String,
-    "split": pl.String,
-    "papers": pl.Int64,
-    "judged_share": pl.Float64,
-    "flagged_share": pl.Float64,
-    "precision": pl.Float64,
-    "recall": pl.Float64,
-}
+ACCURACY_SCHEMA = contract.table("classifier_accuracy").polars_schema()  # the table this module computes
 
 
 def judged_accuracy(judged: pl.DataFrame) -> pl.DataFrame:

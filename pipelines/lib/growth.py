@@ -13,17 +13,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import polars as pl
 
+from pipelines import contract
+
 MIN_POINTS = 3
-FIT_SCHEMA: dict[str, pl.DataType] = {
-    "series": pl.String(),
-    "year_from": pl.Int32(),
-    "year_to": pl.Int32(),
-    "annual_growth": pl.Float64(),
-    "growth_low": pl.Float64(),
-    "growth_high": pl.Float64(),
-    "doubling_years": pl.Float64(),
-    "n_points": pl.Int32(),
-}
+FIT_SCHEMA = contract.table("workforce_growth_fit").polars_schema()  # the table this module computes
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ import datetime as dt
 import duckdb
 import polars as pl
 
+from pipelines import contract
+
 DEFINITIONS = ("broad", "narrow")
 FLAG = {"broad": "is_safety_broad", "narrow": "is_safety_narrow"}
 DENOMINATOR_PREFERENCE = {"arxiv_api": 0, "arxiv_snapshot": 1}
@@ -415,14 +417,7 @@ def _ai_authors_sql(years: list[int]) -> str:
     """
 
 
-AUTHORS_SCHEMA: dict[str, pl.DataType] = {
-    "year": pl.Int32(),
-    "definition": pl.String(),
-    "n_safety_authors_active": pl.Int64(),
-    "n_safety_authors_core": pl.Int64(),
-    "n_ai_authors_active": pl.Int64(),
-    "safety_author_share": pl.Float64(),
-}
+AUTHORS_SCHEMA = contract.table("workforce_authors_yearly").polars_schema()  # the table this module computes
 
 
 def workforce_authors_yearly(

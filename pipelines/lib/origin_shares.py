@@ -20,6 +20,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from pipelines import contract
 from pipelines.lib.evaluation import wilson_interval
 from pipelines.lib.origin import CLASSES
 
@@ -54,19 +55,7 @@ WHERE p.published_date IS NOT NULL
 GROUP BY ALL
 """
 
-SCHEMA = {
-    "period": pl.String,
-    "population": pl.String,
-    "way": pl.String,
-    "class": pl.String,
-    "n_class": pl.Int64,
-    "n_known": pl.Int64,
-    "n_papers": pl.Int64,
-    "coverage": pl.Float64,
-    "share": pl.Float64,
-    "share_low": pl.Float64,
-    "share_high": pl.Float64,
-}
+SCHEMA = contract.table("origin_shares_yearly").polars_schema()  # the table this module computes
 
 
 def involvement_cells(con: duckdb.DuckDBPyConnection, ai_categories: list[str]) -> pl.DataFrame:
