@@ -38,6 +38,7 @@ from pipelines.lib.evaluation import (
     split_of,
     wilson_interval,
 )
+from pipelines.lib.markdown import cell_text, md_table
 from pipelines.lib.origin_eval import evaluate_origin
 from pipelines.lib.relevance import (
     classifier_version,
@@ -148,21 +149,6 @@ def topic_metrics(topics: pl.DataFrame, split: str, taxonomy: Taxonomy, *, with_
 # ---------------------------------------------------------------- report
 
 
-def _fmt(v: object) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        return f"{v:.3f}"
-    return str(v)
-
-
-def md_table(frame: pl.DataFrame) -> str:
-    head = "| " + " | ".join(frame.columns) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    rows = ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in frame.iter_rows()]
-    return "\n".join([head, rule, *rows])
-
-
 def metrics_row(name: str, m: dict) -> dict:
     """A table row: counts, precision, recall and F1, and 95% Wilson intervals of precision and recall."""
     row = {"set": name, **{k: m[k] for k in ("n", "tp", "fp", "fn", "tn", "precision", "recall", "f1")}}
@@ -183,7 +169,7 @@ def model_description(model: RelevanceModel | None, set_aside: str | None) -> st
 
 
 def _pr(m: dict) -> str:
-    return f"precision {_fmt(m.get('precision'))}, recall {_fmt(m.get('recall'))}"
+    return f"precision {cell_text(m.get('precision'))}, recall {cell_text(m.get('recall'))}"
 
 
 def authorship_effect(with_authors: pl.DataFrame, without_authors: pl.DataFrame) -> dict:

@@ -12,6 +12,7 @@ import polars as pl
 
 from pipelines.lib import blind_eval as be
 from pipelines.lib import eval_sets as es
+from pipelines.lib.markdown import md_table
 
 TARGET_PRECISION = 0.88
 MAX_LOST = 0.05  # share of the judged safety papers the classifier of the draw found that may be lost
@@ -33,13 +34,6 @@ def _row(name: str, s: dict) -> dict:
         "narrow share, judged [95%]": _fmt(s["share"], s["share_low"], s["share_high"]),
         "narrow share, flagged": _fmt(s["flagged_share"]),
     }
-
-
-def _table(frame: pl.DataFrame) -> str:
-    head = "| " + " | ".join(frame.columns) + " |"
-    rule = "|" + "---|" * len(frame.columns)
-    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.iter_rows()]
-    return "\n".join([head, rule, *body])
 
 
 def lost_share(labels: pl.DataFrame, classified: pl.DataFrame) -> float | None:
@@ -158,8 +152,8 @@ def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict
             "intervals are 95% bootstrap percentiles within strata; `borderline` papers have no truth. Precision "
             "is the share of flagged papers judged narrow, recall the share of narrow papers flagged, over the "
             "test-side corpus.",
-            _table(strata_rows),
-            _table(
+            md_table(strata_rows, cell=str),
+            md_table(
                 pl.DataFrame(
                     [
                         _row("current, reader 1", scores["current_reader1"]),
@@ -168,7 +162,8 @@ def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict
                         _row(f"at the draw ({es.BLIND_CLASSIFIER_VERSION}), reader 1", scores["at_draw_reader1"]),
                         _row(f"at the draw ({es.BLIND_CLASSIFIER_VERSION}), reader 2", scores["at_draw_reader2"]),
                     ]
-                )
+                ),
+                cell=str,
             ),
             f"Flagged narrow in the whole corpus by the current classifier: {n_flagged:,} of {corpus_size:,} "
             f"papers ({n_flagged / corpus_size:.2%}). Of the blind papers judged narrow that the classifier of the "
@@ -181,20 +176,20 @@ def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict
             f"{readers['agreement_decided']:.1%} of the {readers['n_decided']} that neither called borderline "
             f"(Cohen's kappa {readers['kappa']:.2f}); both are readings by the same language model, so this "
             "measures consistency, not what two human experts would agree on. Readings (rows: reader 1):",
-            _table(be.confusion(first, second, ("reader 1", "reader 2"))),
+            md_table(be.confusion(first, second, ("reader 1", "reader 2")), cell=str),
             f"Where they disagree ({disagreements.height} papers, {n_one_borderline} with one reading borderline):",
-            _table(disagreements) if disagreements.height else "nowhere",
+            md_table(disagreements, cell=str) if disagreements.height else "nowhere",
             "**One reader, both sets.** Another reader read 100 flagged papers of the rereading below and 100 of "
             "the blind set's flagged stratum, shuffled into one packet, blind to where each came from "
             "(`corpus_mixed_labels.csv`): if the two precisions differ for one reader, the papers differ, not the "
             "readers.",
-            _table(mixed_rows(es.load_mixed_labels())),
+            md_table(mixed_rows(es.load_mixed_labels()), cell=str),
             "**The judged sample's test split, read again.** The papers the classifier of the draw flagged in the "
             "test half of the judged sample (`seeds/eval/corpus_sample_labels.csv`), mixed with unflagged ones so "
             "that the reader could not tell them apart, read by a fresh reader with the rubric the sample was "
             "judged with (`corpus_reread_labels.csv`) and by another with the clarified rubric "
             "(`corpus_reread_clarified_labels.csv`):",
-            _table(pl.DataFrame(reread_rows)),
+            md_table(pl.DataFrame(reread_rows), cell=str),
         ]
     )
     metrics: dict = dict(scores)
