@@ -1,20 +1,48 @@
 """The 'Fresh blind set' section of docs/evaluation.md: the narrow classifier scored on papers it never trained or
 tuned on, read blind by two readers, beside the judged sample's test split read three times.
 
-build_section(classified, corpus_size) takes the classifier under evaluation's answers for the corpus (arxiv_id,
-is_safety_narrow) and the corpus's size, and returns (markdown, metrics). The sets and how they were read:
-docs/labelling.md.
+score(classified, corpus_size) takes the classifier under evaluation's answers for the corpus (arxiv_id,
+is_safety_narrow) and the corpus's size, and returns the section's numbers (BlindEvaluation); render(result) writes
+them as markdown. The sets and how they were read: docs/labelling.md.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import polars as pl
 
 from pipelines.lib import blind_eval as be
 from pipelines.lib import eval_sets as es
+from pipelines.lib.markdown import md_table
 
 TARGET_PRECISION = 0.88
 MAX_LOST = 0.05  # share of the judged safety papers the classifier of the draw found that may be lost
+FIRST_READING = "first reading (the judged sample)"
+
+
+@dataclass(frozen=True)
+class BlindEvaluation:
+    n_papers: int
+    strata: pl.DataFrame  # per stratum: population, drawn, reader 1's yes / borderline / no
+    scores: dict[str, dict]  # be.stratified_scores per classifier and reading (current_reader1, at_draw_reader1...)
+    lost: float | None
+    missed: dict[str, float | None]  # current, at_draw
+    flagged: int  # papers of the corpus the classifier flags narrow
+    corpus_size: int
+    readers: dict  # be.agreement of the two readers
+    readings: pl.DataFrame  # reader 1 (rows) by reader 2 (columns)
+    disagreements: pl.DataFrame
+    mixed: pl.DataFrame  # mixed_rows
+    rereadings: list[dict]  # reading, judged, precision, agreement (be.agreement with the first reading or None)
+
+    @property
+    def met_precision(self) -> bool:
+        return (self.scores["current_reader1"]["precision"] or 0) >= TARGET_PRECISION
+
+    @property
+    def met_lost(self) -> bool:
+        return self.lost is not None and self.lost <= MAX_LOST
 
 
 def _fmt(value: float | None, low: float | None = None, high: float | None = None) -> str:
@@ -33,13 +61,6 @@ def _row(name: str, s: dict) -> dict:
         "narrow share, judged [95%]": _fmt(s["share"], s["share_low"], s["share_high"]),
         "narrow share, flagged": _fmt(s["flagged_share"]),
     }
-
-
-def _table(frame: pl.DataFrame) -> str:
-    head = "| " + " | ".join(frame.columns) + " |"
-    rule = "|" + "---|" * len(frame.columns)
-    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.iter_rows()]
-    return "\n".join([head, rule, *body])
 
 
 def lost_share(labels: pl.DataFrame, classified: pl.DataFrame) -> float | None:
@@ -75,56 +96,9 @@ def mixed_rows(mixed: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict]:
-    first, second = es.load_blind_labels(), es.load_blind_second_labels()
-    strata = es.load_blind_strata()
-    at_draw = first.select("arxiv_id", is_safety_narrow=pl.col("stratum") == "flagged")
-    agreed = first.join(second.select("arxiv_id", other="narrow"), on="arxiv_id").filter(
-        pl.col("narrow") == pl.col("other")
-    )
-    scores = {
-        "current_reader1": be.stratified_scores(first, classified, strata),
-        "current_reader2": be.stratified_scores(second, classified, strata),
-        "current_agreed": be.stratified_scores(agreed.drop("other"), classified, strata),
-        "at_draw_reader1": be.stratified_scores(first, at_draw, strata),
-        "at_draw_reader2": be.stratified_scores(second, at_draw, strata),
-    }
-    lost = lost_share(first, classified)
-    missed = {"current": missed_share(first, classified, strata), "at_draw": missed_share(first, at_draw, strata)}
-    readers = be.agreement(first, second)
-
-    sample = es.load_sample_labels(relabels=es.NO_RELABELS)  # the first reading, as judged then
-    reread, clarified = es.load_reread_labels(), es.load_reread_clarified_labels()
-    reread_ids = reread.select("arxiv_id")
-    flagged_at_draw = reread.filter("flagged").select("arxiv_id")
-    readings = {
-        "first reading (the judged sample)": sample.join(reread_ids, on="arxiv_id", how="semi"),
-        "second reading, same rubric": reread,
-        "third reading, clarified rubric": clarified,
-    }
-    reread_rows = []
-    for name, frame in readings.items():
-        decided = frame.join(flagged_at_draw, on="arxiv_id", how="semi").filter(pl.col("narrow").is_in(be.JUDGED))
-        yes = int((decided["narrow"] == "yes").sum())
-        reread_rows.append(
-            {
-                "reading": name,
-                "flagged papers judged": decided.height,
-                "precision": _fmt(yes / decided.height if decided.height else None),
-                "agreement with the first reading (yes/no, kappa)": "-"
-                if name.startswith("first")
-                else "{:.3f} (n={}, kappa {:.2f})".format(
-                    *(lambda a: (a["agreement_decided"], a["n_decided"], a["kappa"]))(
-                        be.agreement(readings["first reading (the judged sample)"], frame)
-                    )
-                ),
-            }
-        )
-    n_flagged = int(classified["is_safety_narrow"].sum())
-    s1 = scores["current_reader1"]
-    met_precision = (s1["precision"] or 0) >= TARGET_PRECISION
-    met_lost = lost is not None and lost <= MAX_LOST
-    disagreements = (
+def disagreements(first: pl.DataFrame, second: pl.DataFrame) -> pl.DataFrame:
+    """The papers the two readers read differently, with the start of each reader's note."""
+    return (
         first.join(second.select("arxiv_id", reader2="narrow", note2="note"), on="arxiv_id")
         .filter(pl.col("narrow") != pl.col("reader2"))
         .select(
@@ -138,18 +112,93 @@ def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict
         .rename({"reader2": "reader 2"})
         .sort("arxiv_id")
     )
-    borderline = (pl.col("reader 1") == "borderline") | (pl.col("reader 2") == "borderline")
-    n_one_borderline = disagreements.filter(borderline).height
+
+
+def rereadings(readings: dict[str, pl.DataFrame], flagged_at_draw: pl.DataFrame) -> list[dict]:
+    """Per reading of the judged sample's test split: the flagged papers it judged, their precision, and its
+    agreement with the first reading (None for the first)."""
+    rows = []
+    for name, frame in readings.items():
+        decided = frame.join(flagged_at_draw, on="arxiv_id", how="semi").filter(pl.col("narrow").is_in(be.JUDGED))
+        yes = int((decided["narrow"] == "yes").sum())
+        rows.append(
+            {
+                "reading": name,
+                "judged": decided.height,
+                "precision": yes / decided.height if decided.height else None,
+                "agreement": None if name == FIRST_READING else be.agreement(readings[FIRST_READING], frame),
+            }
+        )
+    return rows
+
+
+def score(classified: pl.DataFrame, corpus_size: int) -> BlindEvaluation:
+    first, second = es.load_blind_labels(), es.load_blind_second_labels()
+    strata = es.load_blind_strata()
+    at_draw = first.select("arxiv_id", is_safety_narrow=pl.col("stratum") == "flagged")
+    agreed = first.join(second.select("arxiv_id", other="narrow"), on="arxiv_id").filter(
+        pl.col("narrow") == pl.col("other")
+    )
+    scores = {
+        "current_reader1": be.stratified_scores(first, classified, strata),
+        "current_reader2": be.stratified_scores(second, classified, strata),
+        "current_agreed": be.stratified_scores(agreed.drop("other"), classified, strata),
+        "at_draw_reader1": be.stratified_scores(first, at_draw, strata),
+        "at_draw_reader2": be.stratified_scores(second, at_draw, strata),
+    }
+    sample = es.load_sample_labels(relabels=es.NO_RELABELS)  # the first reading, as judged then
+    reread, clarified = es.load_reread_labels(), es.load_reread_clarified_labels()
+    readings = {
+        FIRST_READING: sample.join(reread.select("arxiv_id"), on="arxiv_id", how="semi"),
+        "second reading, same rubric": reread,
+        "third reading, clarified rubric": clarified,
+    }
     strata_rows = strata.join(
         first.group_by("stratum").agg(
             *(pl.col("narrow").eq(v).sum().alias(f"reader 1 {v}") for v in ("yes", "borderline", "no"))
         ),
         on="stratum",
     ).sort("stratum")
-    md = "\n\n".join(
+    return BlindEvaluation(
+        n_papers=first.height,
+        strata=strata_rows,
+        scores=scores,
+        lost=lost_share(first, classified),
+        missed={"current": missed_share(first, classified, strata), "at_draw": missed_share(first, at_draw, strata)},
+        flagged=int(classified["is_safety_narrow"].sum()),
+        corpus_size=corpus_size,
+        readers=be.agreement(first, second),
+        readings=be.confusion(first, second, ("reader 1", "reader 2")),
+        disagreements=disagreements(first, second),
+        mixed=mixed_rows(es.load_mixed_labels()),
+        rereadings=rereadings(readings, reread.filter("flagged").select("arxiv_id")),
+    )
+
+
+def _agreement_text(agreement: dict | None) -> str:
+    if agreement is None:
+        return "-"
+    return f"{agreement['agreement_decided']:.3f} (n={agreement['n_decided']}, kappa {agreement['kappa']:.2f})"
+
+
+def render(blind: BlindEvaluation) -> str:
+    n_one_borderline = blind.disagreements.filter(
+        (pl.col("reader 1") == "borderline") | (pl.col("reader 2") == "borderline")
+    ).height
+    reread_rows = [
+        {
+            "reading": row["reading"],
+            "flagged papers judged": row["judged"],
+            "precision": _fmt(row["precision"]),
+            "agreement with the first reading (yes/no, kappa)": _agreement_text(row["agreement"]),
+        }
+        for row in blind.rereadings
+    ]
+    readers = blind.readers
+    return "\n\n".join(
         [
             "The narrow classifier scored on corpus papers it never trained or tuned on "
-            f"(`seeds/eval/corpus_blind_labels.csv`, {first.height} papers; how they were drawn and read: "
+            f"(`seeds/eval/corpus_blind_labels.csv`, {blind.n_papers} papers; how they were drawn and read: "
             "`docs/labelling.md`). Test-side papers never judged before, drawn at random within four strata of "
             f"what the classifier of {es.BLIND_CLASSIFIER_VERSION} said of them (flagged; not flagged with second-"
             f"stage probability > {es.BLIND_NEAR}, > {es.BLIND_MID}, the rest), each read from title and abstract "
@@ -158,51 +207,46 @@ def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict
             "intervals are 95% bootstrap percentiles within strata; `borderline` papers have no truth. Precision "
             "is the share of flagged papers judged narrow, recall the share of narrow papers flagged, over the "
             "test-side corpus.",
-            _table(strata_rows),
-            _table(
+            md_table(blind.strata, cell=str),
+            md_table(
                 pl.DataFrame(
                     [
-                        _row("current, reader 1", scores["current_reader1"]),
-                        _row("current, reader 2", scores["current_reader2"]),
-                        _row("current, where the readers agree", scores["current_agreed"]),
-                        _row(f"at the draw ({es.BLIND_CLASSIFIER_VERSION}), reader 1", scores["at_draw_reader1"]),
-                        _row(f"at the draw ({es.BLIND_CLASSIFIER_VERSION}), reader 2", scores["at_draw_reader2"]),
+                        _row("current, reader 1", blind.scores["current_reader1"]),
+                        _row("current, reader 2", blind.scores["current_reader2"]),
+                        _row("current, where the readers agree", blind.scores["current_agreed"]),
+                        _row(f"at the draw ({es.BLIND_CLASSIFIER_VERSION}), reader 1", blind.scores["at_draw_reader1"]),
+                        _row(f"at the draw ({es.BLIND_CLASSIFIER_VERSION}), reader 2", blind.scores["at_draw_reader2"]),
                     ]
-                )
+                ),
+                cell=str,
             ),
-            f"Flagged narrow in the whole corpus by the current classifier: {n_flagged:,} of {corpus_size:,} "
-            f"papers ({n_flagged / corpus_size:.2%}). Of the blind papers judged narrow that the classifier of the "
-            f"draw flagged, the current one no longer flags {_fmt(lost)} (target <= {MAX_LOST}). Among the draw "
+            "Flagged narrow in the whole corpus by the current classifier: "
+            f"{blind.flagged:,} of {blind.corpus_size:,} papers ({blind.flagged / blind.corpus_size:.2%}). "
+            "Of the blind papers judged narrow that the classifier of the draw flagged, the current one no longer "
+            f"flags {_fmt(blind.lost)} (target <= {MAX_LOST}). Among the draw "
             "classifier's near misses (strata near and mid) that a classifier leaves unflagged, the share judged "
-            f"narrow (weighted): current {_fmt(missed['current'])}, at the draw {_fmt(missed['at_draw'])}. Targets: "
-            f"precision >= {TARGET_PRECISION} on the blind set (reader 1) {'met' if met_precision else 'NOT met'}; "
-            f"safety papers lost <= {MAX_LOST:.0%} {'met' if met_lost else 'NOT met'}.",
+            f"narrow (weighted): current {_fmt(blind.missed['current'])}, at the draw {_fmt(blind.missed['at_draw'])}. "
+            f"Targets: precision >= {TARGET_PRECISION} on the blind set (reader 1) "
+            f"{'met' if blind.met_precision else 'NOT met'}; "
+            f"safety papers lost <= {MAX_LOST:.0%} {'met' if blind.met_lost else 'NOT met'}.",
             f"**The two readers** agree on {readers['agreement']:.1%} of the {readers['n']} papers and on "
             f"{readers['agreement_decided']:.1%} of the {readers['n_decided']} that neither called borderline "
             f"(Cohen's kappa {readers['kappa']:.2f}); both are readings by the same language model, so this "
             "measures consistency, not what two human experts would agree on. Readings (rows: reader 1):",
-            _table(be.confusion(first, second, ("reader 1", "reader 2"))),
-            f"Where they disagree ({disagreements.height} papers, {n_one_borderline} with one reading borderline):",
-            _table(disagreements) if disagreements.height else "nowhere",
+            md_table(blind.readings, cell=str),
+            f"Where they disagree ({blind.disagreements.height} papers, {n_one_borderline} with one reading "
+            "borderline):",
+            md_table(blind.disagreements, cell=str) if blind.disagreements.height else "nowhere",
             "**One reader, both sets.** Another reader read 100 flagged papers of the rereading below and 100 of "
             "the blind set's flagged stratum, shuffled into one packet, blind to where each came from "
             "(`corpus_mixed_labels.csv`): if the two precisions differ for one reader, the papers differ, not the "
             "readers.",
-            _table(mixed_rows(es.load_mixed_labels())),
+            md_table(blind.mixed, cell=str),
             "**The judged sample's test split, read again.** The papers the classifier of the draw flagged in the "
             "test half of the judged sample (`seeds/eval/corpus_sample_labels.csv`), mixed with unflagged ones so "
             "that the reader could not tell them apart, read by a fresh reader with the rubric the sample was "
             "judged with (`corpus_reread_labels.csv`) and by another with the clarified rubric "
             "(`corpus_reread_clarified_labels.csv`):",
-            _table(pl.DataFrame(reread_rows)),
+            md_table(pl.DataFrame(reread_rows), cell=str),
         ]
     )
-    metrics: dict = dict(scores)
-    metrics |= {
-        "lost": lost,
-        "missed_near_threshold": missed,
-        "readers": readers,
-        "flagged": n_flagged,
-        "corpus": corpus_size,
-    }
-    return md, metrics

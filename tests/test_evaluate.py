@@ -9,8 +9,9 @@ from pipelines.evaluate import (
     most_matched_researcher,
     narrow_metrics,
     papers_with_researchers,
-    rubric_reading_note,
+    rubric_reading,
 )
+from pipelines.evaluation_report import rubric_reading_note
 
 
 def _rel() -> pl.DataFrame:
@@ -34,7 +35,7 @@ def test_the_rubric_rows_leave_out_only_unconfirmed_positives():
 
 
 def test_the_reading_note_counts_from_the_items():
-    note = rubric_reading_note(_rel())
+    note = rubric_reading_note(rubric_reading(_rel()))
     assert "of 3 TechSafety works, 1 (33%) read as narrow, 1 as borderline and 1 as not narrow" in note
 
 

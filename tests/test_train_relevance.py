@@ -6,7 +6,8 @@ import polars as pl
 import pytest
 
 from pipelines import train_relevance as tr
-from pipelines.evaluate import second_stage_section
+from pipelines.evaluate import second_stage_counts
+from pipelines.evaluation_report import second_stage_section
 from pipelines.lib import relevance_model as rm
 from pipelines.lib.taxonomy import load_taxonomy
 
@@ -68,9 +69,10 @@ def test_added_and_overruled_are_counted_per_paper_not_per_position():
     )
     first = rel.with_columns(is_safety_narrow=pl.Series([False, True, True, True])).reverse()
     model = rm.RelevanceModel(intercept=0.0, weights={}, threshold=0.5, veto=0.2, taxonomy_sha256="x")
-    section = second_stage_section(rel, first, model)
+    counts = second_stage_counts(rel, first)
     # 2 safety items, 1 of them scored (and found); 1 added (truly safety); 2 overruled, 1 truly not safety
-    assert "| test | corpus | 2 | 1 | 1 | 1 | 1 | 2 | 1 |" in section
+    assert counts.rows() == [("test", "corpus", 2, 1, 1, 1, 1, 2, 1)]
+    assert "| test | corpus | 2 | 1 | 1 | 1 | 1 | 2 | 1 |" in second_stage_section(counts, model)
 
 
 @pytest.mark.parametrize("grid_point", [{"corpus": {"f1": None}, "all": {"f1": 0.5}, "threshold": 0.5}])

@@ -27,6 +27,7 @@ half an answer for a gold 'mixed'.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -34,6 +35,7 @@ import polars as pl
 from pipelines import settings
 from pipelines.lib.evaluation import confusion_table, split_of, wilson_interval
 from pipelines.lib.labels import TAI_FILE, load_tai, tai_author_name
+from pipelines.lib.markdown import cell_text, md_table
 from pipelines.lib.names import normalize_name_expr
 from pipelines.lib.organizations import load_organizations
 from pipelines.lib.origin import MIN_CONFIDENCE, classify_origin, name_statistics
@@ -63,6 +65,7 @@ TAG_ORIGIN = {
     "AISRP2019": "nonprofit",
 }
 UNCLASSED_TAGS = ("Other-org", "Non-notable", "AmbiguousSafety")
+NA_CELL = partial(cell_text, missing="n/a")
 
 
 def hash_split(key: str) -> str:
@@ -165,19 +168,6 @@ def _consistent(classes: pl.Expr) -> pl.Expr:
     )
 
 
-def _fmt(value: float | int | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
-
-
-def _md_table(frame: pl.DataFrame) -> str:
-    head = "| " + " | ".join(frame.columns) + " |"
-    sep = "|" + "|".join("---" for _ in frame.columns) + "|"
-    rows = ["| " + " | ".join(_fmt(v) if not isinstance(v, str) else v for v in row) + " |" for row in frame.rows()]
-    return "\n".join([head, sep, *rows])
-
-
 def evaluate_origin(
     labels_dir: Path | None = None,
     positions: Path | None = None,
@@ -261,13 +251,13 @@ def evaluate_origin(
             "gold class is among our organisations' classes, and one class that is among a mixed gold's classes: "
             "the tags name only the organisation behind the item among those the bibliography tracked, so an "
             "untagged co-author's university makes a true 'mixed' look wrong; but it cannot check our extra class.",
-            _md_table(summary),
+            md_table(summary, NA_CELL),
             "Test split, gold (rows) by predicted origin (columns):",
-            _md_table(confusion_table(test["gold"], test["origin"])),
+            md_table(confusion_table(test["gold"], test["origin"]), NA_CELL),
             "Known-origin items by evidence kind:",
-            _md_table(by_kind.with_columns(pl.col("origin_evidence_kind").fill_null("-"))),
+            md_table(by_kind.with_columns(pl.col("origin_evidence_kind").fill_null("-")), NA_CELL),
             f"Dev-split errors ({dev_errors.height}; tune on these, never on test):",
-            _md_table(dev_errors.head(25)) if dev_errors.height else "none",
+            md_table(dev_errors.head(25), NA_CELL) if dev_errors.height else "none",
         ]
     )
     people_md, people_metrics = evaluate_people_against_aiwatch(places, positions, name_counts)
@@ -291,9 +281,9 @@ def evaluate_people_against_aiwatch(
             [
                 "### People evidence against AI Watch, held out by person",
                 (people_eval.__doc__ or "").strip(),
-                _md_table(table),
+                md_table(table, NA_CELL),
                 "Test split, AI Watch class (rows) by the records' class (columns):",
-                _md_table(confusion_table(test["truth"], test["predicted"])) if test.height else "none",
+                md_table(confusion_table(test["truth"], test["predicted"]), NA_CELL) if test.height else "none",
             ]
         ),
         table.rows(named=True),

@@ -20,6 +20,10 @@ How a paper is scored (all Polars expressions, no per-row Python):
 5. Topics are those whose own score reaches the threshold (else the best one), best first; the fallback
    topic (general safety) is primary only when no specific topic qualifies or it outscores the best
    specific one fallback_margin times over.
+
+classify_relevance composes the steps, each a function of frames: prepare and phrase_scores (1-3), paper_signals
+(evidence sums, second-stage probability, AI context), rank_topics and topic_candidates (5), decide (the rule of
+4), assign_topics, and the evidence text (topic_evidence, safety_evidence).
 """
 
 from __future__ import annotations
@@ -226,38 +230,39 @@ def paper_evidence(per_phrase: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def classify_relevance(
-    papers: pl.DataFrame,
-    taxonomy: Taxonomy,
-    *,
-    model: RelevanceModel | None = None,
-    researchers: pl.DataFrame | None = None,
-    details: bool = False,
+def paper_signals(
+    base: pl.DataFrame, per_phrase: pl.DataFrame, taxonomy: Taxonomy, model: RelevanceModel | None
 ) -> pl.DataFrame:
-    """One row per input paper with the paper_relevance columns (and scoring details if asked).
-
-    With a second-stage `model`, a paper is also narrow when the model's probability reaches its threshold, and
-    a paper the phrases make narrow is not when the probability is below the model's veto. `researchers`
-    (safety_authors.load_safety_researchers) and an `authors` column of normalised names give the model its
-    authorship signal; without them no author counts.
-    """
+    """Per paper with a phrase match: broad_evidence, narrow_evidence, model_probability and model_terms (null
+    without a model or out of its scope), ai_context, and safety_authors (for the evidence text)."""
     t = taxonomy
-    version = classifier_version(t, model, researchers)
-    base = prepare(papers, counted_researchers(model, researchers))
-    per_phrase = phrase_scores(base, t)
     paper = paper_evidence(per_phrase)
     if model is not None:
         paper = paper.join(model_scores(base, per_phrase, paper, model), on="_row", how="left")
     else:
         paper = paper.with_columns(model_probability=pl.lit(None, pl.Float64), model_terms=pl.lit(None, pl.String))
-    topic_scores = (
-        per_phrase.sort(["score", "phrase"], descending=[True, False])  # ties by phrase: stable evidence text
-        .group_by("_row", "topic")
-        .agg(
-            pl.first("topic_rank"),
-            score=pl.sum("score"),
-            evidence=_evidence_text(pl.col("phrase"), pl.col("in_title"), pl.col("n_abs")).str.join(", "),
+    return (
+        paper.join(base, on="_row")
+        .with_columns(ai_context=_ai_context(t) | (pl.col("narrow_evidence") >= t.self_evident))
+        .select(
+            "_row",
+            "broad_evidence",
+            "narrow_evidence",
+            "model_probability",
+            "model_terms",
+            "ai_context",
+            "safety_authors",
         )
+    )
+
+
+def rank_topics(per_phrase: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
+    """One row per (_row, topic) found: topic_rank, score, qualifies (score reaches the threshold) and fallback
+    (general safety yielding to a specific topic); sorted by _row, then best topic first."""
+    t = taxonomy
+    return (
+        per_phrase.group_by("_row", "topic")
+        .agg(pl.first("topic_rank"), score=pl.sum("score"))
         .with_columns(qualifies=pl.col("score") >= t.threshold)
         .with_columns(
             # General safety yields to a specific topic unless it outscores it by fallback_margin.
@@ -273,32 +278,20 @@ def classify_relevance(
             descending=[False, True, False, True, False],
         )
     )
-    topics = topic_scores.group_by("_row", maintain_order=True).agg(
-        qualified=pl.col("topic").filter(pl.col("qualifies")),
-        best=pl.first("topic"),
-        evidence=(pl.col("topic") + pl.lit(": ") + pl.col("evidence")).str.join("; "),
+
+
+def topic_candidates(ranked: pl.DataFrame) -> pl.DataFrame:
+    """(_row, qualified, best) from rank_topics: the qualifying topics best first, and the best topic."""
+    return ranked.group_by("_row", maintain_order=True).agg(
+        qualified=pl.col("topic").filter(pl.col("qualifies")), best=pl.first("topic")
     )
-    matched = (
-        paper.join(topics, on="_row")
-        .join(base, on="_row")
-        .with_columns(ai_context=_ai_context(t) | (pl.col("narrow_evidence") >= t.self_evident))
-        .select(
-            "_row",
-            "broad_evidence",
-            "narrow_evidence",
-            "model_probability",
-            # the authorship term names the researchers it found
-            pl.col("model_terms").str.replace(
-                AUTHOR_FEATURE,
-                pl.format("{} ({})", pl.lit(AUTHOR_FEATURE), pl.col("safety_authors").list.join(", ")),
-                literal=True,
-            ),
-            "ai_context",
-            "qualified",
-            "best",
-            "evidence",
-        )
-    )
+
+
+def decide(signals: pl.DataFrame, taxonomy: Taxonomy, model: RelevanceModel | None) -> pl.DataFrame:
+    """The narrow / broad rule on paper_signals' columns. Adds by_rule (narrow evidence reaches narrow_threshold),
+    by_model (probability reaches the model's threshold), vetoed (by_rule, but the probability is below the
+    model's veto), is_safety_narrow, is_safety_broad and safety_score. Nothing is relevant outside AI context."""
+    t = taxonomy
     by_rule = pl.col("narrow_evidence") >= t.narrow_threshold
     if model is not None:
         p = pl.col("model_probability")
@@ -306,33 +299,94 @@ def classify_relevance(
         vetoed = by_rule & (p < model.veto).fill_null(False)
     else:
         by_model = vetoed = pl.lit(False)
-    narrow = pl.col("ai_context") & ((by_rule & ~vetoed) | by_model)
-    probability = pl.col("model_probability").round(2)
-    broad = pl.col("ai_context") & ((pl.col("broad_evidence") >= t.broad_threshold) | narrow)
+    return (
+        signals.with_columns(by_rule=by_rule, by_model=by_model, vetoed=vetoed)
+        .with_columns(
+            is_safety_narrow=pl.col("ai_context") & ((pl.col("by_rule") & ~pl.col("vetoed")) | pl.col("by_model"))
+        )
+        .with_columns(
+            is_safety_broad=pl.col("ai_context")
+            & ((pl.col("broad_evidence") >= t.broad_threshold) | pl.col("is_safety_narrow")),
+            safety_score=pl.when(pl.col("ai_context"))
+            .then(1.0 - pl.lit(0.5).pow(pl.col("broad_evidence") / t.threshold))
+            .otherwise(0.0),
+        )
+    )
+
+
+def assign_topics(decided: pl.DataFrame) -> pl.DataFrame:
+    """topics and primary_topic: none unless broad, else the qualifying topics, or the best one if none qualify."""
     topic_list = (
-        pl.when(~broad)
+        pl.when(~pl.col("is_safety_broad"))
         .then(pl.lit([], dtype=pl.List(pl.String)))
         .when(pl.col("qualified").list.len() > 0)
         .then(pl.col("qualified"))
         .otherwise(pl.concat_list(pl.col("best")))
     )
-    scored = matched.with_columns(
-        is_safety_narrow=narrow,
-        is_safety_broad=broad,
-        safety_score=pl.when(pl.col("ai_context"))
-        .then(1.0 - pl.lit(0.5).pow(pl.col("broad_evidence") / t.threshold))
-        .otherwise(0.0),
-        topics=topic_list,
-        safety_evidence=pl.when(broad).then(
-            pl.when(by_model & ~by_rule)
-            .then(pl.format("second stage p={} ({}); ", probability, pl.col("model_terms").fill_null("")))
-            .when(vetoed)
+    return decided.with_columns(topics=topic_list).with_columns(primary_topic=pl.col("topics").list.first())
+
+
+def topic_evidence(per_phrase: pl.DataFrame, ranked: pl.DataFrame) -> pl.DataFrame:
+    """(_row, evidence): "topic: 'phrase' (title, abstract), ...; ..." with topics in rank_topics' order and each
+    topic's phrases by score (ties by phrase, so the text is stable)."""
+    phrases = (
+        per_phrase.sort(["score", "phrase"], descending=[True, False])
+        .group_by("_row", "topic")
+        .agg(evidence=_evidence_text(pl.col("phrase"), pl.col("in_title"), pl.col("n_abs")).str.join(", "))
+    )
+    return (
+        ranked.select("_row", "topic")
+        .join(phrases, on=["_row", "topic"], how="left", maintain_order="left")
+        .group_by("_row", maintain_order=True)
+        .agg(evidence=(pl.col("topic") + pl.lit(": ") + pl.col("evidence")).str.join("; "))
+    )
+
+
+def safety_evidence(decided: pl.DataFrame) -> pl.DataFrame:
+    """safety_evidence for broad papers (null otherwise): the topic evidence, led by what the second stage did when
+    it made the paper narrow without the rule or overruled the rule; its terms name the researchers it counted."""
+    terms = pl.col("model_terms").str.replace(
+        AUTHOR_FEATURE,
+        pl.format("{} ({})", pl.lit(AUTHOR_FEATURE), pl.col("safety_authors").list.join(", ")),
+        literal=True,
+    )
+    probability = pl.col("model_probability").round(2)
+    return decided.with_columns(
+        safety_evidence=pl.when(pl.col("is_safety_broad")).then(
+            pl.when(pl.col("by_model") & ~pl.col("by_rule"))
+            .then(pl.format("second stage p={} ({}); ", probability, terms.fill_null("")))
+            .when(pl.col("vetoed"))
             .then(pl.format("not narrow: second stage p={} overrules the phrases; ", probability))
             .otherwise(pl.lit(""))
             + pl.col("evidence")
-        ),
-    ).with_columns(primary_topic=pl.col("topics").list.first())
+        )
+    )
 
+
+def classify_relevance(
+    papers: pl.DataFrame,
+    taxonomy: Taxonomy,
+    *,
+    model: RelevanceModel | None = None,
+    researchers: pl.DataFrame | None = None,
+    details: bool = False,
+) -> pl.DataFrame:
+    """One row per input paper with the paper_relevance columns (and scoring details if asked).
+
+    With a second-stage `model`, a paper is also narrow when the model's probability reaches its threshold, and
+    a paper the phrases make narrow is not when the probability is below the model's veto. `researchers`
+    (safety_authors.load_safety_researchers) and an `authors` column of normalised names give the model its
+    authorship signal; without them no author counts.
+    """
+    base = prepare(papers, counted_researchers(model, researchers))
+    per_phrase = phrase_scores(base, taxonomy)
+    ranked = rank_topics(per_phrase, taxonomy)
+    signals = (
+        paper_signals(base, per_phrase, taxonomy, model)
+        .join(topic_candidates(ranked), on="_row")
+        .join(topic_evidence(per_phrase, ranked), on="_row")
+    )
+    scored = safety_evidence(assign_topics(decide(signals, taxonomy, model)))
     out = base.select("_row", "arxiv_id").join(scored, on="_row", how="left").sort("_row")
     columns = [
         "arxiv_id",
@@ -342,7 +396,7 @@ def classify_relevance(
         pl.col("topics").fill_null(pl.lit([], dtype=pl.List(pl.String))),
         "primary_topic",
         "safety_evidence",
-        pl.lit(version).alias("classifier_version"),
+        pl.lit(classifier_version(taxonomy, model, researchers)).alias("classifier_version"),
     ]
     if details:
         columns += [
