@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipelines import eval_inputs
 from pipelines.lib import blind_eval as be
 from pipelines.lib import eval_sets as es
 
@@ -76,8 +77,8 @@ def mixed_rows(mixed: pl.DataFrame) -> pl.DataFrame:
 
 
 def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict]:
-    first, second = es.load_blind_labels(), es.load_blind_second_labels()
-    strata = es.load_blind_strata()
+    first, second = eval_inputs.blind_labels(), eval_inputs.blind_labels(es.BLIND_SECOND_FILE)
+    strata = eval_inputs.blind_strata()
     at_draw = first.select("arxiv_id", is_safety_narrow=pl.col("stratum") == "flagged")
     agreed = first.join(second.select("arxiv_id", other="narrow"), on="arxiv_id").filter(
         pl.col("narrow") == pl.col("other")
@@ -93,8 +94,8 @@ def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict
     missed = {"current": missed_share(first, classified, strata), "at_draw": missed_share(first, at_draw, strata)}
     readers = be.agreement(first, second)
 
-    sample = es.load_sample_labels(relabels=es.NO_RELABELS)  # the first reading, as judged then
-    reread, clarified = es.load_reread_labels(), es.load_reread_clarified_labels()
+    sample = eval_inputs.sample_labels(es.NO_RELABELS)  # the first reading, as judged then
+    reread, clarified = eval_inputs.reread_labels(), eval_inputs.reread_labels(es.REREAD_CLARIFIED_FILE)
     reread_ids = reread.select("arxiv_id")
     flagged_at_draw = reread.filter("flagged").select("arxiv_id")
     readings = {
@@ -188,7 +189,7 @@ def build_section(classified: pl.DataFrame, corpus_size: int) -> tuple[str, dict
             "the blind set's flagged stratum, shuffled into one packet, blind to where each came from "
             "(`corpus_mixed_labels.csv`): if the two precisions differ for one reader, the papers differ, not the "
             "readers.",
-            _table(mixed_rows(es.load_mixed_labels())),
+            _table(mixed_rows(eval_inputs.mixed_labels())),
             "**The judged sample's test split, read again.** The papers the classifier of the draw flagged in the "
             "test half of the judged sample (`seeds/eval/corpus_sample_labels.csv`), mixed with unflagged ones so "
             "that the reader could not tell them apart, read by a fresh reader with the rubric the sample was "
