@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from pipelines import inputs, settings
+from pipelines.lib import origin, relevance
 from pipelines.lib.people import PLACES_SCHEMA
 
 SEEDS = ("taxonomy.yaml", "relevance_model.json", "organizations.csv", "arxiv_queries.yaml")
@@ -96,3 +97,11 @@ def test_the_origin_version_follows_seed_roster_and_places_not_their_order(seeds
     with (seeds / "organizations.csv").open("a") as f:
         f.write("Acme Safety Lab,,nonprofit,US,acme.example\n")
     assert inputs.classifier_bundle().origin_version(places) != moved
+
+
+def test_a_bumped_code_version_is_a_new_version(monkeypatch: pytest.MonkeyPatch):
+    bundle, places = inputs.classifier_bundle(), pl.DataFrame(schema=PLACES_SCHEMA)
+    relevance_before, origin_before = bundle.relevance_version, bundle.origin_version(places)
+    monkeypatch.setattr(origin, "CODE_VERSION", "origin-next")
+    monkeypatch.setattr(relevance, "CODE_VERSION", "relevance-next")
+    assert bundle.origin_version(places) != origin_before and bundle.relevance_version != relevance_before
