@@ -255,20 +255,23 @@ def evaluate_origin(
             _md_table(dev_errors.head(25)) if dev_errors.height else "none",
         ]
     )
-    people_md, people_metrics = evaluate_people_against_aiwatch(places, roster, name_counts)
+    people_md, people_metrics = evaluate_people_against_aiwatch(places, roster, organizations, name_counts)
     metrics["people_vs_aiwatch"] = people_metrics
     return markdown + "\n\n" + people_md, metrics
 
 
 def evaluate_people_against_aiwatch(
-    places: pl.DataFrame | None, roster: pl.DataFrame, name_counts: pl.DataFrame | None
+    places: pl.DataFrame | None,
+    roster: pl.DataFrame,
+    organizations: pl.DataFrame,
+    name_counts: pl.DataFrame | None,
 ) -> tuple[str, list[dict]]:
     """The author-level check of the conference records against AI Watch (people_eval.py), as markdown."""
     from pipelines.lib import people_eval
 
     if places is None or places.height == 0:
         return "No conference affiliation records: the people evidence was not evaluated.", []
-    scored = people_eval.score(roster, places, name_counts, hash_split)
+    scored = people_eval.score(roster, places, organizations, name_counts, hash_split)
     table = people_eval.summary(scored)
     test = scored.filter(pl.col("split") == "test", pl.col("predicted").is_not_null())
     return (
