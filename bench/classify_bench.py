@@ -20,18 +20,16 @@ from pathlib import Path
 import polars as pl
 import psutil
 
-from pipelines import settings
-from pipelines.lib.labels import load_corpus
-from pipelines.lib.relevance import classifier_version, classify_relevance, load_classifier
-from pipelines.lib.relevance_model import RelevanceModel, load_model
-from pipelines.lib.safety_authors import load_safety_researchers
+from pipelines import eval_inputs, inputs
+from pipelines.lib.relevance import classifier_version, classify_relevance
+from pipelines.lib.relevance_model import RelevanceModel
 from pipelines.lib.taxonomy import Taxonomy
 
 SEED = 20250301
 
 
 def resampled_corpus(n: int) -> pl.DataFrame:
-    corpus = load_corpus(settings.snapshot_path())
+    corpus = eval_inputs.corpus()
     sample = corpus.sample(n=n, with_replacement=True, seed=SEED)
     return sample.with_columns(arxiv_id=pl.format("b{}", pl.int_range(pl.len())))
 
@@ -60,12 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, help="another second-stage file (e.g. an older one, to compare)")
     args = parser.parse_args(argv)
 
-    taxonomy, model, _ = load_classifier()
+    bundle = inputs.classifier_bundle()
+    taxonomy, model, researchers = bundle.taxonomy, bundle.model, bundle.researchers
     if args.model:
-        model = load_model(args.model)
+        model = inputs.relevance_model(args.model)
     if args.first_stage_only:
         model = None
-    researchers = load_safety_researchers()
     started = time.perf_counter()
     papers = resampled_corpus(args.papers)
     prepared = time.perf_counter() - started

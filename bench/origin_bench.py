@@ -19,10 +19,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import settings
-from pipelines.affiliations import places_from_files
+from pipelines import inputs, settings
 from pipelines.lib.origin import classify_origin
-from pipelines.lib.roster import load_roster
 
 
 def _median_seconds(fn, repeats: int) -> tuple[float, list[float]]:
@@ -45,15 +43,17 @@ def main() -> None:
         authors = con.sql("SELECT arxiv_id, name_normalized, affiliation, position FROM paper_authors").pl()
     finally:
         con.close()
-    roster = load_roster(settings.positions_path())
+    organizations, roster = inputs.organizations(), inputs.roster()
     started = time.perf_counter()
-    places = places_from_files()
+    places = inputs.record_places()
     build_s = time.perf_counter() - started
     if places is None:
         raise SystemExit("no author records: set AFFILIATIONS_FILE or EPOCH_MODELS_FILE")
-    without_s, without_runs = _median_seconds(lambda: classify_origin(papers, authors, None, roster), args.repeats)
+    without_s, without_runs = _median_seconds(
+        lambda: classify_origin(papers, authors, organizations, roster), args.repeats
+    )
     with_s, with_runs = _median_seconds(
-        lambda: classify_origin(papers, authors, None, roster, places=places), args.repeats
+        lambda: classify_origin(papers, authors, organizations, roster, places=places), args.repeats
     )
     per_million = (with_s - without_s) * 1_000_000 / papers.height
     print(f"papers: {papers.height:,}; authors: {authors.height:,}; places: {places.height:,}")

@@ -7,19 +7,14 @@ every session); topics the taxonomy doesn't know are grey. Origins have a fixed 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 import altair as alt
 import polars as pl
-import yaml
 
 from dashboards import state
-from pipelines import settings
+from pipelines import inputs
 from pipelines.lib.organizations import ORIGINS
-
-TAXONOMY_PATH = settings.SEEDS_DIR / "taxonomy.yaml"
 
 ORIGIN_LABELS = {
     "frontier_lab": "Frontier lab",
@@ -49,37 +44,25 @@ VERDICT_COLORS = {"supported": "green", "contradicted": "red", "mixed": "orange"
 SCOPE_COLORS = {"technical": "#4e79a7", "non_technical": "#f28e2b", "total": "#59a14f", "other": "#9c755f"}
 
 
-@functools.cache
-def load_taxonomy(path: Path = TAXONOMY_PATH) -> pl.DataFrame:
-    """Topic ids, names, definitions and scopes from the taxonomy seed, in file order (empty if absent)."""
-    schema = {"id": pl.String, "name": pl.String, "definition": pl.String, "scope": pl.String}
-    if not path.is_file():
-        return pl.DataFrame(schema=schema)
-    raw = yaml.safe_load(path.read_text()) or {}
-    items = raw.get("topics", raw) if isinstance(raw, dict) else raw
-    if isinstance(items, dict):
-        items = [{"id": k, **(v if isinstance(v, dict) else {})} for k, v in items.items()]
-    rows = []
-    for item in items or []:
-        if not isinstance(item, dict) or not item.get("id"):
-            continue
-        rows.append({
-            "id": str(item["id"]),
-            "name": str(item.get("name") or item["id"]),
-            "definition": str(item.get("definition") or item.get("description") or ""),
-            "scope": str(item.get("scope") or item.get("definition_scope") or ""),
-        })  # fmt: skip
-    return pl.DataFrame(rows, schema=schema)
+def topic_table() -> pl.DataFrame:
+    """Topic ids, names, definitions and scopes of the taxonomy seed, in seed order, parsed as the pipeline parses
+    it (pipelines.inputs)."""
+    topics = inputs.taxonomy().topics
+    return pl.DataFrame(
+        [(t.id, t.name, t.definition, t.scope) for t in topics],
+        schema={"id": pl.String, "name": pl.String, "definition": pl.String, "scope": pl.String},
+        orient="row",
+    )
 
 
 def topic_ids() -> list[str]:
-    return load_taxonomy()["id"].to_list()
+    return inputs.taxonomy().topic_ids
 
 
 def topic_name(topic: str | None) -> str:
     if topic is None:
         return "No topic"
-    names = dict(load_taxonomy().select("id", "name").iter_rows())
+    names = {t.id: t.name for t in inputs.taxonomy().topics}
     return names.get(topic, topic.replace("_", " ").capitalize())
 
 

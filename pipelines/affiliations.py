@@ -1,12 +1,12 @@
 """Reads the author records with affiliations: conference papers (settings.affiliations_path()), checked line by
-line, and the authors of Epoch AI's notable model reports (settings.epoch_models_path())."""
+line, and the authors of Epoch AI's notable model reports (settings.epoch_models_path()); pipelines.inputs names
+the files."""
 
 from pathlib import Path
 
 import polars as pl
 
-from pipelines import settings
-from pipelines.lib.people import RECORD_COLUMNS, people_places
+from pipelines.lib.people import RECORD_COLUMNS
 
 
 class AffiliationsError(ValueError):
@@ -87,10 +87,3 @@ def read_all_records(affiliations: Path, epoch_models: Path) -> pl.DataFrame:
     if not parts:
         return pl.DataFrame(schema={**dict.fromkeys(RECORD_COLUMNS, pl.String), "class_hint": pl.String})
     return pl.concat(parts, how="vertical_relaxed")
-
-
-def places_from_files() -> pl.DataFrame | None:
-    """people.people_places() of the configured record files (AFFILIATIONS_FILE, EPOCH_MODELS_FILE); None without
-    either. For evaluation and benchmarks: the pipeline's asset also keeps the per-slot classes for its report."""
-    records = read_all_records(settings.affiliations_path(), settings.epoch_models_path())
-    return people_places(records) if records.height else None

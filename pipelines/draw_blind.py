@@ -19,11 +19,11 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import settings
+from pipelines import eval_inputs, settings
+from pipelines.inputs import classifier_bundle
 from pipelines.lib import eval_sets as es
 from pipelines.lib import labels as lab
-from pipelines.lib.relevance import classifier_version, classify_relevance, load_classifier
-from pipelines.lib.safety_authors import load_safety_researchers
+from pipelines.lib.relevance import classify_relevance
 
 
 def _shuffled(frame: pl.DataFrame, seed: int) -> pl.DataFrame:
@@ -44,24 +44,22 @@ def main() -> None:
         "--hard-round", choices=sorted(es.HARD_ROUNDS), help="draw only this round of the hard-case training pool"
     )
     args = parser.parse_args()
-    taxonomy, model, _ = load_classifier()
-    researchers = load_safety_researchers()
-    version = classifier_version(taxonomy, model, researchers)
+    bundle = classifier_bundle()
+    version = bundle.relevance_version
     wanted = es.HARD_ROUNDS[args.hard_round][1] if args.hard_round else es.BLIND_CLASSIFIER_VERSION
     if version != wanted:
         raise SystemExit(
             f"this set was drawn with classifier {wanted}; this one is {version}: "
             "check out the commit that drew it (docs/labelling.md)"
         )
-    corpus = lab.load_corpus(settings.snapshot_path()).unique("arxiv_id", keep="last")
-    classified = classify_relevance(corpus, taxonomy, model=model, researchers=researchers, details=True).select(
-        "arxiv_id", "is_safety_narrow", "model_probability"
-    )
-    labels_dir = settings.labels_dir()
-    tai = lab.load_tai(labels_dir)
-    relabels = es.load_relabels()
-    sample = es.corpus_sample(corpus, es.load_sample_labels(relabels=relabels))
-    pool, audit = es.load_pool_labels(relabels=relabels), es.load_audit_labels(relabels=relabels)
+    corpus = eval_inputs.corpus().unique("arxiv_id", keep="last")
+    classified = classify_relevance(
+        corpus, bundle.taxonomy, model=bundle.model, researchers=bundle.researchers, details=True
+    ).select("arxiv_id", "is_safety_narrow", "model_probability")
+    tai = eval_inputs.tai()
+    relabels = eval_inputs.relabel_labels()
+    sample = es.corpus_sample(corpus, eval_inputs.sample_labels(relabels))
+    pool, audit = eval_inputs.pool_labels(relabels), eval_inputs.audit_labels(relabels)
     judged_ids = pl.concat([sample["arxiv_id"], pool["arxiv_id"], audit["arxiv_id"]]).unique()
     judged_keys = corpus.join(pl.DataFrame({"arxiv_id": judged_ids}), on="arxiv_id", how="semi").select(
         lab.normalize_title(pl.col("title")).alias("item_key")
@@ -70,7 +68,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     if args.hard_round:
         earlier = [r for r in sorted(es.HARD_ROUNDS) if r < args.hard_round]
-        hard_labels = es.load_hard_labels().filter(pl.col("round").is_in(earlier))
+        hard_labels = eval_inputs.hard_labels().filter(pl.col("round").is_in(earlier))
         hard = es.draw_hard(
             corpus, classified, excluded_keys, pl.concat([judged_ids, hard_labels["arxiv_id"]]), args.hard_round
         )
@@ -92,7 +90,7 @@ def main() -> None:
         ]
     ).unique()
 
-    strata.write_csv(es.corpus_blind_path().with_name("corpus_blind_strata.csv"))
+    strata.write_csv(eval_inputs.eval_path(es.BLIND_STRATA_FILE))
     drawn.write_csv(args.out / "blind_ids.csv")
     reread.write_csv(args.out / "reread_ids.csv")
     _packet(corpus, drawn, es.BLIND_SEED, args.out / "blind_packet.jsonl")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import evaluate_blind, settings
+from pipelines import eval_inputs, evaluate_blind, inputs, settings
 from pipelines.evaluation_report import render
 from pipelines.evaluation_results import (
     MIN_CLASS_SUPPORT,
@@ -37,7 +37,6 @@ from pipelines.evaluation_results import (
     SplitScores,
 )
 from pipelines.lib import eval_sets as es
-from pipelines.lib import labels as lab
 from pipelines.lib.eval_sets import classify_items, has_abstract
 from pipelines.lib.evaluation import (
     NONE_LABEL,
@@ -53,18 +52,13 @@ from pipelines.lib.relevance import (
     classifier_version,
     classify_relevance,
     counted_researchers,
-    load_classifier,
     uses_authors,
 )
 from pipelines.lib.relevance_model import RelevanceModel
-from pipelines.lib.safety_authors import load_safety_researchers, safety_authors
+from pipelines.lib.safety_authors import safety_authors
 from pipelines.lib.taxonomy import Taxonomy
 
 TARGETS = {"narrow_precision": 0.85, "narrow_recall": 0.80, "topic_macro_f1": 0.60}
-
-
-def an_map_path() -> Path:
-    return settings.SEEDS_DIR / "an_category_map.yaml"
 
 
 # ---------------------------------------------------------------- metrics
@@ -335,18 +329,17 @@ def alignment_graph(ag: pl.DataFrame, corpus_all: pl.DataFrame) -> AlignmentGrap
 def evaluate(first_stage_only: bool = False) -> Evaluation:
     """Classify every label set and the corpus, and score them."""
     started = time.perf_counter()
-    taxonomy, model, set_aside = load_classifier()
+    bundle = inputs.classifier_bundle()
+    taxonomy, model, set_aside, researchers = bundle.taxonomy, bundle.model, bundle.set_aside, bundle.researchers
     if first_stage_only:
         model, set_aside = None, "first stage only, as asked"
-    labels_dir = settings.labels_dir()
-    tai = lab.load_tai(labels_dir)
-    an = lab.load_alignment_newsletter(labels_dir, lab.load_an_category_map(an_map_path()))
-    ag = lab.load_alignment_graph(labels_dir)
-    corpus = lab.load_corpus(settings.snapshot_path())
-    sample = es.corpus_sample(corpus, es.load_sample_labels())
+    tai = eval_inputs.tai()
+    an = eval_inputs.alignment_newsletter()
+    ag = eval_inputs.alignment_graph()
+    corpus = eval_inputs.corpus()
+    sample = es.corpus_sample(corpus, eval_inputs.sample_labels())
 
-    items = es.relevance_set(tai, sample, tai_rubric=es.load_tai_rubric_labels()).with_row_index("_i")
-    researchers = load_safety_researchers()
+    items = es.relevance_set(tai, sample, tai_rubric=eval_inputs.tai_rubric_labels()).with_row_index("_i")
     rel = classify_items(items, taxonomy, model, researchers)
     rel_first = classify_items(items, taxonomy, None) if model is not None else rel
     rel_unauthored = classify_items(items, taxonomy, model) if uses_authors(model) else rel
@@ -368,7 +361,7 @@ def evaluate(first_stage_only: bool = False) -> Evaluation:
         for split in SPLITS
     }
     blind = None
-    if es.corpus_blind_path().exists():
+    if eval_inputs.eval_path(es.BLIND_FILE).exists():
         blind = evaluate_blind.score(
             corpus_all.select("arxiv_id", "is_safety_narrow").unique("arxiv_id"), corpus_all["arxiv_id"].n_unique()
         )
@@ -378,7 +371,13 @@ def evaluate(first_stage_only: bool = False) -> Evaluation:
         .agg(papers=pl.len(), narrow=pl.col("is_safety_narrow").sum())
         .sort("papers", descending=True)
     )
-    origin_markdown, origin_metrics = evaluate_origin()
+    origin_markdown, origin_metrics = evaluate_origin(
+        eval_inputs.tai_raw(),
+        bundle.organizations,
+        bundle.roster,
+        name_counts=eval_inputs.corpus_name_statistics(),
+        places=inputs.record_places(),
+    )
     return Evaluation(
         written_at=written_at,
         classifier_version=classifier_version(taxonomy, model, researchers),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from pipelines import eval_inputs
 from pipelines.lib import blind_eval as be
 from pipelines.lib import eval_sets as es
 from pipelines.lib.markdown import md_table
@@ -133,8 +134,8 @@ def rereadings(readings: dict[str, pl.DataFrame], flagged_at_draw: pl.DataFrame)
 
 
 def score(classified: pl.DataFrame, corpus_size: int) -> BlindEvaluation:
-    first, second = es.load_blind_labels(), es.load_blind_second_labels()
-    strata = es.load_blind_strata()
+    first, second = eval_inputs.blind_labels(), eval_inputs.blind_labels(es.BLIND_SECOND_FILE)
+    strata = eval_inputs.blind_strata()
     at_draw = first.select("arxiv_id", is_safety_narrow=pl.col("stratum") == "flagged")
     agreed = first.join(second.select("arxiv_id", other="narrow"), on="arxiv_id").filter(
         pl.col("narrow") == pl.col("other")
@@ -146,8 +147,8 @@ def score(classified: pl.DataFrame, corpus_size: int) -> BlindEvaluation:
         "at_draw_reader1": be.stratified_scores(first, at_draw, strata),
         "at_draw_reader2": be.stratified_scores(second, at_draw, strata),
     }
-    sample = es.load_sample_labels(relabels=es.NO_RELABELS)  # the first reading, as judged then
-    reread, clarified = es.load_reread_labels(), es.load_reread_clarified_labels()
+    sample = eval_inputs.sample_labels(es.NO_RELABELS)  # the first reading, as judged then
+    reread, clarified = eval_inputs.reread_labels(), eval_inputs.reread_labels(es.REREAD_CLARIFIED_FILE)
     readings = {
         FIRST_READING: sample.join(reread.select("arxiv_id"), on="arxiv_id", how="semi"),
         "second reading, same rubric": reread,
@@ -170,7 +171,7 @@ def score(classified: pl.DataFrame, corpus_size: int) -> BlindEvaluation:
         readers=be.agreement(first, second),
         readings=be.confusion(first, second, ("reader 1", "reader 2")),
         disagreements=disagreements(first, second),
-        mixed=mixed_rows(es.load_mixed_labels()),
+        mixed=mixed_rows(eval_inputs.mixed_labels()),
         rereadings=rereadings(readings, reread.filter("flagged").select("arxiv_id")),
     )
 

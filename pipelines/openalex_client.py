@@ -15,16 +15,15 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import requests
 
+from pipelines import settings
 from pipelines.lib.openalex import arxiv_doi, records_from_works
 
-DEFAULT_URL = "https://api.openalex.org"
 BATCH_SIZE = 50
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
@@ -37,23 +36,6 @@ class OpenAlexError(RuntimeError):
 
 class OpenAlexUnreachable(OpenAlexError):
     """The server could not be reached at all: treat the network as offline."""
-
-
-def openalex_url() -> str:
-    return os.environ.get("OPENALEX_URL", DEFAULT_URL).rstrip("/")
-
-
-def openalex_mode() -> str:
-    """OPENALEX: 'auto' (fetch when reachable, the default) or 'off' (never fetch)."""
-    mode = os.environ.get("OPENALEX", "auto").strip().lower()
-    if mode not in {"auto", "off"}:
-        raise ValueError(f"OPENALEX must be auto or off, not {mode!r}")
-    return mode
-
-
-def openalex_max_per_run() -> int:
-    """OPENALEX_MAX_PER_RUN: ids looked up per run at most (default 5,000 = 100 requests)."""
-    return int(os.environ.get("OPENALEX_MAX_PER_RUN", "5000"))
 
 
 class OpenAlexClient:
@@ -72,9 +54,9 @@ class OpenAlexClient:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.base_url = (base_url or openalex_url()).rstrip("/")
-        self.mailto = mailto if mailto is not None else os.environ.get("OPENALEX_MAILTO")
-        self.api_key = api_key if api_key is not None else os.environ.get("OPENALEX_API_KEY")
+        self.base_url = (base_url or settings.openalex_url()).rstrip("/")
+        self.mailto = mailto if mailto is not None else settings.openalex_mailto()
+        self.api_key = api_key if api_key is not None else settings.openalex_api_key()
         self.timeout = (connect_timeout_s, read_timeout_s)
         self.max_retries = max_retries
         self.backoff_s = backoff_s

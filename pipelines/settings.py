@@ -1,4 +1,5 @@
-"""Paths and settings, each overridable by an environment variable. Nothing here touches the network or disk."""
+"""Paths and settings, each overridable by an environment variable: the only module that reads the environment for
+project settings. Nothing here touches the network or disk (pipelines.inputs reads the files named here)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,39 @@ def arxiv_source_mode() -> str:
 
 def arxiv_api_url() -> str:
     return os.environ.get("ARXIV_API_URL", "https://export.arxiv.org/api/query")
+
+
+def arxiv_api_start_date() -> str:
+    """ARXIV_API_START_DATE: the first day of the arXiv API's partitions (YYYY-MM-DD); default 2025-01-01."""
+    return os.environ.get("ARXIV_API_START_DATE", "2025-01-01")
+
+
+def openalex_url() -> str:
+    """OPENALEX_URL: the OpenAlex API; default https://api.openalex.org."""
+    return os.environ.get("OPENALEX_URL", "https://api.openalex.org").rstrip("/")
+
+
+def openalex_mode() -> str:
+    """OPENALEX: 'auto' (fetch when reachable, the default) or 'off' (never fetch)."""
+    mode = os.environ.get("OPENALEX", "auto").strip().lower()
+    if mode not in {"auto", "off"}:
+        raise ValueError(f"OPENALEX must be auto or off, not {mode!r}")
+    return mode
+
+
+def openalex_max_per_run() -> int:
+    """OPENALEX_MAX_PER_RUN: ids looked up per run at most (default 5,000 = 100 requests)."""
+    return int(os.environ.get("OPENALEX_MAX_PER_RUN", "5000"))
+
+
+def openalex_mailto() -> str | None:
+    """OPENALEX_MAILTO: an address that joins OpenAlex's polite pool."""
+    return os.environ.get("OPENALEX_MAILTO")
+
+
+def openalex_api_key() -> str | None:
+    """OPENALEX_API_KEY: sent with every OpenAlex request when set."""
+    return os.environ.get("OPENALEX_API_KEY")
 
 
 def positions_path() -> Path:

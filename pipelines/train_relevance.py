@@ -31,14 +31,14 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines import settings
+from pipelines import eval_inputs, inputs
 from pipelines.lib import eval_sets as es
 from pipelines.lib import labels as lab
 from pipelines.lib import relevance_model as rm
 from pipelines.lib.evaluation import binary_metrics
 from pipelines.lib.relevance import paper_evidence, phrase_scores, prepare
-from pipelines.lib.safety_authors import common_names, load_safety_researchers, without_common_names
-from pipelines.lib.taxonomy import Taxonomy, load_taxonomy
+from pipelines.lib.safety_authors import common_names, without_common_names
+from pipelines.lib.taxonomy import Taxonomy
 
 FOLDS = 5
 L2_GRID = (300.0, 100.0, 30.0, 10.0)  # strongest first: each fit starts from the one before
@@ -62,17 +62,17 @@ POOL_ITEM_COLUMNS = (
 
 
 def training_items(taxonomy: Taxonomy, corpus: pl.DataFrame) -> pl.DataFrame:
-    """Dev items with a narrow truth, with the first stage's answer and AI context (`corpus`: lab.load_corpus)."""
-    tai = lab.load_tai(settings.labels_dir())
+    """Dev items with a narrow truth, with the first stage's answer and AI context (`corpus`: eval_inputs.corpus)."""
+    tai = eval_inputs.tai()
     extra = []  # judged for training only: the pool and the scope audit
-    for path, load in ((es.corpus_pool_path(), es.load_pool_labels), (es.corpus_audit_path(), es.load_audit_labels)):
-        if path.exists():
-            extra.append(es.corpus_sample(corpus, load(path), path).select(*POOL_ITEM_COLUMNS))
-    if es.corpus_hard_path().exists():
-        hard = es.load_hard_labels().with_columns(broad=pl.lit(None, dtype=pl.String))
-        extra.append(es.corpus_sample(corpus, hard, es.corpus_hard_path()).select(*POOL_ITEM_COLUMNS))
+    for name, load in ((es.POOL_FILE, eval_inputs.pool_labels), (es.AUDIT_FILE, eval_inputs.audit_labels)):
+        if eval_inputs.eval_path(name).exists():
+            extra.append(es.corpus_sample(corpus, load(), name).select(*POOL_ITEM_COLUMNS))
+    if eval_inputs.eval_path(es.HARD_FILE).exists():
+        hard = eval_inputs.hard_labels().with_columns(broad=pl.lit(None, dtype=pl.String))
+        extra.append(es.corpus_sample(corpus, hard, es.HARD_FILE).select(*POOL_ITEM_COLUMNS))
     pool = pl.concat(extra) if extra else None
-    items = es.relevance_set(tai, es.corpus_sample(corpus, es.load_sample_labels()), pool=pool)
+    items = es.relevance_set(tai, es.corpus_sample(corpus, eval_inputs.sample_labels()), pool=pool)
     dev = items.filter(pl.col("split") == "dev", pl.col("truth_narrow").is_not_null())
     return es.classify_items(dev, taxonomy)
 
@@ -182,9 +182,9 @@ def choose_operating_point(grid: list[dict]) -> dict:
 
 
 def train(taxonomy: Taxonomy, scopes: tuple[str, ...] = rm.SCOPES) -> rm.RelevanceModel:
-    corpus = lab.load_corpus(settings.snapshot_path())
+    corpus = eval_inputs.corpus()
     items = training_items(taxonomy, corpus)
-    researchers = load_safety_researchers()
+    researchers = inputs.safety_researchers()
     common = common_names(researchers, corpus.select(name_normalized="authors").explode("name_normalized"))
     counted = without_common_names(researchers, common)
     features = {scope: item_features(items, taxonomy, scope, counted) for scope in scopes}
@@ -237,15 +237,15 @@ def train(taxonomy: Taxonomy, scopes: tuple[str, ...] = rm.SCOPES) -> rm.Relevan
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=rm.default_path())
+    parser.add_argument("--out", type=Path, default=inputs.seed_path(rm.MODEL_FILE))
     parser.add_argument(
         "--scope",
         choices=rm.SCOPES,
         help="cross-validate this scope only (half the time; the model file records that it was given)",
     )
     args = parser.parse_args(argv)
-    model = train(load_taxonomy(), scopes=(args.scope,) if args.scope else rm.SCOPES)
-    rm.dump_model(model, args.out)
+    model = train(inputs.taxonomy(), scopes=(args.scope,) if args.scope else rm.SCOPES)
+    args.out.write_text(rm.model_json(model))
     cv = model.training["cross_validation"]
     print(
         f"wrote {args.out}: {model.training['features']} features, l2={model.training['l2']}, "

@@ -5,6 +5,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipelines import inputs
 from pipelines.affiliations import AffiliationsError, read_all_records, read_epoch_models, read_records
 from pipelines.lib.people import classify_records
 
@@ -43,7 +44,9 @@ def test_epoch_reports_give_each_author_of_a_single_organisation_a_place(tmp_pat
         ("Bo Chen", "2024", "Google DeepMind", "industry"),
         ("Cy Dee", "2023", "Acme Robotics", "industry"),
     ]  # a model of two organisations says nothing of which author was where
-    classed = classify_records(records, is_academic=lambda d: False, is_free_mail=lambda d: False)
+    classed = classify_records(
+        records, inputs.organizations(), is_academic=lambda d: False, is_free_mail=lambda d: False
+    )
     got = {r["name_normalized"]: (r["org_class"], r["class_rule"]) for r in classed.iter_rows(named=True)}
     assert got["ada lovelace"] == ("frontier_lab", "seed name")  # the seed beats Epoch's "Industry"
     assert got["cy dee"] == ("industry", "source category")

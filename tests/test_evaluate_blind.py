@@ -3,12 +3,11 @@
 import polars as pl
 import pytest
 
-from pipelines import evaluate_blind
-from pipelines.lib import eval_sets as es
+from pipelines import eval_inputs, evaluate_blind
 
 
 def test_the_classifier_of_the_draw_scores_as_its_strata_say() -> None:
-    blind = es.load_blind_labels()
+    blind = eval_inputs.blind_labels()
     at_draw = blind.select("arxiv_id", is_safety_narrow=pl.col("stratum") == "flagged")
     result = evaluate_blind.score(at_draw, 226_851)
     md = evaluate_blind.render(result)
@@ -22,7 +21,7 @@ def test_the_classifier_of_the_draw_scores_as_its_strata_say() -> None:
 
 
 def test_a_classifier_that_drops_flagged_papers_loses_safety_work() -> None:
-    blind = es.load_blind_labels()
+    blind = eval_inputs.blind_labels()
     keep = blind.filter(pl.col("stratum") == "flagged").head(240)
     classified = blind.select("arxiv_id", is_safety_narrow=pl.col("arxiv_id").is_in(keep["arxiv_id"].implode()))
     result = evaluate_blind.score(classified, 226_851)

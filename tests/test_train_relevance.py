@@ -5,11 +5,11 @@ import numpy as np
 import polars as pl
 import pytest
 
+from pipelines import inputs
 from pipelines import train_relevance as tr
 from pipelines.evaluate import second_stage_counts
 from pipelines.evaluation_report import second_stage_section
 from pipelines.lib import relevance_model as rm
-from pipelines.lib.taxonomy import load_taxonomy
 
 
 def _items() -> pl.DataFrame:
@@ -34,7 +34,7 @@ def _items() -> pl.DataFrame:
 
 
 def test_item_features_mark_the_papers_the_pipeline_scores():
-    feats, scored = tr.item_features(_items(), load_taxonomy(), "candidates")
+    feats, scored = tr.item_features(_items(), inputs.taxonomy(), "candidates")
     assert scored.tolist() == [True, False, False, False]  # b and d have weak phrases only, c none
     assert set(feats.filter(pl.col("_row") != 0)["feature"]) == {tr.SOURCE_FEATURE}
     # only bibliography works carry the source feature: pool papers are arXiv abstracts like the corpus sample
@@ -42,7 +42,7 @@ def test_item_features_mark_the_papers_the_pipeline_scores():
 
 
 def test_any_match_scope_scores_papers_with_weak_phrases_too():
-    feats, scored = tr.item_features(_items(), load_taxonomy(), "any_match")
+    feats, scored = tr.item_features(_items(), inputs.taxonomy(), "any_match")
     assert scored.tolist() == [True, True, False, True]
     assert feats.filter(pl.col("_row") == 3, pl.col("feature").str.starts_with("phrase:")).height > 0
 

@@ -6,21 +6,18 @@ import datetime as dt
 
 import polars as pl
 import streamlit as st
-import yaml
 
 from dashboards import charts, data, queries, state
-from pipelines import settings
+from pipelines import inputs
 
 LIMITS = [100, 500, 2000]
 SAFETY_OPTIONS = ["broad", "narrow", "all"]  # URL values too, so no format_func
 
 
 def seed_categories() -> list[str]:
-    path = settings.SEEDS_DIR / "arxiv_queries.yaml"
-    if not path.is_file():
-        return []
-    seeds = yaml.safe_load(path.read_text()) or {}
-    return [*seeds.get("search_categories", []), *seeds.get("ai_categories", [])]
+    """The categories the arXiv queries seed names (searched and counted as AI)."""
+    config = inputs.query_config()
+    return [*config.search_categories, *config.ai_categories]
 
 
 def body() -> None:

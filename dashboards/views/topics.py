@@ -49,7 +49,7 @@ def body() -> None:
     st.subheader("Size against growth")
     st.altair_chart(charts.topic_size_vs_growth(growth.drop_nulls("growth_ratio")), width="stretch")
 
-    taxonomy = charts.load_taxonomy()
+    taxonomy = charts.topic_table()
     table = growth.with_columns(name=pl.col("topic").map_elements(charts.topic_name, return_dtype=pl.String))
     if taxonomy.height:
         table = table.join(taxonomy.select(topic="id", definition_text="definition"), on="topic", how="left")

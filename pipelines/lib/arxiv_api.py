@@ -11,13 +11,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import arxiv
 import polars as pl
-import yaml
 
-from pipelines import settings
 from pipelines.lib.names import normalize_name_expr
 
 RESULT_CAP = 30_000  # arXiv returns at most this many results for one query, whatever the paging
@@ -45,12 +42,9 @@ class QueryConfig:
     queries: tuple[QuerySpec, ...]
 
 
-def default_queries_path() -> Path:
-    return settings.SEEDS_DIR / "arxiv_queries.yaml"
-
-
 def parse_query_config(raw: dict) -> QueryConfig:
-    """The parsed seeds/arxiv_queries.yaml, validated: a bad seed fails here with its key named."""
+    """The parsed seeds/arxiv_queries.yaml (read by pipelines.inputs), validated: a bad seed fails here with its
+    key named."""
     for key in ("search_categories", "ai_categories", "queries"):
         if not raw.get(key):
             raise ValueError(f"arxiv queries seed: missing or empty key {key!r}")
@@ -67,10 +61,6 @@ def parse_query_config(raw: dict) -> QueryConfig:
         ai_categories=tuple(raw["ai_categories"]),
         queries=tuple(queries),
     )
-
-
-def load_query_config(path: Path | str | None = None) -> QueryConfig:
-    return parse_query_config(yaml.safe_load(Path(path or default_queries_path()).read_text()))
 
 
 # ---------------------------------------------------------------- search strings and windows

@@ -17,11 +17,10 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import polars as pl
 
-from pipelines import contract, settings
+from pipelines import contract
 from pipelines.lib import estimates as est
 from pipelines.lib.metrics import COMPANY_ORIGINS, LAB_ORIGIN
 from pipelines.lib.origin_shares import ALL_PERIOD, COMPANY
@@ -111,28 +110,21 @@ class Claim:
 # ---------------------------------------------------------------- sources
 
 
-def seeds_dir() -> Path:
-    return settings.shared_data_dir().parent / "seeds"
-
-
-def read_source(path: Path) -> Source:
-    """Title and URL from a document's front matter, else its first line (and a known URL for that title)."""
-    text = path.read_text(encoding="utf-8")
+def parse_source(text: str, stem: str) -> Source:
+    """Title and URL from a document's front matter, else its first line (and a known URL for that title); the
+    file name's `stem` when there is neither."""
     front = re.match(r"^---\n(.*?)\n---\n", text, flags=re.DOTALL)
     if front:
         meta = dict(re.findall(r'^(\w+):\s*"?(.*?)"?\s*$', front.group(1), flags=re.MULTILINE))
-        title = meta.get("title") or path.stem
+        title = meta.get("title") or stem
         return Source(title=title, url=meta.get("source") or KNOWN_URLS.get(title))
-    title = next((line.strip() for line in text.splitlines() if line.strip()), path.stem)
+    title = next((line.strip() for line in text.splitlines() if line.strip()), stem)
     return Source(title=title, url=KNOWN_URLS.get(title))
 
 
-def seed_sources(directory: Path | None = None) -> dict[str, Source]:
-    """Seed documents keyed by their file-name prefix ('004' for 004_2a22....txt)."""
-    directory = directory or seeds_dir()
-    if not directory.is_dir():
-        return {}
-    return {path.name.split("_", 1)[0]: read_source(path) for path in sorted(directory.glob("*.txt"))}
+def document_key(file_name: str) -> str:
+    """A seed document's key: its file-name prefix ('004' for 004_2a22....txt)."""
+    return file_name.split("_", 1)[0]
 
 
 def estimate_source(estimates: pl.DataFrame, unit: str) -> Source | None:
@@ -714,12 +706,12 @@ def _claim_source(claim: Claim, sources: dict[str, Source], estimates: pl.DataFr
 
 def claims_check(
     inputs: ClaimInputs,
-    sources: dict[str, Source] | None = None,
+    sources: dict[str, Source],
     claims: tuple[Claim, ...] = CLAIMS,
     computed_at: dt.datetime | None = None,
 ) -> pl.DataFrame:
-    """One row per claim: claim, source, data_says, verdict, numbers (JSON), computed_at."""
-    sources = seed_sources() if sources is None else sources
+    """One row per claim: claim, source, data_says, verdict, numbers (JSON), computed_at. `sources`: the seed
+    documents by document_key (pipelines.inputs.claim_sources)."""
     stamp = computed_at or dt.datetime.now().replace(microsecond=0)
     rows = []
     for claim in claims:

@@ -1,4 +1,5 @@
-"""Published field-size estimates (seeds/field_size_estimates.csv): load, validate, and turn into series.
+"""Published field-size estimates (seeds/field_size_estimates.csv, read by pipelines.inputs): tidy, validate, and
+turn into series.
 
 One row per published figure: the year it describes, its scope, low/central/high where the source gives them,
 the unit, and where it comes from. A "series" is every figure one author published for one scope and unit
@@ -9,11 +10,8 @@ connect points of the same series.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import polars as pl
-
-from pipelines import settings
 
 SCOPES = ("technical", "non_technical", "total", "other")
 SCHEMA: dict[str, pl.DataType] = {
@@ -34,13 +32,8 @@ MIN_YEAR = 2010
 HEADCOUNT_UNITS = ("FTE",)
 
 
-def default_path() -> Path:
-    return settings.SEEDS_DIR / "field_size_estimates.csv"
-
-
-def load_estimates(path: Path | None = None) -> pl.DataFrame:
-    """The seed file with the table's exact column types; blank cells become nulls."""
-    frame = pl.read_csv(path or default_path(), schema=SCHEMA)
+def parse_estimates(frame: pl.DataFrame) -> pl.DataFrame:
+    """The seed as read with SCHEMA (the table's exact column types), blank cells as nulls."""
     return frame.with_columns(pl.col(pl.String).str.strip_chars().replace("", None))
 
 

@@ -23,11 +23,10 @@ Every item goes to dev or test by evaluation.split_of over its normalised title.
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import polars as pl
 
-from pipelines import contract, settings
+from pipelines import contract
 from pipelines.lib import labels as lab
 from pipelines.lib.evaluation import binary_metrics, split_of
 from pipelines.lib.relevance import classify_relevance, phrase_scores, prepare
@@ -84,40 +83,19 @@ AUDIT_VALUES = {"stratum": ("weak_only", "no_match"), "selection": ("top_word_sc
 POOL_TAXONOMY_SHA256 = "6791f186c472729b39b0c865289d0a0336f1970c34b3e8ea33fac6e56750add6"
 
 
-def _eval_file(name: str) -> Path:
-    return settings.SEEDS_DIR / "eval" / name
-
-
-def corpus_sample_path() -> Path:
-    return _eval_file("corpus_sample_labels.csv")
-
-
-def corpus_pool_path() -> Path:
-    return _eval_file("corpus_pool_labels.csv")
-
-
-def corpus_audit_path() -> Path:
-    return _eval_file("corpus_audit_labels.csv")
-
-
-def corpus_blind_path() -> Path:
-    return _eval_file("corpus_blind_labels.csv")
-
-
-def corpus_hard_path() -> Path:
-    return _eval_file("corpus_hard_labels.csv")
-
-
-def corpus_relabel_path() -> Path:
-    return _eval_file("corpus_relabel_labels.csv")
-
-
-def corpus_reread_path() -> Path:
-    return _eval_file("corpus_reread_labels.csv")
-
-
-def tai_rubric_path() -> Path:
-    return _eval_file("tai_rubric_labels.csv")
+# The files of seeds/eval (pipelines.eval_inputs reads them; errors here name them).
+SAMPLE_FILE = "corpus_sample_labels.csv"
+POOL_FILE = "corpus_pool_labels.csv"
+AUDIT_FILE = "corpus_audit_labels.csv"
+BLIND_FILE = "corpus_blind_labels.csv"
+BLIND_SECOND_FILE = "corpus_blind_second_labels.csv"
+BLIND_STRATA_FILE = "corpus_blind_strata.csv"
+HARD_FILE = "corpus_hard_labels.csv"
+RELABEL_FILE = "corpus_relabel_labels.csv"
+REREAD_FILE = "corpus_reread_labels.csv"
+REREAD_CLARIFIED_FILE = "corpus_reread_clarified_labels.csv"
+MIXED_FILE = "corpus_mixed_labels.csv"
+TAI_RUBRIC_FILE = "tai_rubric_labels.csv"
 
 
 def item_hashes(keys: pl.Series) -> pl.Series:
@@ -130,25 +108,21 @@ def has_abstract() -> pl.Expr:
     return pl.col("abstract").fill_null("").str.len_chars() >= MIN_ABSTRACT_CHARS
 
 
-def load_sample_labels(path: Path | None = None, relabels: pl.DataFrame | None = None) -> pl.DataFrame:
+def parse_sample_labels(raw: pl.DataFrame, relabels: pl.DataFrame, source: str = SAMPLE_FILE) -> pl.DataFrame:
     """The judged corpus sample: arxiv_id, narrow, broad (yes|no|borderline), note. Bad rows name their line.
     `narrow` is the clarified rubric's where the training labels were read again (with_relabels)."""
-    return with_relabels(_load_judgements(path or corpus_sample_path(), SAMPLE_COLUMNS), relabels)
+    return with_relabels(_judgements(raw, SAMPLE_COLUMNS, source), relabels)
 
 
-def load_relabels(path: Path | None = None) -> pl.DataFrame:
+def parse_relabels(raw: pl.DataFrame, source: str = RELABEL_FILE) -> pl.DataFrame:
     """Training papers first judged narrow yes or borderline, read again under the clarified rubric (arxiv_id,
-    narrow, note); empty when the file does not exist."""
-    path = path or corpus_relabel_path()
-    if not path.exists():
-        return NO_RELABELS
-    return _load_judgements(path, RELABEL_COLUMNS)
+    narrow, note); NO_RELABELS when there is no such file."""
+    return _judgements(raw, RELABEL_COLUMNS, source)
 
 
-def with_relabels(judged: pl.DataFrame, relabels: pl.DataFrame | None = None) -> pl.DataFrame:
+def with_relabels(judged: pl.DataFrame, relabels: pl.DataFrame) -> pl.DataFrame:
     """`judged` with `narrow` (and `note`, prefixed "clarified rubric: ") replaced by the second reading where
-    there is one (relabels: load_relabels(), the default); the first reading stays in `narrow_first`."""
-    relabels = load_relabels() if relabels is None else relabels
+    there is one (relabels: parse_relabels, or NO_RELABELS); the first reading stays in `narrow_first`."""
     second = relabels.select("arxiv_id", narrow_second="narrow", note_second="note")
     return (
         judged.join(second, on="arxiv_id", how="left")
@@ -171,95 +145,87 @@ def with_relabels(judged: pl.DataFrame, relabels: pl.DataFrame | None = None) ->
     )
 
 
-def load_audit_labels(path: Path | None = None, relabels: pl.DataFrame | None = None) -> pl.DataFrame:
+def parse_audit_labels(raw: pl.DataFrame, relabels: pl.DataFrame, source: str = AUDIT_FILE) -> pl.DataFrame:
     """The judged scope audit: arxiv_id, stratum, selection, narrow, broad, note. Bad rows name their line.
     `narrow` is the clarified rubric's where there is a second reading (with_relabels)."""
-    return with_relabels(_load_judgements(path or corpus_audit_path(), AUDIT_COLUMNS, allowed=AUDIT_VALUES), relabels)
+    return with_relabels(_judgements(raw, AUDIT_COLUMNS, source, allowed=AUDIT_VALUES), relabels)
 
 
-def load_tai_rubric_labels(path: Path | None = None) -> pl.DataFrame:
+def parse_tai_rubric_labels(raw: pl.DataFrame, source: str = TAI_RUBRIC_FILE) -> pl.DataFrame:
     """The bibliography's works judged against the rubric: item_hash, narrow, broad, note. Bad rows name their
     line; relevance_set refuses a hash that names no work."""
-    path = path or tai_rubric_path()
-    frame = _load_judgements(path, TAI_RUBRIC_COLUMNS, id_col="item_hash")
+    frame = _judgements(raw, TAI_RUBRIC_COLUMNS, source, id_col="item_hash")
     bad = frame.with_row_index("line", offset=2).filter(
         pl.col("item_hash").is_null() | ~pl.col("item_hash").str.contains("^[0-9a-f]{16}$")
     )
     if bad.height:
         row = bad.row(0, named=True)
-        raise ValueError(f"{path}:{row['line']}: item_hash={row['item_hash']!r} is not 16 hex digits (item_hashes)")
+        raise ValueError(f"{source}:{row['line']}: item_hash={row['item_hash']!r} is not 16 hex digits (item_hashes)")
     return frame
 
 
-def load_pool_labels(path: Path | None = None, relabels: pl.DataFrame | None = None) -> pl.DataFrame:
+def parse_pool_labels(raw: pl.DataFrame, relabels: pl.DataFrame, source: str = POOL_FILE) -> pl.DataFrame:
     """The judged training pool: arxiv_id, stratum, narrow, broad, note. Bad rows name their line.
     `narrow` is the clarified rubric's where there is a second reading (with_relabels)."""
-    frame = _load_judgements(path or corpus_pool_path(), POOL_COLUMNS, allowed={"stratum": POOL_STRATA})
+    frame = _judgements(raw, POOL_COLUMNS, source, allowed={"stratum": POOL_STRATA})
     return with_relabels(frame, relabels)
 
 
-def load_blind_labels(path: Path | None = None) -> pl.DataFrame:
-    """The fresh blind set: arxiv_id, stratum, narrow, note. Bad rows name their line."""
-    return _load_judgements(path or corpus_blind_path(), BLIND_COLUMNS, allowed={"stratum": tuple(BLIND_DRAW)})
+def parse_blind_labels(raw: pl.DataFrame, source: str = BLIND_FILE) -> pl.DataFrame:
+    """The fresh blind set, or its second reading (another reader, same rubric): arxiv_id, stratum, narrow, note.
+    Bad rows name their line."""
+    return _judgements(raw, BLIND_COLUMNS, source, allowed={"stratum": tuple(BLIND_DRAW)})
 
 
-def load_blind_strata(path: Path | None = None) -> pl.DataFrame:
-    """stratum, population, drawn: the corpus papers of each stratum when the blind set was drawn."""
-    path = path or corpus_blind_path().with_name("corpus_blind_strata.csv")
-    frame = pl.read_csv(path, schema_overrides={"population": pl.Int64, "drawn": pl.Int64})
+def parse_blind_strata(frame: pl.DataFrame, source: str = BLIND_STRATA_FILE) -> pl.DataFrame:
+    """stratum, population, drawn (read as integers): the corpus papers of each stratum when the blind set was
+    drawn."""
     if sorted(frame["stratum"]) != sorted(BLIND_DRAW):
-        raise ValueError(f"{path}: strata {sorted(frame['stratum'])}, expected {sorted(BLIND_DRAW)}")
+        raise ValueError(f"{source}: strata {sorted(frame['stratum'])}, expected {sorted(BLIND_DRAW)}")
     return frame
 
 
-def load_blind_second_labels(path: Path | None = None) -> pl.DataFrame:
-    """The fresh blind set's second reading (another reader, same rubric): arxiv_id, stratum, narrow, note."""
-    return load_blind_labels(path or corpus_blind_path().with_name("corpus_blind_second_labels.csv"))
-
-
-def load_hard_labels(path: Path | None = None) -> pl.DataFrame:
+def parse_hard_labels(raw: pl.DataFrame, source: str = HARD_FILE) -> pl.DataFrame:
     """The hard-case training pool: arxiv_id, round, stratum, narrow, note (no broad judgement). Bad rows name
     their line."""
     allowed = {"stratum": HARD_STRATA, "round": tuple(HARD_ROUNDS)}
-    return _load_judgements(path or corpus_hard_path(), HARD_COLUMNS, allowed=allowed)
+    return _judgements(raw, HARD_COLUMNS, source, allowed=allowed)
 
 
-def load_reread_clarified_labels(path: Path | None = None) -> pl.DataFrame:
-    """The judged sample's test split read a third time, under the clarified rubric: arxiv_id, narrow, note."""
-    return load_reread_labels(path or corpus_reread_path().with_name("corpus_reread_clarified_labels.csv"))
-
-
-def load_mixed_labels(path: Path | None = None) -> pl.DataFrame:
+def parse_mixed_labels(raw: pl.DataFrame, source: str = MIXED_FILE) -> pl.DataFrame:
     """The mixed reading (MIXED_COLUMNS; source test_split or blind). Bad rows name their line."""
-    path = path or corpus_reread_path().with_name("corpus_mixed_labels.csv")
-    return _load_judgements(path, MIXED_COLUMNS, allowed={"source": ("test_split", "blind")})
+    return _judgements(raw, MIXED_COLUMNS, source, allowed={"source": ("test_split", "blind")})
 
 
-def load_reread_labels(path: Path | None = None) -> pl.DataFrame:
-    """The second reading of the judged sample's test split: arxiv_id, flagged (by the classifier of the draw),
-    narrow, note. Bad rows name their line."""
-    frame = _load_judgements(path or corpus_reread_path(), REREAD_COLUMNS, allowed={"flagged": ("true", "false")})
+def parse_reread_labels(raw: pl.DataFrame, source: str = REREAD_FILE) -> pl.DataFrame:
+    """A reading of the judged sample's test split (the second, or the third under the clarified rubric): arxiv_id,
+    flagged (by the classifier of the draw), narrow, note. Bad rows name their line."""
+    frame = _judgements(raw, REREAD_COLUMNS, source, allowed={"flagged": ("true", "false")})
     return frame.with_columns(pl.col("flagged") == "true")
 
 
-def _load_judgements(
-    path: Path, columns: tuple[str, ...], id_col: str = "arxiv_id", allowed: dict[str, tuple[str, ...]] | None = None
+def _judgements(
+    frame: pl.DataFrame,
+    columns: tuple[str, ...],
+    source: str,
+    id_col: str = "arxiv_id",
+    allowed: dict[str, tuple[str, ...]] | None = None,
 ) -> pl.DataFrame:
-    """A judged-labels CSV: every column present, `narrow` and `broad` where present (and each column of
-    `allowed`) one of its values, `id_col` unique. A bad row is an error naming its line."""
-    frame = pl.read_csv(path, infer_schema=False)
+    """A judged-labels CSV read as strings, checked: every column present, `narrow` and `broad` where present (and
+    each column of `allowed`) one of its values, `id_col` unique. A bad row is an error naming `source` and its
+    line."""
     missing = set(columns) - set(frame.columns)
     if missing:
-        raise ValueError(f"{path}: missing columns {sorted(missing)}")
+        raise ValueError(f"{source}: missing columns {sorted(missing)}")
     judged = {c: JUDGEMENTS for c in ("narrow", "broad") if c in columns}
     for col, values in {**judged, **(allowed or {})}.items():
         bad = frame.with_row_index("line", offset=2).filter(pl.col(col).is_null() | ~pl.col(col).is_in(values))
         if bad.height:
             row = bad.row(0, named=True)
-            raise ValueError(f"{path}:{row['line']}: {col}={row[col]!r} is not one of {values}")
+            raise ValueError(f"{source}:{row['line']}: {col}={row[col]!r} is not one of {values}")
     dupes = frame.filter(pl.col(id_col).is_duplicated())[id_col].unique().to_list()
     if dupes:
-        raise ValueError(f"{path}: {id_col} listed twice: {sorted(dupes)[:5]}")
+        raise ValueError(f"{source}: {id_col} listed twice: {sorted(dupes)[:5]}")
     return frame
 
 
@@ -277,15 +243,13 @@ def draw_samples(corpus: pl.DataFrame, label_keys: pl.Series) -> list[pl.DataFra
     return draws
 
 
-def corpus_sample(corpus: pl.DataFrame, sample_labels: pl.DataFrame, source: Path | None = None) -> pl.DataFrame:
-    """The judged papers (of the file `source`, corpus_sample_path() by default) with their text from the corpus;
-    an id the corpus lacks is an error naming it and the file."""
+def corpus_sample(corpus: pl.DataFrame, sample_labels: pl.DataFrame, source: str = SAMPLE_FILE) -> pl.DataFrame:
+    """The judged papers (of the file `source`) with their text from the corpus; an id the corpus lacks is an error
+    naming it and the file."""
     joined = sample_labels.join(corpus, on="arxiv_id", how="left")
     absent = joined.filter(pl.col("title").is_null())["arxiv_id"].to_list()
     if absent:
-        raise ValueError(
-            f"{source or corpus_sample_path()}: ids not in the corpus: {absent[:5]} ({len(absent)} in all)"
-        )
+        raise ValueError(f"{source}: ids not in the corpus: {absent[:5]} ({len(absent)} in all)")
     return joined.with_columns(item_key=lab.normalize_title(pl.col("title")))
 
 
@@ -455,7 +419,7 @@ def relevance_set(
     """Narrow-relevance items: source (tai|corpus|pool), label (tech|meta|not|unsorted|corpus), ambiguous, title,
     abstract, arxiv_id, categories, judged narrow/broad/note (corpus, pool), truth_narrow (NULL: no truth) and
     split. `pool` (the training pool joined to the corpus, as corpus_sample joins the sample) is for training
-    only; a pool paper on the test side of the split is an error. `tai_rubric` (load_tai_rubric_labels) adds
+    only; a pool paper on the test side of the split is an error. `tai_rubric` (parse_tai_rubric_labels) adds
     `rubric_narrow`, the rubric's reading of a bibliography work (NULL for other items and works not read)."""
     works = tai_works(tai).select(
         "item_key",
@@ -495,7 +459,7 @@ def relevance_set(
         unknown = tai_rubric.filter(~pl.col("item_hash").is_in(known))["item_hash"].to_list()
         if unknown:
             raise ValueError(
-                f"{tai_rubric_path().name}: item_hash names no bibliography work: {unknown[:5]} ({len(unknown)} in all)"
+                f"{TAI_RUBRIC_FILE}: item_hash names no bibliography work: {unknown[:5]} ({len(unknown)} in all)"
             )
         read = dict(zip(tai_rubric["item_hash"], tai_rubric["narrow"], strict=True))
         rubric = pl.when(pl.col("source") == "tai").then(hashes.replace_strict(read, default=None))
@@ -507,7 +471,7 @@ def relevance_set(
 def _check_pool(items: pl.DataFrame) -> None:
     """Pool papers must be dev-side and must not share a work with the scored label sets."""
     pool = items.filter(pl.col("source") == "pool")
-    where = f"{corpus_pool_path().name}, {corpus_audit_path().name} or {corpus_hard_path().name}"
+    where = f"{POOL_FILE}, {AUDIT_FILE} or {HARD_FILE}"
     leaked = pool.filter(pl.col("split") == "test")["arxiv_id"].to_list()
     if leaked:
         raise ValueError(f"{where}: papers on the test side of the split: {leaked[:5]} ({len(leaked)} in all)")

@@ -1,24 +1,21 @@
-"""Human (and peer-pipeline) labels of AI-safety work, loaded into tidy Polars frames for evaluation.
+"""Human (and peer-pipeline) labels of AI-safety work, parsed into tidy Polars frames for evaluation.
 
-The files live in ../shared/data/labels (settings.labels_dir()); they are read in place, never copied.
+The files live in ../shared/data/labels; pipelines.eval_inputs reads them in place (never copied) as strings.
 Every frame carries `item_key`, the normalised title, so that the same work lands on the same side of the
 dev/test split whichever label set it comes from.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import duckdb
 import polars as pl
 import yaml
 
-from pipelines.lib.names import normalize_name_expr, normalize_name_sql
-from pipelines.lib.snapshot_sql import authors_list_sql
+from pipelines.lib.names import normalize_name_expr
 
 TAI_FILE = "tai_safety_bibliography.csv"
 AN_FILE = "alignment_newsletter.csv"
 AG_FILE = "alignment_graph_papers.csv"
+AN_MAP_FILE = "an_category_map.yaml"
 
 PAPER_COLUMNS = ["arxiv_id", "title", "abstract", "categories", "primary_category"]
 
@@ -49,12 +46,12 @@ def tai_author_names(authors: pl.Expr) -> pl.Expr:
     return names.list.eval(pl.element().filter(pl.element() != ""))
 
 
-def load_tai(labels_dir: Path) -> pl.DataFrame:
-    """TAI Safety Bibliography: one row per item with `label` in tech|meta|not|unsorted (NULL if unlabelled).
+def parse_tai(raw: pl.DataFrame) -> pl.DataFrame:
+    """TAI Safety Bibliography (TAI_FILE as strings): one row per item with `label` in tech|meta|not|unsorted (NULL
+    if unlabelled).
 
     The source's `safety_label` is e.g. 'TechSafety;AmbiguosSafety'; the suffix becomes `ambiguous`.
     """
-    raw = pl.read_csv(labels_dir / TAI_FILE, infer_schema=False)
     base = pl.col("safety_label").str.split(";").list.first()
     return raw.select(
         item_key=normalize_title(pl.col("title")),
@@ -75,25 +72,24 @@ def load_tai(labels_dir: Path) -> pl.DataFrame:
     )
 
 
-def load_an_category_map(path: Path) -> dict[str, str | None]:
+def parse_an_category_map(text: str, source: str = AN_MAP_FILE) -> dict[str, str | None]:
     """Alignment Newsletter category -> our topic id (None: no corresponding topic, excluded from scoring)."""
-    data = yaml.safe_load(path.read_text())
+    data = yaml.safe_load(text)
     mapping = data["categories"]
     if not isinstance(mapping, dict):
-        raise ValueError(f"{path}: 'categories' must be a mapping")
+        raise ValueError(f"{source}: 'categories' must be a mapping")
     return {str(k): (None if v in (None, "", "none") else str(v)) for k, v in mapping.items()}
 
 
-def load_alignment_newsletter(labels_dir: Path, category_map: dict[str, str | None]) -> pl.DataFrame:
-    """Alignment Newsletter items with the editor's category, our mapped `gold_topic`, and the abstract and
-    safety label (`tai_label`) of the same work in the TAI bibliography (by arXiv id or normalised title),
-    where it is there; the newsletter has no abstracts itself.
+def alignment_newsletter(raw: pl.DataFrame, tai: pl.DataFrame, category_map: dict[str, str | None]) -> pl.DataFrame:
+    """Alignment Newsletter items (AN_FILE as strings) with the editor's category, our mapped `gold_topic`, and the
+    abstract and safety label (`tai_label`) of the same work in the TAI bibliography (`tai`: parse_tai), by arXiv
+    id or normalised title, where it is there; the newsletter has no abstracts itself.
     """
-    raw = pl.read_csv(labels_dir / AN_FILE, infer_schema=False)
     unknown = set(raw["category"].unique().drop_nulls().to_list()) - set(category_map)
     if unknown:
         raise ValueError(f"categories missing from the Alignment Newsletter map: {sorted(unknown)}")
-    tai = load_tai(labels_dir).sort(pl.col("abstract").is_null(), pl.col("label").is_null())
+    tai = tai.sort(pl.col("abstract").is_null(), pl.col("label").is_null())
     by_title = tai.select("item_key", tai_abstract="abstract", title_label="label").unique("item_key", keep="first")
     by_id = (
         tai.filter(pl.col("arxiv_id").is_not_null())
@@ -119,9 +115,8 @@ def load_alignment_newsletter(labels_dir: Path, category_map: dict[str, str | No
     )
 
 
-def load_alignment_graph(labels_dir: Path) -> pl.DataFrame:
-    """alignment-graph's kept papers (a peer pipeline's machine picks) with its cluster label."""
-    raw = pl.read_csv(labels_dir / AG_FILE, infer_schema=False)
+def parse_alignment_graph(raw: pl.DataFrame) -> pl.DataFrame:
+    """alignment-graph's kept papers (AG_FILE as strings; a peer pipeline's machine picks) with its cluster label."""
     return raw.select(
         item_key=normalize_title(pl.col("title")),
         arxiv_id=pl.col("arxiv_id"),
@@ -130,36 +125,6 @@ def load_alignment_graph(labels_dir: Path) -> pl.DataFrame:
         domain=pl.col("domain"),
         date=pl.col("date"),
     )
-
-
-def load_corpus(
-    path: Path, columns: tuple[str, ...] = ("id", "title", "abstract", "categories", "authors")
-) -> pl.DataFrame:
-    """The arXiv snapshot (a .jsonl[.gz] file or a folder of them) as a frame with the `papers` column names
-    the classifier reads: arxiv_id, title, abstract, categories (list), primary_category, authors (normalised
-    names, parsed as ingestion parses them).
-    """
-    pattern = str(path / "*.jsonl*") if path.is_dir() else str(path)
-    con = duckdb.connect()
-    try:
-        con.execute("SET preserve_insertion_order = false")
-        schema = ", ".join(f"{c}: 'VARCHAR'" for c in columns)
-        names = f"list_transform({authors_list_sql('authors')}, lambda a: {normalize_name_sql('a.name')})"
-        authors = names if "authors" in columns else "[]::VARCHAR[]"
-        frame = con.sql(
-            f"""
-            SELECT id AS arxiv_id, title, abstract,
-                   string_split(trim(categories), ' ') AS categories,
-                   split_part(trim(categories), ' ', 1) AS primary_category,
-                   {authors} AS authors
-            FROM read_json(?, format = 'newline_delimited', columns = {{{schema}}})
-            WHERE id IS NOT NULL
-            """,
-            params=[pattern],
-        ).pl()
-    finally:
-        con.close()
-    return frame.unique("arxiv_id", keep="first").sort("arxiv_id")
 
 
 def as_papers(items: pl.DataFrame, id_col: str = "item_key") -> pl.DataFrame:

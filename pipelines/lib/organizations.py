@@ -1,4 +1,5 @@
-"""The organisations seed (seeds/organizations.csv) and vectorised matching of free-text names against it.
+"""The organisations seed (seeds/organizations.csv, read by pipelines.inputs) and vectorised matching of free-text
+names against it.
 
 Seed columns: name, aliases ("|"-separated), type, country, domains ("|"-separated e-mail/web domains and
 `github.com/<org>` handles, used for mention evidence), former_type ("<type> until YYYY-MM-DD" when the organisation
@@ -27,13 +28,9 @@ Matching rules (all vectorised: Aho-Corasick over padded, folded text, then join
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
 import polars as pl
 
 from pipelines.lib.names import normalize_name_expr
-from pipelines.settings import SEEDS_DIR
 
 ORG_TYPES = ("frontier_lab", "big_tech", "other_industry", "academic", "nonprofit", "government")
 ORIGIN_OF_TYPE = {
@@ -53,10 +50,6 @@ MATCH_SCHEMA = {
     "origin": pl.String,
     "alias": pl.String,
 }
-
-
-def organizations_path() -> Path:
-    return SEEDS_DIR / "organizations.csv"
 
 
 def fold_expr(col: pl.Expr, *, lowercase: bool = True) -> pl.Expr:
@@ -80,9 +73,10 @@ def _pad(col: pl.Expr) -> pl.Expr:
     return pl.concat_str([pl.lit(" "), col.str.replace_all(" ", "  ", literal=True), pl.lit(" ")])
 
 
-@lru_cache(maxsize=8)
-def _load(path: str) -> pl.DataFrame:
-    orgs = pl.read_csv(path, infer_schema=False)
+def parse_organizations(raw: pl.DataFrame, source: str = "organizations seed") -> pl.DataFrame:
+    """The seed (read as strings) with `origin` (the class the type maps to) and former_type/former_until/
+    former_origin parsed; errors name `source`."""
+    orgs = raw
     if "former_type" not in orgs.columns:
         orgs = orgs.with_columns(former_type=pl.lit(None, dtype=pl.String))
     orgs = orgs.with_columns(
@@ -92,10 +86,10 @@ def _load(path: str) -> pl.DataFrame:
     )
     bad = orgs.filter(~pl.col("type").is_in(ORG_TYPES))
     if bad.height:
-        raise ValueError(f"unknown organisation types in {path}: {bad.select('name', 'type').rows()}")
+        raise ValueError(f"unknown organisation types in {source}: {bad.select('name', 'type').rows()}")
     dupes = orgs.filter(pl.col("name").is_duplicated())
     if dupes.height:
-        raise ValueError(f"duplicate organisation names in {path}: {dupes['name'].to_list()}")
+        raise ValueError(f"duplicate organisation names in {source}: {dupes['name'].to_list()}")
     former = pl.col("former_type").fill_null("").str.extract_groups(r"^\s*(\w+)\s+until\s+(\d{4}-\d{2}-\d{2})\s*$")
     orgs = orgs.with_columns(
         former_type=former.struct.field("1"),
@@ -103,16 +97,11 @@ def _load(path: str) -> pl.DataFrame:
     )
     bad = orgs.filter(~pl.col("former_type").is_in(ORG_TYPES) & pl.col("former_type").is_not_null())
     if bad.height:
-        raise ValueError(f"unknown former types in {path}: {bad.select('name', 'former_type').rows()}")
+        raise ValueError(f"unknown former types in {source}: {bad.select('name', 'former_type').rows()}")
     return orgs.with_columns(
         origin=pl.col("type").replace_strict(ORIGIN_OF_TYPE),
         former_origin=pl.col("former_type").replace_strict(ORIGIN_OF_TYPE, default=None, return_dtype=pl.String),
     )
-
-
-def load_organizations(path: Path | str | None = None) -> pl.DataFrame:
-    """The seed with `origin` (the class the type maps to) and former_type/former_until/former_origin parsed."""
-    return _load(str(path or organizations_path()))
 
 
 def alias_table(organizations: pl.DataFrame) -> pl.DataFrame:
@@ -158,12 +147,6 @@ def domain_table(organizations: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-@lru_cache(maxsize=8)
-def _patterns(path: str) -> tuple[pl.DataFrame, list[str]]:
-    aliases = alias_table(_load(path))
-    return aliases, _padded_patterns(aliases)
-
-
 def _padded_patterns(aliases: pl.DataFrame) -> list[str]:
     # Longest first: at one start position the first listed pattern wins (leftmost=True).
     keys = aliases.filter(~pl.col("exact_only")).select(pl.col("key").unique())
@@ -171,19 +154,14 @@ def _padded_patterns(aliases: pl.DataFrame) -> list[str]:
     return keys.select(_pad(pl.col("key")).alias("key"))["key"].to_list()
 
 
-def match_organizations(
-    names: pl.Series, organizations: pl.DataFrame | None = None, *, path: Path | str | None = None
-) -> pl.DataFrame:
+def match_organizations(names: pl.Series, organizations: pl.DataFrame) -> pl.DataFrame:
     """Every seed organisation named in each distinct non-null string of `names`.
 
     Returns one row per (name, organization) with the organisation's type, origin class and the alias that matched;
     strings that name no organisation are absent.
     """
-    if organizations is None:
-        aliases, padded = _patterns(str(path or organizations_path()))
-    else:
-        aliases = alias_table(organizations)
-        padded = _padded_patterns(aliases)
+    aliases = alias_table(organizations)
+    padded = _padded_patterns(aliases)
 
     frame = (
         pl.DataFrame({"name": names.cast(pl.String)})

@@ -71,8 +71,13 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.lib.openalex import ROR_TYPE_TO_ORG_TYPE, institutions_frame
-from pipelines.lib.organizations import ORIGIN_OF_TYPE, domain_table, load_organizations, match_organizations
+from pipelines.lib.organizations import ORIGIN_OF_TYPE, domain_table, match_organizations
 from pipelines.lib.roster import JUNIOR_TITLE, OPEN_END, PUBLICATION_LAG_DAYS, SENIOR_TITLE
+from pipelines.lib.versions import frame_sha256, version_of
+
+# Bump when the origin code changes meaning (this module, organisation matching, people evidence, OpenAlex parsing,
+# name normalisation); with the hashes of the seed, roster and places it forms origin_version.
+CODE_VERSION = "origin-2026.1"
 
 KINDS: dict[str, tuple[int, float]] = {
     "affiliation": (1, 0.95),
@@ -158,15 +163,21 @@ def _empty_evidence() -> pl.DataFrame:
     return pl.DataFrame(schema=EVIDENCE_SCHEMA)
 
 
+def origin_version(organizations: pl.DataFrame, roster: pl.DataFrame, places: pl.DataFrame) -> str:
+    """versions.version_of CODE_VERSION and the inputs classify_origin uses: the organisations seed, the roster and
+    the places of the conference records (a change of any reclassifies every paper)."""
+    return version_of(CODE_VERSION, frame_sha256(organizations), frame_sha256(roster), frame_sha256(places))
+
+
 def _quote(col: str, limit: int = 120) -> pl.Expr:
     return pl.concat_str([pl.lit('"'), pl.col(col).str.slice(0, limit), pl.lit('"')])
 
 
-def _match(names: pl.Series, organizations: pl.DataFrame | None) -> pl.DataFrame:
+def _match(names: pl.Series, organizations: pl.DataFrame) -> pl.DataFrame:
     return match_organizations(names, organizations)
 
 
-def affiliation_evidence(authors: pl.DataFrame, organizations: pl.DataFrame | None = None) -> pl.DataFrame:
+def affiliation_evidence(authors: pl.DataFrame, organizations: pl.DataFrame) -> pl.DataFrame:
     """Kind 1, author-level: seed organisations named in paper_authors.affiliation, else a generic class."""
     if "affiliation" not in authors.columns:
         return _empty_evidence()
@@ -200,7 +211,7 @@ def affiliation_evidence(authors: pl.DataFrame, organizations: pl.DataFrame | No
     )
 
 
-def openalex_evidence(institutions: pl.DataFrame, organizations: pl.DataFrame | None = None) -> pl.DataFrame:
+def openalex_evidence(institutions: pl.DataFrame, organizations: pl.DataFrame) -> pl.DataFrame:
     """Kind 2, author-level: OpenAlex institutions matched to the seed by name, else classed by ROR type."""
     rows = institutions.filter(pl.col("institution").is_not_null())
     if rows.height == 0:
@@ -265,9 +276,8 @@ def _domain_hits(texts: pl.DataFrame, organizations: pl.DataFrame) -> pl.DataFra
     ).join(domains, on="domain")
 
 
-def mention_evidence(papers: pl.DataFrame, organizations: pl.DataFrame | None = None) -> pl.DataFrame:
+def mention_evidence(papers: pl.DataFrame, organizations: pl.DataFrame) -> pl.DataFrame:
     """Kind 3, paper-level: organisations in affiliation-like contexts of comments, title and abstract."""
-    orgs = organizations if organizations is not None else load_organizations()
     fields = [f for f in ("comments", "title", "abstract") if f in papers.columns]
     texts = pl.concat(
         [
@@ -290,7 +300,7 @@ def mention_evidence(papers: pl.DataFrame, organizations: pl.DataFrame | None = 
     found = pl.concat(
         [
             cue_hits.select("arxiv_id", "field", "hit", "organization", "origin"),
-            _domain_hits(texts.filter(pl.col("field") != "title"), orgs).select(
+            _domain_hits(texts.filter(pl.col("field") != "title"), organizations).select(
                 "arxiv_id", "field", "hit", "organization", "origin"
             ),
         ]
@@ -439,7 +449,7 @@ def roster_evidence(
     authors: pl.DataFrame,
     roster: pl.DataFrame,
     ambiguous: pl.DataFrame,
-    organizations: pl.DataFrame | None = None,
+    organizations: pl.DataFrame,
 ) -> pl.DataFrame:
     """Kind 4, author-level: roster positions whose window contains the paper's published_date.
 
@@ -602,13 +612,12 @@ def propagation_evidence(
     )
 
 
-def _class_at(frame: pl.DataFrame, date_col: str, organizations: pl.DataFrame | None = None) -> pl.DataFrame:
+def _class_at(frame: pl.DataFrame, date_col: str, organizations: pl.DataFrame) -> pl.DataFrame:
     """`origin` of each row's organisation as it was at `date_col`: organisations whose type changed (seed
     former_type) get their former class on dates up to former_until."""
-    orgs = organizations if organizations is not None else load_organizations()
-    if "former_origin" not in orgs.columns:
+    if "former_origin" not in organizations.columns:
         return frame
-    former = orgs.filter(pl.col("former_origin").is_not_null()).select(
+    former = organizations.filter(pl.col("former_origin").is_not_null()).select(
         pl.col("name").alias("organization"), "former_origin", "former_until"
     )
     if former.height == 0:
@@ -624,9 +633,7 @@ def _class_at(frame: pl.DataFrame, date_col: str, organizations: pl.DataFrame | 
     )
 
 
-def apply_former_types(
-    evidence: pl.DataFrame, papers: pl.DataFrame, organizations: pl.DataFrame | None = None
-) -> pl.DataFrame:
+def apply_former_types(evidence: pl.DataFrame, papers: pl.DataFrame, organizations: pl.DataFrame) -> pl.DataFrame:
     """Organisations whose type changed (seed former_type) get their former class for papers published before."""
     dated = evidence.join(papers.select("arxiv_id", "published_date"), on="arxiv_id", how="left")
     return _class_at(dated, "published_date", organizations).select(*EVIDENCE_SCHEMA)
@@ -723,7 +730,7 @@ def resolve(papers: pl.DataFrame, evidence: pl.DataFrame, doubts: pl.DataFrame |
 def direct_evidence(
     papers: pl.DataFrame,
     authors: pl.DataFrame,
-    organizations: pl.DataFrame | None = None,
+    organizations: pl.DataFrame,
     openalex: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Evidence of kinds 1-3 for the given papers."""
@@ -739,8 +746,8 @@ def direct_evidence(
 def prior_author_evidence(
     papers: pl.DataFrame,
     authors: pl.DataFrame,
+    organizations: pl.DataFrame,
     openalex: pl.DataFrame | None = None,
-    organizations: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Strong author-level evidence (kinds 1-2) over any set of papers, for propagation into another batch.
 
@@ -823,7 +830,7 @@ def involvement(papers: pl.DataFrame, authors: pl.DataFrame, evidence: pl.DataFr
 def classify_origin(
     papers: pl.DataFrame,
     authors: pl.DataFrame,
-    organizations: pl.DataFrame | None,
+    organizations: pl.DataFrame,
     roster: pl.DataFrame | None,
     openalex: pl.DataFrame | None = None,
     *,
@@ -835,7 +842,7 @@ def classify_origin(
     and the involvement columns (involvement()).
 
     papers: arxiv_id, title, abstract, comments, published_date. authors: arxiv_id, name_normalized and optionally
-    affiliation and position. organizations: the seed (None = seeds/organizations.csv). roster:
+    affiliation and position. organizations: the seed (organizations.parse_organizations). roster:
     roster.build_roster() output. openalex: cached `openalex_works` rows. prior_author_evidence: strong
     author-level evidence from papers outside this batch (author_evidence() schema) for propagation. name_counts:
     see ambiguous_names(). places: people.people_places() rows (conference affiliation records).

@@ -28,18 +28,14 @@ half an answer for a gold 'mixed'.
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
 import polars as pl
 
-from pipelines import settings
 from pipelines.lib.evaluation import confusion_table, split_of, wilson_interval
-from pipelines.lib.labels import TAI_FILE, load_tai, tai_author_name
+from pipelines.lib.labels import parse_tai, tai_author_name
 from pipelines.lib.markdown import cell_text, md_table
 from pipelines.lib.names import normalize_name_expr
-from pipelines.lib.organizations import load_organizations
 from pipelines.lib.origin import MIN_CONFIDENCE, classify_origin, name_statistics
-from pipelines.lib.roster import load_roster
 
 TAG_ORIGIN = {
     "FHI": "academic",
@@ -73,14 +69,13 @@ def hash_split(key: str) -> str:
     return split_of(pl.Series([key]))[0]
 
 
-def tai_items(labels_dir: Path | None = None) -> pl.DataFrame:
-    """TAI items as papers and authors for classify_origin, with gold origin and split."""
-    labels_dir = labels_dir or settings.labels_dir()
-    tai = load_tai(labels_dir)
-    raw = pl.read_csv(labels_dir / TAI_FILE, infer_schema=False).select("key", "date", "authors")
+def tai_items(raw: pl.DataFrame) -> pl.DataFrame:
+    """TAI items (the bibliography file as strings) as papers and authors for classify_origin, with gold origin and
+    split."""
     items = (
-        tai.drop("authors")
-        .join(raw, on="key", how="left")  # the raw "Last, First; ..." string
+        parse_tai(raw)
+        .drop("authors")
+        .join(raw.select("key", "date", "authors"), on="key", how="left")  # the raw "Last, First; ..." string
         .unique("key", keep="first", maintain_order=True)
         .with_columns(
             published_date=pl.coalesce(
@@ -120,12 +115,9 @@ def tai_authors(items: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def corpus_name_counts(snapshot: Path | None = None) -> pl.DataFrame:
-    """origin.name_statistics over the arXiv snapshot (authors "A, B and C"; year from the listing date)."""
-    path = snapshot or settings.snapshot_path()
-    files = sorted(path.glob("*.jsonl*")) if path.is_dir() else [path]
-    schema = {"id": pl.String, "authors": pl.String, "update_date": pl.String}
-    corpus = pl.concat([pl.read_ndjson(f, schema=schema) for f in files]).unique("id")
+def corpus_name_counts(corpus: pl.DataFrame) -> pl.DataFrame:
+    """origin.name_statistics over the arXiv snapshot's records (id, authors "A, B and C", update_date: the year
+    comes from the listing date), one per id."""
     papers = corpus.select(
         pl.col("id").alias("arxiv_id"),
         pl.col("update_date").str.to_date("%Y-%m-%d", strict=False).alias("published_date"),
@@ -169,15 +161,16 @@ def _consistent(classes: pl.Expr) -> pl.Expr:
 
 
 def evaluate_origin(
-    labels_dir: Path | None = None,
-    positions: Path | None = None,
+    tai: pl.DataFrame,
+    organizations: pl.DataFrame,
+    roster: pl.DataFrame,
     *,
     name_counts: pl.DataFrame | None = None,
-    use_corpus_counts: bool = True,
     places: pl.DataFrame | None = None,
 ) -> tuple[str, dict]:
-    """Score origin on the TAI bibliography: (markdown section, metrics dict with 'dev' and 'test')."""
-    items = tai_items(labels_dir)
+    """Score origin on the TAI bibliography (`tai`: its file as strings): (markdown section, metrics dict with 'dev'
+    and 'test'). `name_counts`: corpus_name_counts, for the ambiguity rule; `places`: people.people_places."""
+    items = tai_items(tai)
     papers = items.select(
         pl.col("key").alias("arxiv_id"),
         "title",
@@ -185,17 +178,10 @@ def evaluate_origin(
         pl.lit(None, dtype=pl.String).alias("comments"),
         "published_date",
     )
-    if name_counts is None and use_corpus_counts:
-        name_counts = corpus_name_counts()
-    if places is None:
-        from pipelines.affiliations import places_from_files
-
-        places = places_from_files()
     predicted = classify_origin(
-        papers, tai_authors(items), None, load_roster(positions), name_counts=name_counts, places=places
+        papers, tai_authors(items), organizations, roster, name_counts=name_counts, places=places
     )
-    orgs = load_organizations()
-    org_class = dict(zip(orgs["name"].to_list(), orgs["origin"].to_list(), strict=True))
+    org_class = dict(zip(organizations["name"].to_list(), organizations["origin"].to_list(), strict=True))
     scored = items.select("key", "item_key", "split", "gold", "gold_classes", "title", "published_date").join(
         predicted, left_on="key", right_on="arxiv_id", how="left"
     )
@@ -260,20 +246,23 @@ def evaluate_origin(
             md_table(dev_errors.head(25), NA_CELL) if dev_errors.height else "none",
         ]
     )
-    people_md, people_metrics = evaluate_people_against_aiwatch(places, positions, name_counts)
+    people_md, people_metrics = evaluate_people_against_aiwatch(places, roster, organizations, name_counts)
     metrics["people_vs_aiwatch"] = people_metrics
     return markdown + "\n\n" + people_md, metrics
 
 
 def evaluate_people_against_aiwatch(
-    places: pl.DataFrame | None, positions: Path | None, name_counts: pl.DataFrame | None
+    places: pl.DataFrame | None,
+    roster: pl.DataFrame,
+    organizations: pl.DataFrame,
+    name_counts: pl.DataFrame | None,
 ) -> tuple[str, list[dict]]:
     """The author-level check of the conference records against AI Watch (people_eval.py), as markdown."""
     from pipelines.lib import people_eval
 
     if places is None or places.height == 0:
         return "No conference affiliation records: the people evidence was not evaluated.", []
-    scored = people_eval.score(load_roster(positions), places, name_counts, hash_split)
+    scored = people_eval.score(roster, places, organizations, name_counts, hash_split)
     table = people_eval.summary(scored)
     test = scored.filter(pl.col("split") == "test", pl.col("predicted").is_not_null())
     return (
@@ -288,9 +277,3 @@ def evaluate_people_against_aiwatch(
         ),
         table.rows(named=True),
     )
-
-
-if __name__ == "__main__":
-    text, numbers = evaluate_origin()
-    print(text)
-    print({s: numbers[s] for s in ("dev", "test")})

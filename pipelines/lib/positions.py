@@ -25,9 +25,10 @@ Rules (also in docs/metrics.md):
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import polars as pl
+
+from pipelines.lib.organizations import match_organizations
 
 CAUSE_AREA = "AI safety"
 MAX_OPEN_YEARS = 10
@@ -60,11 +61,6 @@ _SUBJECT_ROLE = {
     "strategy": "non_technical",
     "popularization": "non_technical",
 }
-
-
-def read_positions(path: Path) -> pl.DataFrame:
-    """The CSV as strings (dates are too irregular for a typed read)."""
-    return pl.read_csv(path, infer_schema_length=0)
 
 
 def date_year(col: str) -> pl.Expr:
@@ -110,14 +106,10 @@ def as_of_year(positions: pl.DataFrame, today: dt.date | None = None) -> int:
     return min(int(latest), current) if latest is not None else current
 
 
-def organization_types(names: pl.Series) -> pl.DataFrame:
-    """organization -> org_type via the organisations seed; 'unknown' when unmatched or the matcher is absent."""
+def organization_types(names: pl.Series, organizations: pl.DataFrame) -> pl.DataFrame:
+    """organization -> org_type via the organisations seed; 'unknown' when unmatched."""
     unique = names.drop_nulls().unique()
-    try:
-        from pipelines.lib.organizations import match_organizations
-    except ImportError:
-        return pl.DataFrame({"organization": unique, "org_type": "unknown"}, schema_overrides={"org_type": pl.String})
-    matched = match_organizations(unique).select(
+    matched = match_organizations(unique, organizations).select(
         pl.col("name").alias("organization"), pl.col("org_type").cast(pl.String)
     )
     return (
@@ -129,15 +121,14 @@ def organization_types(names: pl.Series) -> pl.DataFrame:
 
 def position_spans(
     positions: pl.DataFrame,
-    org_types: pl.DataFrame | None = None,
+    org_types: pl.DataFrame,
     *,
     as_of: int | None = None,
     max_open_years: int = MAX_OPEN_YEARS,
 ) -> pl.DataFrame:
-    """One row per counted position: person, organization, org_type, role, start_year, end_year, open_ended."""
+    """One row per counted position: person, organization, org_type, role, start_year, end_year, open_ended.
+    org_types: organization_types of the positions' organisations."""
     as_of = as_of if as_of is not None else as_of_year(positions)
-    if org_types is None:
-        org_types = organization_types(positions["organization"])
     relation = pl.col("ai_safety_relation").fill_null("").str.to_lowercase()
     rows = positions.filter(
         (pl.col("cause_area").str.strip_chars() == CAUSE_AREA) & (relation != "unrelated") & ~is_non_staff_expr()

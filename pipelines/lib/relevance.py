@@ -28,13 +28,12 @@ classify_relevance composes the steps, each a function of frames: prepare and ph
 
 from __future__ import annotations
 
-import hashlib
-
 import polars as pl
 
-from pipelines.lib.relevance_model import AUTHOR_FEATURE, RelevanceModel, load_model, model_scores
+from pipelines.lib.relevance_model import AUTHOR_FEATURE, RelevanceModel, model_scores
 from pipelines.lib.safety_authors import RESEARCHERS_SCHEMA, researchers_sha256, safety_authors, without_common_names
-from pipelines.lib.taxonomy import SEPARATORS, Taxonomy, load_taxonomy
+from pipelines.lib.taxonomy import SEPARATORS, Taxonomy
+from pipelines.lib.versions import version_of
 
 # Bump when the scoring code changes meaning; with the taxonomy and model hashes it forms classifier_version.
 CODE_VERSION = "relevance-2026.2"
@@ -64,14 +63,13 @@ DETAIL_SCHEMA = {
 def classifier_version(
     taxonomy: Taxonomy, model: RelevanceModel | None = None, researchers: pl.DataFrame | None = None
 ) -> str:
-    """Changes whenever the scoring code, the taxonomy seed or the second-stage model changes, and with the
-    researcher list when the model weighs it."""
-    model_part = model.sha256 if model is not None else "none"
-    key = f"{CODE_VERSION}:{taxonomy.seed_sha256}:{model_part}"
+    """versions.version_of CODE_VERSION and the inputs the classifier uses: the taxonomy seed, the second-stage
+    model, and the researcher list when the model weighs it."""
+    hashes = [taxonomy.seed_sha256, model.sha256 if model is not None else "none"]
     if uses_authors(model):
         known = researchers if researchers is not None else pl.DataFrame(schema=RESEARCHERS_SCHEMA)
-        key += ":" + researchers_sha256(known)
-    return hashlib.sha256(key.encode()).hexdigest()[:12]
+        hashes.append(researchers_sha256(known))
+    return version_of(CODE_VERSION, *hashes)
 
 
 def uses_authors(model: RelevanceModel | None) -> bool:
@@ -86,14 +84,12 @@ def counted_researchers(model: RelevanceModel | None, researchers: pl.DataFrame 
     return without_common_names(researchers, model.common_author_names)
 
 
-def load_classifier() -> tuple[Taxonomy, RelevanceModel | None, str | None]:
-    """The seeds the pipeline classifies with: taxonomy, second-stage model (None when absent or trained on
-    another taxonomy, whose phrases its features would no longer name) and, if the model was set aside, why."""
-    taxonomy = load_taxonomy()
-    model = load_model()
+def usable_model(taxonomy: Taxonomy, model: RelevanceModel | None) -> tuple[RelevanceModel | None, str | None]:
+    """The second-stage model and None, or None and why it is set aside: trained on another taxonomy, whose phrases
+    its features would no longer name."""
     if model is not None and model.taxonomy_sha256 != taxonomy.seed_sha256:
-        return taxonomy, None, "seeds/relevance_model.json was trained on another taxonomy: run `make train`"
-    return taxonomy, model, None
+        return None, "seeds/relevance_model.json was trained on another taxonomy: run `make train`"
+    return model, None
 
 
 # Typographic ligatures from PDF extraction ("classiﬁer") would hide phrases from the matcher.
@@ -375,7 +371,7 @@ def classify_relevance(
 
     With a second-stage `model`, a paper is also narrow when the model's probability reaches its threshold, and
     a paper the phrases make narrow is not when the probability is below the model's veto. `researchers`
-    (safety_authors.load_safety_researchers) and an `authors` column of normalised names give the model its
+    (pipelines.inputs.safety_researchers) and an `authors` column of normalised names give the model its
     authorship signal; without them no author counts.
     """
     base = prepare(papers, counted_researchers(model, researchers))

@@ -46,12 +46,9 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import polars as pl
-
-from pipelines import settings
 
 MODEL_FILE = "relevance_model.json"
 FEATURE_SCHEMA = {"_row": pl.UInt32, "feature": pl.String, "value": pl.Float64}
@@ -96,10 +93,6 @@ STOPWORDS = frozenset(
 )
 
 
-def default_path() -> Path:
-    return settings.SEEDS_DIR / MODEL_FILE
-
-
 @dataclass(frozen=True)
 class RelevanceModel:
     intercept: float
@@ -130,16 +123,12 @@ def _names(value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
-def load_model(path: Path | None = None) -> RelevanceModel | None:
-    """The trained model, or None when the file does not exist (the first stage then runs alone).
+def parse_model(text: str, source: str = MODEL_FILE) -> RelevanceModel:
+    """The trained model from the text of its file (pipelines.inputs reads it; no file, no second stage).
 
-    A file that is not a model, or whose numbers make no sense (probabilities outside 0..1, a veto above the
-    threshold, weights that are not finite), is an error naming the file.
+    A text that is not a model, or whose numbers make no sense (probabilities outside 0..1, a veto above the
+    threshold, weights that are not finite), is an error naming `source`.
     """
-    path = path or default_path()
-    if not path.exists():
-        return None
-    text = path.read_text()
     try:
         data = json.loads(text)
         model = RelevanceModel(
@@ -154,19 +143,20 @@ def load_model(path: Path | None = None) -> RelevanceModel | None:
             training=dict(data.get("training", {})),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ValueError(f"{path}: not a relevance model file ({exc!r}); rerun `make train`") from exc
+        raise ValueError(f"{source}: not a relevance model file ({exc!r}); rerun `make train`") from exc
     if model.scope not in SCOPES:
-        raise ValueError(f"{path}: scope {model.scope!r} is not one of {SCOPES}; rerun `make train`")
+        raise ValueError(f"{source}: scope {model.scope!r} is not one of {SCOPES}; rerun `make train`")
     numbers = [model.intercept, model.threshold, model.veto, *model.weights.values()]
     if not all(math.isfinite(v) for v in numbers) or not 0.0 <= model.veto <= model.threshold < 1.0:
         raise ValueError(
-            f"{path}: needs finite weights and 0 <= veto <= threshold < 1 (veto {model.veto}, threshold "
+            f"{source}: needs finite weights and 0 <= veto <= threshold < 1 (veto {model.veto}, threshold "
             f"{model.threshold}); rerun `make train`"
         )
     return model
 
 
-def dump_model(model: RelevanceModel, path: Path) -> None:
+def model_json(model: RelevanceModel) -> str:
+    """The text of the model file (parse_model reads it back)."""
     data = {
         "intercept": round(model.intercept, 6),
         "threshold": round(model.threshold, 4),
@@ -177,7 +167,7 @@ def dump_model(model: RelevanceModel, path: Path) -> None:
         "training": model.training,
         "weights": {k: round(v, 6) for k, v in sorted(model.weights.items()) if abs(v) >= 1e-6},
     }
-    path.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n")
+    return json.dumps(data, indent=1, sort_keys=False) + "\n"
 
 
 def features(per_phrase: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:

@@ -27,11 +27,9 @@ One roster row is a person at a seed organisation over a window of dates. Rules:
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import polars as pl
 
-from pipelines import settings
 from pipelines.lib.names import normalize_name_expr
 from pipelines.lib.organizations import match_organizations
 
@@ -73,11 +71,6 @@ ROSTER_SCHEMA = {
 }
 
 
-def load_positions(path: Path | str | None = None) -> pl.DataFrame:
-    """The AI Watch positions CSV as strings (path from settings.positions_path() by default)."""
-    return pl.read_csv(path or settings.positions_path(), infer_schema=False)
-
-
 def _bound(date: pl.Expr, precision: pl.Expr, *, end: bool) -> pl.Expr:
     parsed = date.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
     precision = precision.str.strip_chars().str.to_lowercase()
@@ -102,7 +95,7 @@ def _bound(date: pl.Expr, precision: pl.Expr, *, end: bool) -> pl.Expr:
     )
 
 
-def build_roster(positions: pl.DataFrame, organizations: pl.DataFrame | None = None) -> pl.DataFrame:
+def build_roster(positions: pl.DataFrame, organizations: pl.DataFrame) -> pl.DataFrame:
     """Roster rows (name_normalized, person, organization, org_type, origin, valid_from, valid_to, title,
     role_tier: 2 research role, 1 other staff role, 0 secondary tie such as affiliate or research associate;
     junior: a student or intern role; senior: a research role leading others)."""
@@ -162,7 +155,3 @@ def build_roster(positions: pl.DataFrame, organizations: pl.DataFrame | None = N
         .unique(maintain_order=True)
         .cast(ROSTER_SCHEMA)  # type: ignore[arg-type]
     )
-
-
-def load_roster(path: Path | str | None = None, organizations: pl.DataFrame | None = None) -> pl.DataFrame:
-    return build_roster(load_positions(path), organizations)

@@ -17,14 +17,12 @@ Pure functions: Polars in, Polars out.
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import polars as pl
 
-from pipelines import settings
 from pipelines.lib.names import normalize_name_expr
 from pipelines.lib.origin import expected_namesakes
-from pipelines.lib.positions import CAUSE_AREA, is_non_staff_expr, read_positions
+from pipelines.lib.positions import CAUSE_AREA, is_non_staff_expr
 
 RESEARCHERS_SCHEMA = {"name_normalized": pl.String, "person": pl.String}
 MAX_NAMESAKES = 0.1  # above this many expected namesakes a name is too common to count (dev split, see common_names)
@@ -70,14 +68,6 @@ def common_names(researchers: pl.DataFrame, authors: pl.DataFrame) -> list[str]:
 
 def without_common_names(researchers: pl.DataFrame, common: tuple[str, ...] | list[str]) -> pl.DataFrame:
     return researchers.filter(~pl.col("name_normalized").is_in(list(common)))
-
-
-def load_safety_researchers(path: Path | str | None = None) -> pl.DataFrame:
-    """safety_researchers of the positions file (settings.positions_path() by default); empty when it is absent."""
-    path = Path(path or settings.positions_path())
-    if not path.is_file():
-        return pl.DataFrame(schema=RESEARCHERS_SCHEMA)
-    return safety_researchers(read_positions(path))
 
 
 def researchers_sha256(researchers: pl.DataFrame) -> str:

@@ -1,5 +1,5 @@
-"""The AI-safety topic taxonomy (seeds/taxonomy.yaml): loading, validation, and compilation of phrases into
-the literal patterns the classifier matches.
+"""The AI-safety topic taxonomy (seeds/taxonomy.yaml, read by pipelines.inputs): parsing, validation, and
+compilation of phrases into the literal patterns the classifier matches.
 
 Phrase syntax (case-insensitive; matched at a word start in text whose punctuation and hyphens are spaces):
 - words are separated by spaces or hyphens ("red-teaming" = "red teaming");
@@ -15,12 +15,9 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import polars as pl
 import yaml
-
-from pipelines import settings
 
 SCOPES = ("narrow", "broad_only")
 # Phrase kinds and what they count for. `strong`, `phrases` and `weak` signal the topic (and narrow safety if
@@ -85,10 +82,6 @@ PHRASE_TABLE_SCHEMA = {
     "literal": pl.String,
 }
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-def default_path() -> Path:
-    return settings.SEEDS_DIR / "taxonomy.yaml"
 
 
 @dataclass(frozen=True)
@@ -300,8 +293,3 @@ def parse_taxonomy(text: str) -> Taxonomy:
         weights=weights,
         fallback_margin=float(scoring.get("fallback_margin", "inf")),
     )
-
-
-def load_taxonomy(path: Path | None = None) -> Taxonomy:
-    path = path or default_path()
-    return parse_taxonomy(path.read_text(encoding="utf-8"))

@@ -11,6 +11,7 @@ import pytest
 from arxiv import _feed
 
 from pipelines.ingest import AUTHOR_COLUMNS, PAPER_COLUMNS
+from pipelines.inputs import query_config
 from pipelines.lib import arxiv_api as api
 from pipelines.lib.names import normalize_name
 from tests.fixtures.arxiv_server import ATOM_DIR, Entry, atom_feed
@@ -28,7 +29,7 @@ def _frames(results: list[arxiv.Result], name: str = "q", query: str = "the quer
 
 
 def test_seed_config_has_the_required_keys_and_valid_terms():
-    config = api.load_query_config()
+    config = query_config()
     assert {"cs.AI", "cs.LG", "cs.CL"} <= set(config.search_categories)
     assert {"cs.AI", "cs.LG", "stat.ML"} <= set(config.ai_categories)
     assert config.queries and len({q.name for q in config.queries}) == len(config.queries)

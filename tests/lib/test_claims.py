@@ -7,6 +7,7 @@ import re
 import polars as pl
 import pytest
 
+from pipelines import inputs as pipeline_inputs
 from pipelines.lib import claims, estimates, growth, metrics
 
 D = dt.date
@@ -326,21 +327,22 @@ def test_sources_from_front_matter_or_first_line(tmp_path):
         "\n(Even) More Early-Career EAs Should Try AI Safety Technical Research\n\nText"
     )
     (tmp_path / "002_c.txt").write_text("Untitled thoughts\nmore")
-    sources = claims.seed_sources(tmp_path)
+    sources = pipeline_inputs.claim_sources(tmp_path)
     assert sources["000"] == claims.Source("A post", "https://example.org/a")
     assert sources["001"].url.startswith("https://forum.effectivealtruism.org/")
     assert sources["002"].label() == "Untitled thoughts (no URL given)"
-    assert claims.seed_sources(tmp_path / "missing") == {}
+    assert pipeline_inputs.claim_sources(tmp_path / "missing") == {}
 
 
-@pytest.mark.skipif(not claims.seeds_dir().is_dir(), reason="seed documents not available")
+@pytest.mark.skipif(not pipeline_inputs.claim_documents_dir().is_dir(), reason="seed documents not available")
 def test_every_quoted_claim_is_in_its_seed_document():
-    texts = {p.name.split("_", 1)[0]: " ".join(p.read_text().split()) for p in claims.seeds_dir().glob("*.txt")}
+    documents = pipeline_inputs.claim_documents_dir().glob("*.txt")
+    texts = {p.name.split("_", 1)[0]: " ".join(p.read_text().split()) for p in documents}
     for claim in claims.CLAIMS:
         if claim.document is not None:
             assert " ".join(claim.quote.split()) in texts[claim.document], claim.claim
         else:
-            assert claim.estimate_unit in set(estimates.load_estimates()["unit"])
+            assert claim.estimate_unit in set(pipeline_inputs.estimates()["unit"])
 
 
 def test_claims_check_table():

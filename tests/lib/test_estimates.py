@@ -5,7 +5,7 @@ import re
 import polars as pl
 import pytest
 
-from pipelines import settings
+from pipelines import inputs, settings
 from pipelines.lib import estimates
 
 REFERENCE = settings.shared_data_dir() / "workforce" / "field_size_reference.md"
@@ -21,7 +21,7 @@ def frame(rows: list[tuple]) -> pl.DataFrame:
 
 
 def test_seed_loads_with_table_columns_and_passes_every_rule():
-    seed = estimates.load_estimates()
+    seed = inputs.estimates()
     assert seed.schema == pl.Schema(estimates.SCHEMA)
     assert seed.height > 30
     assert estimates.range_violations(seed).is_empty()
@@ -36,7 +36,7 @@ def _numbers(text: str) -> set[float]:
 
 @pytest.mark.skipif(not REFERENCE.exists(), reason="field_size_reference.md not available")
 def test_every_figure_of_the_reference_is_in_the_seed():
-    seed = estimates.load_estimates()
+    seed = inputs.estimates()
     values = set(seed.select(pl.concat_list("low", "central", "high").explode().drop_nulls()).to_series().to_list())
     notes = " ".join(seed["method_note"].to_list())
     in_notes = _numbers(notes)

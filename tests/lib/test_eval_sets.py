@@ -1,18 +1,17 @@
 """The labelled evaluation sets: the judged corpus sample file, its join to the corpus, and the narrow truth."""
 
+import functools
 import json
 import re
 
 import polars as pl
 import pytest
 
-from pipelines import settings
+from pipelines import eval_inputs, inputs, settings
 from pipelines import warehouse as wh
-from pipelines.evaluate import an_map_path
 from pipelines.ingest import RunRecord
 from pipelines.lib import eval_sets as es
 from pipelines.lib import labels as lab
-from pipelines.lib.taxonomy import load_taxonomy
 from pipelines.snapshot import load_snapshot
 from pipelines.train_relevance import choose_operating_point
 
@@ -25,28 +24,36 @@ def _write(tmp_path, body: str):
     return path
 
 
+def _strings(path) -> pl.DataFrame:
+    return pl.read_csv(path, infer_schema=False)
+
+
+def _sample(path) -> pl.DataFrame:
+    return es.parse_sample_labels(_strings(path), es.NO_RELABELS, str(path))
+
+
 def test_sample_labels_name_the_bad_line(tmp_path):
     path = _write(tmp_path, "2501.00001,yes,yes,jailbreaks,first\n2501.00002,maybe,no,,first\n")
     with pytest.raises(ValueError, match=r"labels\.csv:3: narrow='maybe'"):
-        es.load_sample_labels(path)
+        _sample(path)
 
 
 def test_sample_labels_reject_blank_judgements(tmp_path):
     with pytest.raises(ValueError, match=r"labels\.csv:2: broad=None"):
-        es.load_sample_labels(_write(tmp_path, "2501.00001,no,,,first\n"))
+        _sample(_write(tmp_path, "2501.00001,no,,,first\n"))
 
 
 def test_sample_labels_reject_duplicates_and_missing_columns(tmp_path):
     with pytest.raises(ValueError, match="listed twice"):
-        es.load_sample_labels(_write(tmp_path, "2501.00001,no,no,,first\n2501.00001,no,no,,first\n"))
+        _sample(_write(tmp_path, "2501.00001,no,no,,first\n2501.00001,no,no,,first\n"))
     path = tmp_path / "short.csv"
     path.write_text("arxiv_id,narrow\n2501.00001,no\n")
     with pytest.raises(ValueError, match="missing columns"):
-        es.load_sample_labels(path)
+        _sample(path)
 
 
 def test_corpus_sample_needs_every_id_in_the_corpus(tmp_path):
-    labels = es.load_sample_labels(_write(tmp_path, "2501.00001,no,no,,first\n2501.00009,no,no,,first\n"))
+    labels = _sample(_write(tmp_path, "2501.00001,no,no,,first\n2501.00009,no,no,,first\n"))
     corpus = pl.DataFrame(
         {
             "arxiv_id": ["2501.00001"],
@@ -96,7 +103,7 @@ def test_narrow_truth_of_each_kind_of_item():
 
 
 def test_committed_corpus_sample_file_is_valid():
-    labels = es.load_sample_labels()
+    labels = eval_inputs.sample_labels()
     assert labels.height == 4000
     assert set(labels["narrow"].unique()) == set(es.JUDGEMENTS)
     # narrow work is broad work too
@@ -116,13 +123,13 @@ def test_the_committed_sample_is_the_documented_random_draw():
     """seeds/eval lists exactly the papers draw_samples draws from the shipped corpus (docs/labelling.md)."""
     if not (settings.labels_dir() / lab.TAI_FILE).exists() or not settings.snapshot_path().exists():
         pytest.skip(f"labels or real corpus not found under {settings.shared_data_dir()} (set SHARED_DATA_DIR)")
-    tai = lab.load_tai(settings.labels_dir())
-    an = lab.load_alignment_newsletter(settings.labels_dir(), lab.load_an_category_map(an_map_path()))
-    corpus = lab.load_corpus(settings.snapshot_path())
+    tai = eval_inputs.tai()
+    an = eval_inputs.alignment_newsletter()
+    corpus = eval_inputs.corpus()
     draws = es.draw_samples(corpus, pl.concat([tai["item_key"], an["item_key"]]).unique())
     drawn = set(pl.concat(draws)["arxiv_id"].to_list())
     assert [d.height for d in draws] == [n for _, n in es.SAMPLE_DRAWS]
-    assert drawn == set(es.load_sample_labels()["arxiv_id"].to_list())
+    assert drawn == set(eval_inputs.sample_labels()["arxiv_id"].to_list())
 
 
 def test_judged_accuracy_per_definition_and_split():
@@ -151,7 +158,7 @@ def test_tai_reading_rejects_malformed_and_unknown_hashes(tmp_path):
     path = tmp_path / "reading.csv"
     path.write_text("item_hash,narrow,broad,note\n0123456789abcdef,no,no,\nnot-a-hash,no,no,\n")
     with pytest.raises(ValueError, match=r"reading\.csv:3: item_hash='not-a-hash'"):
-        es.load_tai_rubric_labels(path)
+        es.parse_tai_rubric_labels(_strings(path), str(path))
     reading = pl.DataFrame({"item_hash": ["0123456789abcdef"], "narrow": ["no"], "broad": ["no"], "note": [None]})
     empty = pl.DataFrame(schema=SAMPLE_SCHEMA)
     with pytest.raises(ValueError, match="item_hash names no bibliography work"):
@@ -246,15 +253,15 @@ def test_committed_pool_is_the_documented_draw_of_dev_side_papers():
     and the judged sample (docs/labelling.md)."""
     if not (settings.labels_dir() / lab.TAI_FILE).exists() or not settings.snapshot_path().exists():
         pytest.skip(f"labels or real corpus not found under {settings.shared_data_dir()} (set SHARED_DATA_DIR)")
-    pool = es.load_pool_labels()
+    pool = eval_inputs.pool_labels()
     assert pool.filter(pl.col("narrow") == "yes", pl.col("broad") != "yes").height == 0
-    corpus = lab.load_corpus(settings.snapshot_path())
-    tai = lab.load_tai(settings.labels_dir())
-    sample = es.corpus_sample(corpus, es.load_sample_labels())
+    corpus = eval_inputs.corpus()
+    tai = eval_inputs.tai()
+    sample = es.corpus_sample(corpus, eval_inputs.sample_labels())
     joined = es.corpus_sample(corpus, pool)  # every id is in the corpus
     assert set(es.split_of(joined["item_key"])) == {"dev"}
     assert not set(joined["item_key"]) & (set(sample["item_key"]) | set(tai["item_key"]))
-    taxonomy = load_taxonomy()
+    taxonomy = inputs.taxonomy()
     if taxonomy.seed_sha256 != es.POOL_TAXONOMY_SHA256:
         pytest.skip("the taxonomy changed since the pool was drawn: its strata cannot be drawn again")
     draws = es.draw_pool(corpus, pl.concat([tai["item_key"], sample["item_key"]]).unique(), taxonomy)
@@ -263,11 +270,11 @@ def test_committed_pool_is_the_documented_draw_of_dev_side_papers():
 
 
 def test_committed_tai_reading_names_only_labelled_works_with_abstracts():
-    reading = es.load_tai_rubric_labels()
+    reading = eval_inputs.tai_rubric_labels()
     assert reading.filter(pl.col("narrow") == "yes", pl.col("broad") != "yes").height == 0
     if not (settings.labels_dir() / lab.TAI_FILE).exists():
         pytest.skip(f"labels not found under {settings.shared_data_dir()} (set SHARED_DATA_DIR)")
-    works = es.tai_works(lab.load_tai(settings.labels_dir())).filter(
+    works = es.tai_works(eval_inputs.tai()).filter(
         es.has_abstract(), ~pl.col("ambiguous"), pl.col("label").is_in(["tech", "not"])
     )
     assert set(reading["item_hash"]) == set(es.item_hashes(works["item_key"]))
@@ -311,28 +318,28 @@ def test_audit_labels_name_the_bad_value(tmp_path):
     header = "arxiv_id,stratum,selection,narrow,broad,note\n"
     path.write_text(header + "2501.00001,weak_only,random,no,no,\n2501.00002,no_match,best,no,no,\n")
     with pytest.raises(ValueError, match=r"audit\.csv:3: selection='best'"):
-        es.load_audit_labels(path)
+        es.parse_audit_labels(_strings(path), es.NO_RELABELS, str(path))
     path.write_text(header + "2501.00001,candidate,random,no,no,\n")
     with pytest.raises(ValueError, match=r"audit\.csv:2: stratum='candidate'"):
-        es.load_audit_labels(path)
+        es.parse_audit_labels(_strings(path), es.NO_RELABELS, str(path))
     path.write_text(header + "2501.00001,weak_only,,no,no,\n")
     with pytest.raises(ValueError, match=r"audit\.csv:2: selection=None"):
-        es.load_audit_labels(path)
+        es.parse_audit_labels(_strings(path), es.NO_RELABELS, str(path))
 
 
 @pytest.mark.slow
 def test_committed_audit_is_dev_side_and_apart_from_every_other_set():
     if not (settings.labels_dir() / lab.TAI_FILE).exists() or not settings.snapshot_path().exists():
         pytest.skip(f"labels or real corpus not found under {settings.shared_data_dir()} (set SHARED_DATA_DIR)")
-    audit = es.load_audit_labels()
+    audit = eval_inputs.audit_labels()
     assert audit.filter(pl.col("narrow") == "yes", pl.col("broad") != "yes").height == 0
-    corpus = lab.load_corpus(settings.snapshot_path())
-    joined = es.corpus_sample(corpus, audit, es.corpus_audit_path())
+    corpus = eval_inputs.corpus()
+    joined = es.corpus_sample(corpus, audit, es.AUDIT_FILE)
     assert set(es.split_of(joined["item_key"])) == {"dev"}
-    sample = es.corpus_sample(corpus, es.load_sample_labels())
-    tai = lab.load_tai(settings.labels_dir())
+    sample = es.corpus_sample(corpus, eval_inputs.sample_labels())
+    tai = eval_inputs.tai()
     assert not set(joined["item_key"]) & (set(sample["item_key"]) | set(tai["item_key"]))
-    assert not set(audit["arxiv_id"]) & set(es.load_pool_labels()["arxiv_id"])
+    assert not set(audit["arxiv_id"]) & set(eval_inputs.pool_labels()["arxiv_id"])
 
 
 def test_bibliography_authors_become_normalised_first_last_names():
@@ -360,8 +367,8 @@ def test_corpus_papers_carry_their_authors_as_ingestion_parses_them(tmp_path):
     }
     path = tmp_path / "one.jsonl"
     path.write_text(json.dumps(record) + "\n")
-    assert lab.load_corpus(path)["authors"].to_list() == [["jan leike", "eva tardos", "d krueger"]]
-    assert lab.load_corpus(path, ("id", "title", "abstract", "categories"))["authors"].to_list() == [[]]
+    assert eval_inputs.corpus(path)["authors"].to_list() == [["jan leike", "eva tardos", "d krueger"]]
+    assert eval_inputs.corpus(path, ("id", "title", "abstract", "categories"))["authors"].to_list() == [[]]
     # the warehouse's paper_authors (what the paper_relevance asset matches) holds the same names in the same order
     run = RunRecord(run_id="t", asset="test", source="arxiv_snapshot")
     db = tmp_path / "w.duckdb"
@@ -382,69 +389,73 @@ def test_a_second_reading_replaces_the_first_and_keeps_it():
 
 
 @pytest.mark.parametrize(
-    ("loader", "text", "error"),
+    ("parse", "text", "error"),
     [
         (
-            "load_pool_labels",
+            functools.partial(es.parse_pool_labels, relabels=es.NO_RELABELS),
             "arxiv_id,stratum,narrow,broad,note\n1,candidate,no,no,\n2,random,no,no,\n",
             ":3: stratum='random'",
         ),
-        ("load_pool_labels", "arxiv_id,stratum,narrow,broad,note\n1,,no,no,\n", ":2: stratum=None"),
         (
-            "load_blind_labels",
+            functools.partial(es.parse_pool_labels, relabels=es.NO_RELABELS),
+            "arxiv_id,stratum,narrow,broad,note\n1,,no,no,\n",
+            ":2: stratum=None",
+        ),
+        (
+            es.parse_blind_labels,
             "arxiv_id,stratum,narrow,note\n1,flagged,yes,\n2,sideways,no,\n",
             ":3: stratum='sideways'",
         ),
-        ("load_hard_labels", "arxiv_id,round,stratum,narrow,note\n1,1,near,perhaps,\n", ":2: narrow='perhaps'"),
-        ("load_hard_labels", "arxiv_id,round,stratum,narrow,note\n1,9,near,no,\n", ":2: round='9'"),
+        (es.parse_hard_labels, "arxiv_id,round,stratum,narrow,note\n1,1,near,perhaps,\n", ":2: narrow='perhaps'"),
+        (es.parse_hard_labels, "arxiv_id,round,stratum,narrow,note\n1,9,near,no,\n", ":2: round='9'"),
     ],
 )
-def test_label_files_name_the_bad_line(tmp_path, loader, text, error):
+def test_label_files_name_the_bad_line(tmp_path, parse, text, error):
     path = tmp_path / "labels.csv"
     path.write_text(text)
     with pytest.raises(ValueError, match=r"labels\.csv" + re.escape(error)):
-        getattr(es, loader)(path)
+        parse(_strings(path), source=str(path))
 
 
 @pytest.mark.slow
 def test_the_committed_blind_set_is_test_side_and_never_trained_on():
-    blind, second = es.load_blind_labels(), es.load_blind_second_labels()
-    strata = es.load_blind_strata()
+    blind, second = eval_inputs.blind_labels(), eval_inputs.blind_labels(es.BLIND_SECOND_FILE)
+    strata = eval_inputs.blind_strata()
     assert blind.height == sum(es.BLIND_DRAW.values()) and set(second["arxiv_id"]) == set(blind["arxiv_id"])
     assert dict(blind.group_by("stratum").len().iter_rows()) == es.BLIND_DRAW
     assert dict(strata.select("stratum", "drawn").iter_rows()) == es.BLIND_DRAW
     assert blind.join(second, on="arxiv_id").filter(pl.col("stratum") != pl.col("stratum_right")).is_empty()
     training = pl.concat(
         [
-            es.load_sample_labels()["arxiv_id"],
-            es.load_pool_labels()["arxiv_id"],
-            es.load_audit_labels()["arxiv_id"],
-            es.load_relabels()["arxiv_id"],
-            *([es.load_hard_labels()["arxiv_id"]] if es.corpus_hard_path().exists() else []),
+            eval_inputs.sample_labels()["arxiv_id"],
+            eval_inputs.pool_labels()["arxiv_id"],
+            eval_inputs.audit_labels()["arxiv_id"],
+            eval_inputs.relabel_labels()["arxiv_id"],
+            *([eval_inputs.hard_labels()["arxiv_id"]] if eval_inputs.eval_path(es.HARD_FILE).exists() else []),
         ]
     )
     assert not set(blind["arxiv_id"]) & set(training)
     if not settings.snapshot_path().exists():
         pytest.skip("corpus not found")
-    corpus = lab.load_corpus(settings.snapshot_path())
-    joined = es.corpus_sample(corpus, blind.select("arxiv_id", "stratum"), es.corpus_blind_path())
+    corpus = eval_inputs.corpus()
+    joined = es.corpus_sample(corpus, blind.select("arxiv_id", "stratum"), es.BLIND_FILE)
     assert set(es.split_of(joined["item_key"])) == {"test"}
-    if es.corpus_hard_path().exists():
-        hard = es.corpus_sample(corpus, es.load_hard_labels(), es.corpus_hard_path())
+    if eval_inputs.eval_path(es.HARD_FILE).exists():
+        hard = es.corpus_sample(corpus, eval_inputs.hard_labels(), es.HARD_FILE)
         assert set(es.split_of(hard["item_key"])) == {"dev"}
         assert not set(hard["item_key"]) & set(joined["item_key"])
 
 
 def test_the_rereadings_cover_the_same_papers_with_the_same_flags():
-    first, clarified = es.load_reread_labels(), es.load_reread_clarified_labels()
+    first, clarified = eval_inputs.reread_labels(), eval_inputs.reread_labels(es.REREAD_CLARIFIED_FILE)
     assert first.select("arxiv_id", "flagged").equals(clarified.select("arxiv_id", "flagged"))
-    sample = es.load_sample_labels()
+    sample = eval_inputs.sample_labels()
     assert set(first["arxiv_id"]) <= set(sample["arxiv_id"])
     assert first["flagged"].sum() == 138
 
 
 def test_each_committed_hard_round_is_the_documented_draw_size():
-    hard = es.load_hard_labels()
+    hard = eval_inputs.hard_labels()
     for round_, frame in hard.group_by("round"):
         sizes = es.HARD_ROUNDS[round_[0]][2]
         assert dict(frame.group_by("stratum").len().iter_rows()) == sizes
@@ -453,12 +464,16 @@ def test_each_committed_hard_round_is_the_documented_draw_size():
 
 @pytest.mark.slow
 def test_second_readings_are_of_dev_side_training_papers_only():
-    relabels = es.load_relabels()
+    relabels = eval_inputs.relabel_labels()
     training = pl.concat(
-        [es.load_sample_labels()["arxiv_id"], es.load_pool_labels()["arxiv_id"], es.load_audit_labels()["arxiv_id"]]
+        [
+            eval_inputs.sample_labels()["arxiv_id"],
+            eval_inputs.pool_labels()["arxiv_id"],
+            eval_inputs.audit_labels()["arxiv_id"],
+        ]
     )
     assert set(relabels["arxiv_id"]) <= set(training)
     if not settings.snapshot_path().exists():
         pytest.skip("corpus not found")
-    joined = es.corpus_sample(lab.load_corpus(settings.snapshot_path()), relabels.with_columns(broad=pl.lit("no")))
+    joined = es.corpus_sample(eval_inputs.corpus(), relabels.with_columns(broad=pl.lit("no")))
     assert set(es.split_of(joined["item_key"])) == {"dev"}

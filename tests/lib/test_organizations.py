@@ -5,24 +5,23 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines import settings
+from pipelines import inputs, settings
 from pipelines.lib.organizations import (
     ORG_TYPES,
     ORIGIN_OF_TYPE,
     alias_table,
     domain_table,
-    load_organizations,
     match_organizations,
 )
 
 
 def _orgs_of(name: str) -> set[str]:
-    found = match_organizations(pl.Series([name]))
+    found = match_organizations(pl.Series([name]), inputs.organizations())
     return set(found["organization"].to_list())
 
 
 def test_seed_loads_with_valid_types_and_origins():
-    orgs = load_organizations()
+    orgs = inputs.organizations()
     assert orgs.height > 300
     assert set(orgs["type"].unique()) == set(ORG_TYPES)
     assert orgs["name"].is_unique().all()
@@ -30,7 +29,7 @@ def test_seed_loads_with_valid_types_and_origins():
 
 
 def test_alias_keys_name_one_organisation_unless_case_tells_them_apart():
-    aliases = alias_table(load_organizations())
+    aliases = alias_table(inputs.organizations())
     shared = aliases.group_by("key").agg(pl.col("organization").n_unique().alias("n"), "case_sensitive", "case_key")
     shared = shared.filter(pl.col("n") > 1)
     for row in shared.iter_rows(named=True):
@@ -76,7 +75,7 @@ def test_match_ignores_words_that_are_not_organisations(name):
 
 def test_match_returns_one_row_per_name_and_organisation_with_type_and_origin():
     names = pl.Series(["OpenAI", "OpenAI", "Microsoft Research Asia; Tsinghua University", None])
-    found = match_organizations(names).sort("name", "organization")
+    found = match_organizations(names, inputs.organizations()).sort("name", "organization")
     assert found.columns == ["name", "organization", "org_type", "origin", "alias"]
     assert found.select("name", "organization", "org_type", "origin").rows() == [
         ("Microsoft Research Asia; Tsinghua University", "Microsoft", "big_tech", "industry"),
@@ -86,7 +85,7 @@ def test_match_returns_one_row_per_name_and_organisation_with_type_and_origin():
 
 
 def test_domains_include_email_domains_and_github_handles():
-    domains = domain_table(load_organizations())
+    domains = domain_table(inputs.organizations())
     rows = set(domains.select("domain", "organization").rows())
     assert ("openai.com", "OpenAI") in rows
     assert ("github.com/facebookresearch", "Meta AI") in rows
@@ -94,7 +93,7 @@ def test_domains_include_email_domains_and_github_handles():
 
 
 def test_former_type_is_parsed():
-    orgs = load_organizations().filter(pl.col("former_type").is_not_null())
+    orgs = inputs.organizations().filter(pl.col("former_type").is_not_null())
     assert orgs.height >= 1
     assert orgs["former_origin"].is_in(list(ORIGIN_OF_TYPE.values())).all()
     assert orgs["former_until"].null_count() == 0
@@ -104,7 +103,7 @@ def test_bad_type_is_rejected(tmp_path: Path):
     path = tmp_path / "orgs.csv"
     path.write_text("name,aliases,type,country,domains\nAcme,,startup,US,\n")
     with pytest.raises(ValueError, match="unknown organisation types"):
-        load_organizations(path)
+        inputs.organizations(path)
 
 
 def test_custom_seed_is_matched_when_passed():
@@ -132,6 +131,6 @@ def test_every_ai_safety_organisation_with_three_positions_is_in_the_seed():
         .len()
         .filter(pl.col("len") >= 3)
     )
-    matched = match_organizations(busy["organization"])
+    matched = match_organizations(busy["organization"], inputs.organizations())
     missing = busy.join(matched, left_on="organization", right_on="name", how="anti")
     assert missing.is_empty(), missing["organization"].to_list()

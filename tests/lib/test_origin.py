@@ -5,6 +5,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
+from pipelines import inputs
 from pipelines.lib import origin
 from pipelines.lib.names import normalize_name
 from pipelines.lib.openalex import records_from_works
@@ -26,6 +27,7 @@ from tests.fixtures.openalex_server import fixture_works
 D = dt.date
 LAG = dt.timedelta(days=PUBLICATION_LAG_DAYS)
 ROSTER = KINDS["roster"][1]
+ORGS = inputs.organizations()
 
 
 def _papers(*rows: tuple) -> pl.DataFrame:
@@ -84,7 +86,7 @@ def test_affiliations_are_the_strongest_evidence_and_different_classes_make_mixe
         ("p2", "Cat Wu", "Tsinghua University, Beijing"),
         ("p3", "Dan Ho", "Dept. of Physics, University of Nowhere"),
     )
-    out = _by_id(classify_origin(papers, authors, None, NO_ROSTER))
+    out = _by_id(classify_origin(papers, authors, ORGS, NO_ROSTER))
     assert out["p1"]["origin"] == "mixed"
     assert out["p1"]["organizations"] == ["Google DeepMind", "Stanford University"]
     assert out["p1"]["origin_evidence_kind"] == "affiliation"
@@ -107,7 +109,7 @@ def test_openalex_institutions_by_seed_name_or_ror_type():
         ("1712.01815", D(2017, 12, 5), "Chess and Shogi", "Abstract.", None),
     )
     authors = _authors(("2212.08073", "Yuntao Bai", None), ("1706.03762", "Ashish Vaswani", None))
-    out = _by_id(classify_origin(papers, authors, None, NO_ROSTER, works))
+    out = _by_id(classify_origin(papers, authors, ORGS, NO_ROSTER, works))
     assert (out["2212.08073"]["origin"], out["2212.08073"]["organizations"]) == ("frontier_lab", ["Anthropic"])
     assert out["2212.08073"]["origin_evidence_kind"] == "openalex"
     assert out["1706.03762"]["origin"] == "mixed"
@@ -135,7 +137,7 @@ def test_openalex_institutions_by_seed_name_or_ror_type():
 )
 def test_mentions_count_only_in_affiliation_like_contexts(comments, abstract, origin_class, orgs):
     papers = _papers(("m1", D(2024, 1, 1), "Title", abstract, comments))
-    out = _by_id(classify_origin(papers, _authors(("m1", "Eve Park", None)), None, NO_ROSTER))["m1"]
+    out = _by_id(classify_origin(papers, _authors(("m1", "Eve Park", None)), ORGS, NO_ROSTER))["m1"]
     assert (out["origin"], out["organizations"]) == (origin_class, orgs)
     if orgs:
         assert out["origin_evidence_kind"] == "mention"
@@ -165,7 +167,7 @@ def _roster_case(**kwargs) -> pl.DataFrame:
         ("r5", "Fay Gold", None),
         ("r5", "Ida Jones", None),
     )
-    return classify_origin(papers, authors, None, roster, **kwargs)
+    return classify_origin(papers, authors, ORGS, roster, **kwargs)
 
 
 def test_roster_within_the_position_window():
@@ -193,7 +195,7 @@ def test_author_with_concurrent_roles_of_different_classes_is_skipped():
     )
     papers = _papers(("c1", D(2019, 6, 1), "T", "A.", None), ("c2", D(2022, 6, 1), "T", "A.", None))
     authors = _authors(("c1", "Jan Roe", None), ("c1", "Kai Loy", None), ("c2", "Jan Roe", None))
-    out = _by_id(classify_origin(papers, authors, None, roster))
+    out = _by_id(classify_origin(papers, authors, ORGS, roster))
     # In 2019 Jan Roe held research roles at OpenAI and Stanford: which one wrote the paper is unknown.
     assert (out["c1"]["origin"], out["c1"]["organizations"]) == ("academic", ["Stanford University"])
     assert "Jan Roe" not in out["c1"]["origin_evidence"]
@@ -208,7 +210,7 @@ def test_roles_of_different_classes_skip_the_author_whatever_their_tiers():
     )
     papers = _papers(("k1", D(2019, 7, 1), "T", "A.", None), ("k2", D(2020, 6, 1), "T", "A.", None))
     authors = _authors(("k1", "Jo Policy", None), ("k2", "Jo Policy", None))
-    out = _by_id(classify_origin(papers, authors, None, roster))
+    out = _by_id(classify_origin(papers, authors, ORGS, roster))
     assert (out["k1"]["origin"], out["k1"]["origin_evidence"]) == ("unknown", None)
     assert (out["k2"]["origin"], out["k2"]["organizations"]) == ("frontier_lab", ["OpenAI"])
 
@@ -231,7 +233,7 @@ def test_roster_class_is_the_one_the_organisation_had_while_the_author_was_there
     authors = _authors(
         ("g1", "Nia Left", None), ("g2", "Ola Stay", None), ("g3", "Pat Two", None), ("g4", "Pat Two", None)
     )
-    out = _by_id(classify_origin(papers, authors, None, roster))
+    out = _by_id(classify_origin(papers, authors, ORGS, roster))
     # Nia's position ended in March 2021, the paper came out in the publication lag: GovAI was academic then.
     assert (out["g1"]["origin"], out["g1"]["organizations"]) == ("academic", [govai])
     assert out["g2"]["origin"] == "nonprofit"
@@ -261,7 +263,7 @@ def test_minority_roster_answers_are_withheld_unless_a_research_leader_is_placed
         ("m3", "Wes Else", None),
         ("m4", "Ann Placed", None),
     )
-    out = _by_id(classify_origin(papers, authors, None, roster))
+    out = _by_id(classify_origin(papers, authors, ORGS, roster))
     # 1 of 3 authors placed (< MIN_ROSTER_SHARE): the other two are likely elsewhere, the truth likely mixed.
     assert 1 / 3 < MIN_ROSTER_SHARE <= 2 / 3
     assert (out["m1"]["origin"], out["m1"]["origin_confidence"]) == ("unknown", 0.0)
@@ -298,7 +300,7 @@ def test_roster_doubts_for_positions_that_had_ended_and_for_interns():
         ("e5", "Hal Summer", None),
         ("e6", "Ivy Stay", None),
     )
-    out = _by_id(classify_origin(papers, authors, None, roster))
+    out = _by_id(classify_origin(papers, authors, ORGS, roster))
     ended, junior = ROSTER - ROSTER_DOUBTS["ended"], ROSTER - ROSTER_DOUBTS["junior"]
     # Published after the position ended (within the publication lag): still shown, less sure.
     assert (out["e1"]["origin"], out["e1"]["origin_confidence"]) == ("frontier_lab", pytest.approx(ended))
@@ -340,7 +342,7 @@ def test_propagation_from_strong_evidence_within_a_year():
         ("s4", "Mia Novak", None),
         ("s5", "Mia Novak", None),
     )
-    out = _by_id(classify_origin(papers, authors, None, NO_ROSTER))
+    out = _by_id(classify_origin(papers, authors, ORGS, NO_ROSTER))
     assert (out["s2"]["origin"], out["s2"]["organizations"]) == ("academic", ["ETH Zurich"])
     assert out["s2"]["origin_evidence_kind"] == "propagation"
     assert "arXiv:s1" in out["s2"]["origin_evidence"]
@@ -351,9 +353,9 @@ def test_propagation_from_strong_evidence_within_a_year():
 def test_propagation_from_papers_outside_the_batch():
     history_papers = _papers(("h1", D(2025, 1, 1), "Old", "A.", None))
     history_authors = _authors(("h1", "Noa Ortiz", "Allen Institute for AI"))
-    prior = prior_author_evidence(history_papers, history_authors)
+    prior = prior_author_evidence(history_papers, history_authors, ORGS)
     batch = _papers(("b1", D(2025, 3, 1), "New", "A.", None))
-    out = classify_origin(batch, _authors(("b1", "Noa Ortiz", None)), None, NO_ROSTER, prior_author_evidence=prior)
+    out = classify_origin(batch, _authors(("b1", "Noa Ortiz", None)), ORGS, NO_ROSTER, prior_author_evidence=prior)
     row = out.row(0, named=True)
     assert (row["origin"], row["organizations"], row["origin_evidence_kind"]) == (
         "nonprofit",
@@ -364,7 +366,7 @@ def test_propagation_from_papers_outside_the_batch():
 
 def test_unknown_without_evidence_and_one_row_per_paper():
     papers = _papers(("u1", D(2024, 1, 1), "T", "A.", None), ("u2", None, "T", "A.", None))
-    out = classify_origin(papers, _authors(("u1", "Quinn Rivera", None)), None, None)
+    out = classify_origin(papers, _authors(("u1", "Quinn Rivera", None)), ORGS, None)
     assert out.schema == pl.Schema(ORIGIN_SCHEMA | {k: v for k, v in INVOLVEMENT_SCHEMA.items() if k != "arxiv_id"})
     assert out["arxiv_id"].to_list() == ["u1", "u2"]
     assert out["origin"].to_list() == ["unknown", "unknown"]
@@ -376,7 +378,7 @@ def test_unknown_without_evidence_and_one_row_per_paper():
 def test_former_type_applies_before_the_change():
     papers = _papers(("g1", D(2020, 5, 1), "T", "A.", None), ("g2", D(2023, 5, 1), "T", "A.", None))
     authors = _authors(("g1", "Ren Sato", "Centre for the Governance of AI"), ("g2", "Ren Sato", "GovAI"))
-    out = _by_id(classify_origin(papers, authors, None, None))
+    out = _by_id(classify_origin(papers, authors, ORGS, None))
     assert out["g1"]["origin"] == "academic"  # GovAI was part of Oxford's FHI until mid-2021
     assert out["g2"]["origin"] == "nonprofit"
 

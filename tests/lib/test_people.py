@@ -4,6 +4,7 @@ import datetime as dt
 
 import polars as pl
 
+from pipelines import inputs
 from pipelines.lib import origin
 from pipelines.lib.names import normalize_name
 from pipelines.lib.origin import classify_origin, involvement
@@ -20,7 +21,11 @@ from pipelines.lib.people import (
 D = dt.date
 ACADEMIC_DOMAINS = {"ox.ac.uk", "robots.ox.ac.uk", "cs.uni-nowhere.de", "ethz.ch"}
 FREE_MAIL = {"gmail.com", "163.com"}
-CLASSIFIERS = {"is_academic": ACADEMIC_DOMAINS.__contains__, "is_free_mail": FREE_MAIL.__contains__}
+CLASSIFIERS = {
+    "organizations": inputs.organizations(),
+    "is_academic": ACADEMIC_DOMAINS.__contains__,
+    "is_free_mail": FREE_MAIL.__contains__,
+}
 
 
 def _records(*rows: tuple) -> pl.DataFrame:
@@ -93,7 +98,8 @@ def test_the_real_swot_list_knows_universities_and_free_mail() -> None:
             _records(
                 ("2024", "A One", None, None, "cs.stanford.edu", None), ("2024", "B Two", None, None, "gmail.com", None)
             )
-        )
+        ),
+        inputs.organizations(),
     )
     assert classed.sort("name_normalized")["org_class"].to_list() == ["academic", None]
 
@@ -199,7 +205,7 @@ def test_a_paper_placed_by_people_and_its_involvement() -> None:
     authors = _authors("p", "Bo Chen", "Quinn Rivera", "Ada Lovelace").with_columns(
         affiliation=pl.lit(None, dtype=pl.String)
     )
-    out = classify_origin(papers, authors, None, None, places=places).row(0, named=True)
+    out = classify_origin(papers, authors, CLASSIFIERS["organizations"], None, places=places).row(0, named=True)
     assert out["origin"] == "mixed" and out["origin_evidence_kind"] == "people"
     assert out["organizations"] == ["Anthropic", "University of Oxford"]
     assert (out["has_frontier_lab_author"], out["has_academic_author"], out["has_industry_author"]) == (

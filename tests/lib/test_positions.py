@@ -1,12 +1,11 @@
 """AI Watch position records -> people per year: dates, open-ended spans, roles, one count per person-year."""
 
 import datetime as dt
-from pathlib import Path
 
 import polars as pl
 import pytest
 
-from pipelines import settings
+from pipelines import inputs, settings
 from pipelines.lib import positions
 
 COLUMNS = (
@@ -114,15 +113,17 @@ def test_as_of_year_is_latest_date_capped_at_today():
 
 
 def test_organization_types_match_the_seed_and_default_to_unknown():
-    types = positions.organization_types(pl.Series(["OpenAI", "Surely Not An Organisation Xyz", "OpenAI"]))
+    types = positions.organization_types(
+        pl.Series(["OpenAI", "Surely Not An Organisation Xyz", "OpenAI"]), inputs.organizations()
+    )
     got = dict(types.iter_rows())
     assert got == {"OpenAI": "frontier_lab", "Surely Not An Organisation Xyz": "unknown"}
 
 
 @pytest.mark.skipif(not settings.positions_path().exists(), reason="AI Watch file not available")
 def test_real_file_gives_one_row_per_person_year():
-    raw = positions.read_positions(Path(settings.positions_path()))
-    spans = positions.position_spans(raw)
+    raw = inputs.positions()
+    spans = positions.position_spans(raw, positions.organization_types(raw["organization"], inputs.organizations()))
     years = positions.person_years(spans)
     assert years.select(pl.struct("person", "year").is_unique().all()).item()
     people = positions.people_per_year(spans)

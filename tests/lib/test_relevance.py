@@ -3,9 +3,9 @@
 import polars as pl
 import pytest
 
-from pipelines.lib.labels import load_corpus
+from pipelines import eval_inputs, inputs
 from pipelines.lib.relevance import RELEVANCE_SCHEMA, classifier_version, classify_relevance
-from pipelines.lib.taxonomy import Taxonomy, load_taxonomy, parse_taxonomy
+from pipelines.lib.taxonomy import Taxonomy, parse_taxonomy
 
 PAPERS = {
     "jailbreak": (
@@ -52,7 +52,7 @@ PAPERS = {
 
 @pytest.fixture(scope="module")
 def taxonomy():
-    return load_taxonomy()
+    return inputs.taxonomy()
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +147,7 @@ def test_version_depends_on_seed(taxonomy):
 
 
 def test_real_corpus_slice_shares_are_plausible(taxonomy, corpus_slice):
-    papers = load_corpus(corpus_slice)
+    papers = eval_inputs.corpus(corpus_slice)
     out = classify_relevance(papers, taxonomy)
     assert out.height == papers.height
     broad, narrow = out["is_safety_broad"].mean(), out["is_safety_narrow"].mean()

@@ -7,21 +7,21 @@ import numpy as np
 import polars as pl
 import pytest
 
+from pipelines import inputs
 from pipelines.lib import relevance_model as rm
 from pipelines.lib.relevance import (
     classifier_version,
     classify_relevance,
-    load_classifier,
     paper_evidence,
     phrase_scores,
     prepare,
+    usable_model,
 )
-from pipelines.lib.taxonomy import load_taxonomy
 
 
 @pytest.fixture(scope="module")
 def taxonomy():
-    return load_taxonomy()
+    return inputs.taxonomy()
 
 
 def _papers(rows: dict[str, tuple[str, str]]) -> pl.DataFrame:
@@ -232,41 +232,39 @@ def test_probabilities_and_the_terms_that_raised_them():
 
 
 def test_model_file_round_trip_and_errors(tmp_path):
-    assert rm.load_model(tmp_path / "absent.json") is None
+    assert inputs.relevance_model(tmp_path / "absent.json") is None
     path = tmp_path / "model.json"
-    rm.dump_model(_model({"word:a": 0.5}, threshold=0.3, veto=0.1, scope="any_match"), path)
-    loaded = rm.load_model(path)
+    path.write_text(rm.model_json(_model({"word:a": 0.5}, threshold=0.3, veto=0.1, scope="any_match")))
+    loaded = inputs.relevance_model(path)
     assert (loaded.weights, loaded.threshold, loaded.veto, loaded.intercept) == ({"word:a": 0.5}, 0.3, 0.1, -5.0)
     assert loaded.scope == "any_match"
     assert len(loaded.sha256) == 64 and loaded.words == ["a"]
     path.write_text(json.dumps({"weights": {}}))
     with pytest.raises(ValueError, match=r"model\.json: not a relevance model file"):
-        rm.load_model(path)
+        inputs.relevance_model(path)
     path.write_text(json.dumps({"intercept": 0, "weights": [], "threshold": 0.5, "taxonomy_sha256": "x"}))
     with pytest.raises(ValueError, match="not a relevance model file"):
-        rm.load_model(path)
-    rm.dump_model(_model({"word:a": 0.5}, threshold=0.3, veto=0.4), path)
+        inputs.relevance_model(path)
     with pytest.raises(ValueError, match=r"0 <= veto <= threshold < 1 \(veto 0.4, threshold 0.3\)"):
-        rm.load_model(path)
-    rm.dump_model(_model({"word:a": 0.5}, scope="everything"), path)
+        rm.parse_model(rm.model_json(_model({"word:a": 0.5}, threshold=0.3, veto=0.4)))
     with pytest.raises(ValueError, match=r"model\.json: scope 'everything' is not one of"):
-        rm.load_model(path)
+        rm.parse_model(rm.model_json(_model({"word:a": 0.5}, scope="everything")), "model.json")
 
 
 def test_committed_model_was_trained_on_the_committed_taxonomy():
     """Editing seeds/taxonomy.yaml without `make train` would silently switch the second stage off."""
-    taxonomy, model, set_aside = load_classifier()
-    assert set_aside is None and model is not None
+    bundle = inputs.classifier_bundle()
+    taxonomy, model = bundle.taxonomy, bundle.model
+    assert bundle.set_aside is None and model is not None
     assert model.taxonomy_sha256 == taxonomy.seed_sha256
     assert model.training["split"] == "dev" and 0 < model.threshold < 1 and 0 <= model.veto <= model.threshold
 
 
-def test_a_stale_model_is_set_aside(monkeypatch):
-    from pipelines.lib import relevance
-
-    monkeypatch.setattr(relevance, "load_model", lambda: _model({}))
-    _, model, why = relevance.load_classifier()
+def test_a_stale_model_is_set_aside(taxonomy):
+    model, why = usable_model(taxonomy, _model({}))
     assert model is None and "make train" in why
+    fresh = dataclasses.replace(_model({}), taxonomy_sha256=taxonomy.seed_sha256)
+    assert usable_model(taxonomy, fresh) == (fresh, None)
 
 
 # ---------------------------------------------------------------- inside classify_relevance
@@ -350,12 +348,13 @@ def test_names_the_model_calls_common_never_count(taxonomy):
 
 def test_common_author_names_survive_the_model_file(tmp_path):
     path = tmp_path / "model.json"
-    rm.dump_model(dataclasses.replace(_model({"word:a": 0.5}), common_author_names=("yang liu", "lei zhang")), path)
-    assert rm.load_model(path).common_author_names == ("lei zhang", "yang liu")
+    model = dataclasses.replace(_model({"word:a": 0.5}), common_author_names=("yang liu", "lei zhang"))
+    path.write_text(rm.model_json(model))
+    assert inputs.relevance_model(path).common_author_names == ("lei zhang", "yang liu")
     data = json.loads(path.read_text()) | {"common_author_names": "yang liu"}
     path.write_text(json.dumps(data))
     with pytest.raises(ValueError, match=r"model\.json: not a relevance model file.*common_author_names"):
-        rm.load_model(path)
+        inputs.relevance_model(path)
 
 
 def test_the_researcher_list_is_part_of_the_version_only_when_the_model_weighs_authors(taxonomy):

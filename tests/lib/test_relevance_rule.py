@@ -6,9 +6,10 @@ import dataclasses
 import polars as pl
 import pytest
 
+from pipelines import inputs
 from pipelines.lib.relevance import assign_topics, decide, safety_evidence
 from pipelines.lib.relevance_model import AUTHOR_FEATURE, RelevanceModel
-from pipelines.lib.taxonomy import Taxonomy, load_taxonomy
+from pipelines.lib.taxonomy import Taxonomy
 
 MODEL = RelevanceModel(intercept=0.0, weights={}, threshold=0.5, veto=0.2, taxonomy_sha256="x")
 
@@ -16,7 +17,7 @@ MODEL = RelevanceModel(intercept=0.0, weights={}, threshold=0.5, veto=0.2, taxon
 @pytest.fixture(scope="module")
 def taxonomy() -> Taxonomy:
     # Distinct thresholds, so that a rule reading the wrong one fails.
-    return dataclasses.replace(load_taxonomy(), threshold=2.0, narrow_threshold=3.0, broad_threshold=1.5)
+    return dataclasses.replace(inputs.taxonomy(), threshold=2.0, narrow_threshold=3.0, broad_threshold=1.5)
 
 
 def _signals(rows: dict[str, tuple[float, float, float | None, bool]]) -> pl.DataFrame:

@@ -5,8 +5,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from pipelines import settings
-from pipelines.lib.roster import OPEN_END, PUBLICATION_LAG_DAYS, build_roster, load_roster
+from pipelines import inputs, settings
+from pipelines.lib.roster import OPEN_END, PUBLICATION_LAG_DAYS, build_roster
 
 COLUMNS = [
     "person",
@@ -28,6 +28,10 @@ def _positions(*rows: tuple) -> pl.DataFrame:
 LAG = dt.timedelta(days=PUBLICATION_LAG_DAYS)
 
 
+def roster_of(positions: pl.DataFrame) -> pl.DataFrame:
+    return build_roster(positions, inputs.organizations())
+
+
 def _one(frame: pl.DataFrame, person: str) -> dict:
     rows = frame.filter(pl.col("person") == person)
     assert rows.height == 1, rows
@@ -35,7 +39,7 @@ def _one(frame: pl.DataFrame, person: str) -> dict:
 
 
 def test_dates_are_bounded_at_their_precision():
-    roster = build_roster(
+    roster = roster_of(
         _positions(
             ("Ada Month", "OpenAI", "Researcher", "2019-03-15", "month", "2020-02-10", "month", "", "AI safety"),
             ("Bo Year", "Anthropic", "Researcher", "2021-06-01", "year", "2022-03-01", "year", "", "AI safety"),
@@ -53,7 +57,7 @@ def test_dates_are_bounded_at_their_precision():
 
 
 def test_rows_that_cannot_be_bounded_or_placed_are_dropped():
-    roster = build_roster(
+    roster = roster_of(
         _positions(
             ("No Start", "OpenAI", "Researcher", "", "", "2020-01-01", "month", "", ""),
             ("Bad End", "OpenAI", "Researcher", "2019-01-01", "month", "2020-13-45", "month", "", ""),
@@ -69,7 +73,7 @@ def test_rows_that_cannot_be_bounded_or_placed_are_dropped():
 
 
 def test_names_are_normalised_like_paper_authors():
-    roster = build_roster(
+    roster = roster_of(
         _positions(("Amanda (Lipson) Kelley", "Anthropic", "Engineer", "2023-01-01", "month", "", "", "", "")).vstack(
             _positions(("José Hernández-Orallo", "CSER", "Researcher", "2018-01-01", "year", "", "", "", ""))
         )
@@ -92,7 +96,7 @@ def test_names_are_normalised_like_paper_authors():
     ],
 )
 def test_role_tiers(title, employment, tier):
-    roster = build_roster(_positions(("Sam Role", "OpenAI", title, "2020-01-01", "month", "", "", employment, "")))
+    roster = roster_of(_positions(("Sam Role", "OpenAI", title, "2020-01-01", "month", "", "", employment, "")))
     assert roster["role_tier"].to_list() == [tier]
 
 
@@ -114,7 +118,7 @@ def test_role_tiers(title, employment, tier):
     ],
 )
 def test_junior_and_senior_roles(title, employment, junior, senior):
-    roster = build_roster(_positions(("Sam Role", "OpenAI", title, "2020-01-01", "month", "", "", employment, "")))
+    roster = roster_of(_positions(("Sam Role", "OpenAI", title, "2020-01-01", "month", "", "", employment, "")))
     assert roster.select("junior", "senior").row(0) == (junior, senior)
 
 
@@ -122,7 +126,7 @@ def test_real_roster_only_names_seed_organisations():
     path = settings.positions_path()
     if not path.is_file():
         pytest.skip(f"AI Watch positions not found at {path}")
-    roster = load_roster(path)
+    roster = inputs.roster(path)
     assert roster.height > 1000
     assert roster["origin"].is_in(["frontier_lab", "industry", "academic", "nonprofit", "government"]).all()
     assert (roster["valid_from"] <= roster["valid_to"]).all()

@@ -2,9 +2,9 @@
 
 import polars as pl
 
+from pipelines import inputs
 from pipelines.lib.safety_authors import (
     common_names,
-    load_safety_researchers,
     researchers_sha256,
     safety_authors,
     safety_researchers,
@@ -81,11 +81,11 @@ def test_the_fingerprint_follows_the_names_only():
 
 
 def test_a_missing_positions_file_means_no_researchers(tmp_path):
-    assert load_safety_researchers(tmp_path / "absent.csv").is_empty()
+    assert inputs.safety_researchers(tmp_path / "absent.csv").is_empty()
 
 
 def test_the_shared_positions_file_yields_researchers():
-    researchers = load_safety_researchers()
+    researchers = inputs.safety_researchers()
     assert researchers.height > 1000
     assert researchers["name_normalized"].is_unique().all()
 

@@ -2,11 +2,11 @@
 
 import pytest
 
+from pipelines import inputs
 from pipelines.lib.taxonomy import (
     GLOBAL,
     MAX_TOPICS,
     MIN_TOPICS,
-    load_taxonomy,
     parse_taxonomy,
     phrase_literals,
 )
@@ -26,7 +26,7 @@ def _topics(n: int, scope: str = "narrow", extra: str = "") -> str:
 
 
 def test_seed_loads_with_required_fields():
-    tax = load_taxonomy()
+    tax = inputs.taxonomy()
     assert MIN_TOPICS <= len(tax.topics) <= MAX_TOPICS
     scopes = {t.scope for t in tax.topics}
     assert scopes == {"narrow", "broad_only"}
@@ -76,7 +76,7 @@ def test_version_hash_follows_seed_text():
 
 
 def test_absorption_lists_minimal_containers():
-    tax = load_taxonomy()
+    tax = inputs.taxonomy()
     table = tax.absorption_table()
     # "sequence alignment" (a global negative) absorbs the alignment topic's weak word "alignment".
     rows = table.filter(table["literal"] == " alignment ")

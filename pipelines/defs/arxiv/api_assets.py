@@ -4,16 +4,17 @@ Both share the `arxiv_api` pool so backfills send one request stream to arXiv; t
 the 3 s spacing across processes anyway.
 """
 
-import os
 from datetime import date
 
 import dagster as dg
 import polars as pl
 
+from pipelines import settings
 from pipelines.arxiv_client import ArxivClient
 from pipelines.defs.arxiv.api_resource import ArxivApiResource
 from pipelines.defs.arxiv.run_records import record_failure
 from pipelines.ingest import RunRecord, UpsertCounts, record_rejects, upsert_papers
+from pipelines.inputs import query_config
 from pipelines.lib.arxiv_api import (
     SOURCE,
     QueryConfig,
@@ -21,7 +22,6 @@ from pipelines.lib.arxiv_api import (
     convert_results,
     day_window,
     dedupe,
-    load_query_config,
     results_frame,
     search_query,
     split_windows,
@@ -29,7 +29,7 @@ from pipelines.lib.arxiv_api import (
 from pipelines.resources import WarehouseResource
 
 POOL = "arxiv_api"
-START_DATE = os.environ.get("ARXIV_API_START_DATE", "2025-01-01")
+START_DATE = settings.arxiv_api_start_date()
 
 arxiv_api_daily = dg.DailyPartitionsDefinition(start_date=START_DATE, end_offset=0)
 # end_offset=1: the current month is a partition too, recounted daily until it is complete.
@@ -79,7 +79,7 @@ def arxiv_api_papers(
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
     day = date.fromisoformat(context.partition_key)
-    queries = load_query_config(config.queries_path or None)
+    queries = query_config(config.queries_path or None)
     run = RunRecord(
         run_id=context.run_id,
         asset="arxiv_api_papers",
@@ -135,7 +135,7 @@ def arxiv_api_category_counts(
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
     month = date.fromisoformat(context.partition_key)
-    queries = load_query_config(config.queries_path or None)
+    queries = query_config(config.queries_path or None)
     run = RunRecord(
         run_id=context.run_id,
         asset="arxiv_api_category_counts",

@@ -7,7 +7,7 @@ import dagster as dg
 
 from pipelines.defs.arxiv.run_records import record_failure
 from pipelines.ingest import RunRecord
-from pipelines.lib.arxiv_api import load_query_config
+from pipelines.inputs import ai_categories
 from pipelines.lib.category_counts import snapshot_category_counts_sql
 from pipelines.resources import SnapshotResource, WarehouseResource
 from pipelines.snapshot import load_snapshot
@@ -58,7 +58,7 @@ def arxiv_snapshot_papers(
     "the distinct papers in any AI category of seeds/arxiv_queries.yaml (the safety-share denominator).",
 )
 def arxiv_snapshot_category_counts(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    sql, params = snapshot_category_counts_sql(list(load_query_config().ai_categories))
+    sql, params = snapshot_category_counts_sql(ai_categories())
     with warehouse.transaction() as con:
         con.execute("DELETE FROM category_month_counts WHERE source = 'arxiv_snapshot'")
         con.execute(

@@ -8,17 +8,16 @@ import duckdb
 import polars as pl
 
 from pipelines import contract, settings
+from pipelines.inputs import classifier_bundle
 from pipelines.judged_sample import judged_ai_papers
 from pipelines.lib.eval_sets import judged_accuracy
 from pipelines.lib.relevance import (
     classifier_version,
     classify_relevance,
     counted_researchers,
-    load_classifier,
     uses_authors,
 )
 from pipelines.lib.relevance_model import RelevanceModel
-from pipelines.lib.safety_authors import load_safety_researchers
 from pipelines.lib.taxonomy import Taxonomy
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import append_rows, table_exists, write_table
@@ -87,7 +86,7 @@ def update_relevance(
     batch_size: int = BATCH_SIZE,
 ) -> dict:
     """Classify every paper lacking a current paper_relevance row, inside the caller's transaction.
-    `researchers` (safety_authors.load_safety_researchers) are matched to paper_authors when the model weighs
+    `researchers` (pipelines.inputs.safety_researchers) are matched to paper_authors when the model weighs
     authorship."""
     con.execute(PAPER_RELEVANCE_DDL)
     version = classifier_version(taxonomy, model, researchers)
@@ -161,17 +160,16 @@ def build_classification(con: duckdb.DuckDBPyConnection) -> dict:
     "(a changed seed, model or code reclassifies all).",
 )
 def paper_relevance(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    taxonomy, model, set_aside = load_classifier()
-    if set_aside:
-        context.log.warning(f"second stage not used: {set_aside}")
-    researchers = load_safety_researchers()
-    if uses_authors(model) and researchers.height == 0:
+    bundle = classifier_bundle()
+    if bundle.set_aside:
+        context.log.warning(f"second stage not used: {bundle.set_aside}")
+    if uses_authors(bundle.model) and bundle.researchers.height == 0:
         context.log.warning(
             f"the second stage weighs authorship but no AI-safety researchers were found in {settings.positions_path()}"
             " (AIWATCH_POSITIONS): no author counts"
         )
     with warehouse.transaction() as con:
-        meta = update_relevance(con, taxonomy, model, researchers=researchers)
+        meta = update_relevance(con, bundle.taxonomy, bundle.model, researchers=bundle.researchers)
     context.log.info(f"classified {meta['classified']} papers in {meta['batches']} batches")
     return dg.MaterializeResult(metadata=meta)
 

@@ -3,9 +3,8 @@
 import dagster as dg
 
 from pipelines.defs.classify.assets import paper_classification, paper_relevance
+from pipelines.inputs import classifier_bundle
 from pipelines.lib.organizations import ORIGINS
-from pipelines.lib.relevance import classifier_version, load_classifier
-from pipelines.lib.safety_authors import load_safety_researchers
 from pipelines.resources import WarehouseResource
 
 # Share of AI papers flagged as safety that is plausible: ETO counts about 2% broadly; a share outside this
@@ -23,8 +22,7 @@ MAX_UNKNOWN_ORIGIN_SHARE = 0.995
     description="Every paper has exactly one paper_relevance row, classified by the current classifier version.",
 )
 def paper_relevance_covers_papers(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    taxonomy, model, _ = load_classifier()
-    version = classifier_version(taxonomy, model, load_safety_researchers())
+    version = classifier_bundle().relevance_version
     with warehouse.transaction() as con:
         papers, missing, duplicated, stale = con.execute(
             """SELECT

@@ -1,26 +1,17 @@
 """Origin assets: the OpenAlex cache `openalex_works` and the per-paper origin table `paper_origins`."""
 
-import hashlib
 import time
 from datetime import datetime
-from pathlib import Path
 
 import dagster as dg
 import duckdb
 import polars as pl
 
-from pipelines import affiliations, contract, settings
+from pipelines import contract, settings
 from pipelines.defs.classify.people_assets import author_places, load_places
-from pipelines.lib import names, openalex, organizations, origin, people, roster
+from pipelines.inputs import classifier_bundle
 from pipelines.lib.origin import classify_origin, prior_author_evidence
-from pipelines.openalex_client import (
-    OpenAlexClient,
-    OpenAlexError,
-    OpenAlexUnreachable,
-    openalex_max_per_run,
-    openalex_mode,
-    openalex_url,
-)
+from pipelines.openalex_client import OpenAlexClient, OpenAlexError, OpenAlexUnreachable
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import append_rows, drop_if_older, table_exists
 
@@ -30,15 +21,6 @@ OPENALEX_DDL = contract.table("openalex_works").ddl()
 SAMPLE_PER_MILLE = 50
 PAPER_ORIGINS_DDL = contract.table("paper_origins").ddl()
 NOT_FOUND_RETRY_DAYS = 30  # a recent paper OpenAlex did not know yet is looked up again after this
-VERSION_FILES = (
-    Path(origin.__file__),
-    Path(organizations.__file__),
-    Path(roster.__file__),
-    Path(openalex.__file__),
-    Path(names.__file__),
-    Path(people.__file__),
-    Path(affiliations.__file__),
-)
 
 
 class OpenAlexResource(dg.ConfigurableResource):
@@ -51,14 +33,14 @@ class OpenAlexResource(dg.ConfigurableResource):
     max_retries: int = 4
 
     def enabled(self) -> bool:
-        return (self.mode or openalex_mode()) != "off"
+        return (self.mode or settings.openalex_mode()) != "off"
 
     def limit(self) -> int:
-        return self.max_per_run or openalex_max_per_run()
+        return self.max_per_run or settings.openalex_max_per_run()
 
     def client(self) -> OpenAlexClient:
         return OpenAlexClient(
-            self.base_url or openalex_url(), min_interval_s=self.min_interval_s, max_retries=self.max_retries
+            self.base_url or settings.openalex_url(), min_interval_s=self.min_interval_s, max_retries=self.max_retries
         )
 
 
@@ -165,18 +147,6 @@ def openalex_works(
     )
 
 
-def origin_version() -> str:
-    """Hash of the origin code, the organisations seed and the roster: a change reclassifies everything. The
-    affiliation records count through the places built from them (paper_origins hashes author_places), so the
-    6 MB record files are not read again here."""
-    digest = hashlib.sha256()
-    paths = [*VERSION_FILES, organizations.organizations_path(), settings.positions_path()]
-    for path in paths:
-        digest.update(str(path.name).encode())
-        digest.update(path.read_bytes() if path.is_file() else b"missing")
-    return digest.hexdigest()[:16]
-
-
 class PaperOriginsConfig(dg.Config):
     full_refresh: bool = False  # reclassify every paper even if code, seed and roster are unchanged
     chunk_size: int = 250_000  # papers classified per step (bounds memory; propagation uses all stored evidence)
@@ -202,7 +172,7 @@ def _todo(con: duckdb.DuckDBPyConnection, version: str, full: bool) -> tuple[pl.
 
 
 def _context(
-    con: duckdb.DuckDBPyConnection, roster_frame: pl.DataFrame, places: pl.DataFrame
+    con: duckdb.DuckDBPyConnection, organizations: pl.DataFrame, roster_frame: pl.DataFrame, places: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Strong author evidence over the whole warehouse (for propagation) and per-name paper counts (ambiguity)."""
     authors = con.sql(
@@ -214,7 +184,7 @@ def _context(
     con.register("_ctx_ids", ids)
     dates = con.sql("SELECT arxiv_id, published_date FROM papers JOIN _ctx_ids USING (arxiv_id)").pl()
     con.unregister("_ctx_ids")
-    prior = prior_author_evidence(dates, authors, works)
+    prior = prior_author_evidence(dates, authors, organizations, works)
     wanted = pl.concat(
         [roster_frame.select("name_normalized"), prior.select("name_normalized"), places.select("name_normalized")]
     ).unique()
@@ -254,22 +224,21 @@ def _context(
     deps=[dg.AssetDep("arxiv_snapshot_papers"), dg.AssetDep("arxiv_api_papers"), openalex_works, author_places],
     description="Origin of each paper (frontier_lab, industry, academic, nonprofit, government, mixed, unknown) with "
     "the organisations, the evidence and a confidence (pipelines/lib/origin.py). Incremental: only papers without "
-    "a row, re-ingested since, or with new OpenAlex data; everything when code, seed or roster change.",
+    "a row, re-ingested since, or with new OpenAlex data; everything when the origin version changes (code version, "
+    "seed, roster or places).",
 )
 def paper_origins(
     context: dg.AssetExecutionContext, config: PaperOriginsConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     started = time.monotonic()
-    version = origin_version()
-    positions = settings.positions_path()
-    if positions.is_file():
-        roster_frame = roster.load_roster(positions)
-    else:
-        context.log.warning(f"no roster: {positions} not found; roster evidence skipped")
-        roster_frame = pl.DataFrame(schema=roster.ROSTER_SCHEMA)
+    bundle = classifier_bundle()
+    roster_frame = bundle.roster
+    if roster_frame.height == 0:
+        context.log.warning(f"no roster: no placed positions in {settings.positions_path()}; roster evidence skipped")
+    # The places actually read, not only the record files they came from: a rebuilt or missing people file
+    # reclassifies.
     places = load_places(warehouse.people_path)
-    # The places actually read, not only the files they came from: a rebuilt or missing people file reclassifies.
-    version = f"{version}-{places.hash_rows().sum() % 16**8 if places.height else 0:08x}"
+    version = bundle.origin_version(places)
     classified_at = datetime.now()
     counts: dict[str, int] = {}
     with warehouse.transaction() as con:
@@ -277,7 +246,7 @@ def paper_origins(
         drop_if_older(con, "paper_origins", "has_academic_author")  # rebuilt: its origin_version is stale anyway
         con.execute(PAPER_ORIGINS_DDL)
         todo, full = _todo(con, version, config.full_refresh)
-        prior, name_counts = _context(con, roster_frame, places) if todo.height else (None, None)
+        prior, name_counts = _context(con, bundle.organizations, roster_frame, places) if todo.height else (None, None)
         for start in range(0, todo.height, config.chunk_size):
             con.register("_ids", todo.slice(start, config.chunk_size))
             papers = con.sql(
@@ -294,7 +263,7 @@ def paper_origins(
             result = classify_origin(
                 papers,
                 authors,
-                None,
+                bundle.organizations,
                 roster_frame,
                 works,
                 prior_author_evidence=prior,

@@ -13,8 +13,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from pipelines import settings
-from pipelines.affiliations import read_all_records
+from pipelines import inputs, settings
 from pipelines.lib.people import PLACES_SCHEMA, aggregate_places, classify_records, coverage
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import connect, replace_table, table_exists, write_table
@@ -45,8 +44,9 @@ def load_places(people_path: Path) -> pl.DataFrame:
 )
 def author_places(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     path, epoch = settings.affiliations_path(), settings.epoch_models_path()
+    records = inputs.affiliation_records()
     if path.is_file() or epoch.is_file():
-        classed = classify_records(read_all_records(path, epoch))
+        classed = classify_records(records, inputs.organizations())
         places = aggregate_places(classed)
         stats, unclassified = coverage(classed)
     else:

@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from pipelines.inputs import ai_categories
+from pipelines.inputs import ai_categories, claim_sources
 from pipelines.judged_sample import judged_ai_papers
 from pipelines.lib import claims, estimates, metrics, origin_shares
 from pipelines.resources import WarehouseResource
@@ -199,7 +199,7 @@ def claims_check(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             else pl.DataFrame(schema=claims.CITATIONS_SCHEMA),
             judged=judged_ai_papers(con).select("narrow", "broad"),
         )
-        frame = claims.claims_check(inputs)
+        frame = claims.claims_check(inputs, claim_sources())
         write_table(con, "claims_check", frame, context.run_id)
     verdicts = frame.group_by("verdict").len().sort("verdict")
     return dg.MaterializeResult(

@@ -3,8 +3,7 @@
 import dagster as dg
 import polars as pl
 
-from pipelines import settings
-from pipelines.inputs import ai_categories
+from pipelines import inputs, settings
 from pipelines.lib import estimates, growth, metrics, positions
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import write_table
@@ -20,25 +19,25 @@ POSITIONS_SCHEMA = {"year": pl.Int32, "org_type": pl.String, "role": pl.String, 
     "unit and source of every figure.",
 )
 def field_size_estimates(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    frame = estimates.load_estimates()
+    frame = inputs.estimates()
     with warehouse.transaction() as con:
         write_table(con, "field_size_estimates", frame, context.run_id)
     return dg.MaterializeResult(
         metadata={
             "rows": frame.height,
             "sources": frame["source_title"].n_unique(),
-            "path": str(estimates.default_path()),
+            "path": str(inputs.estimates_path()),
         }
     )
 
 
 def _position_spans() -> tuple[pl.DataFrame | None, int | None]:
-    path = settings.positions_path()
-    if not path.is_file():
+    raw = inputs.positions()
+    if raw is None:
         return None, None
-    raw = positions.read_positions(path)
     as_of = positions.as_of_year(raw)
-    return positions.position_spans(raw, as_of=as_of), as_of
+    org_types = positions.organization_types(raw["organization"], inputs.organizations())
+    return positions.position_spans(raw, org_types, as_of=as_of), as_of
 
 
 @dg.asset(
@@ -127,9 +126,9 @@ def workforce_growth_fit(context: dg.AssetExecutionContext, warehouse: Warehouse
 )
 def workforce_authors_yearly(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.transaction() as con:
-        cells = metrics.paper_cells(con, ai_categories())
+        cells = metrics.paper_cells(con, inputs.ai_categories())
         month_counts = con.sql("SELECT category, month, n_papers, source, counted_at FROM category_month_counts").pl()
         years = sorted(set(metrics.covered_months(month_counts, cells)["month"].dt.year().to_list()))
-        frame = metrics.workforce_authors_yearly(con, ai_categories(), years)
+        frame = metrics.workforce_authors_yearly(con, inputs.ai_categories(), years)
         write_table(con, "workforce_authors_yearly", frame, context.run_id)
     return dg.MaterializeResult(metadata={"rows": frame.height, "years": ", ".join(map(str, years))})

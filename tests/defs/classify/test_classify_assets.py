@@ -12,9 +12,10 @@ import pytest
 from pipelines.defs.classify import assets as classify_assets
 from pipelines.defs.classify import checks
 from pipelines.defs.classify.assets import paper_classification, paper_relevance
+from pipelines.inputs import classifier_bundle, taxonomy
 from pipelines.lib import relevance
 from pipelines.lib import relevance_model as rm
-from pipelines.lib.safety_authors import RESEARCHERS_SCHEMA, load_safety_researchers
+from pipelines.lib.safety_authors import RESEARCHERS_SCHEMA
 from pipelines.resources import WarehouseResource
 
 CHECKS = [
@@ -128,13 +129,12 @@ def test_new_classifier_version_reclassifies_all(warehouse, monkeypatch):
     result = _run(warehouse)
     assert _classified(result) == len(PAPERS)
     versions = _rows(warehouse, "SELECT DISTINCT classifier_version FROM paper_relevance")
-    taxonomy, model, _ = relevance.load_classifier()
-    assert versions == [(relevance.classifier_version(taxonomy, model, load_safety_researchers()),)]
+    assert versions == [(classifier_bundle().relevance_version,)]
 
 
 def test_authors_in_the_researcher_list_reach_the_second_stage(warehouse):
     """The SQL path (paper_authors matched in DuckDB) gives what classify_relevance gives on the same authors."""
-    taxonomy = relevance.load_taxonomy()
+    topics = taxonomy()
     model = rm.RelevanceModel(
         intercept=-2.0, weights={rm.AUTHOR_FEATURE: 4.0}, threshold=0.5, scope="any_match", taxonomy_sha256="x"
     )
@@ -147,7 +147,7 @@ def test_authors_in_the_researcher_list_reach_the_second_stage(warehouse):
                     "INSERT INTO paper_authors (arxiv_id, position, name, name_normalized) VALUES (?, ?, ?, ?)",
                     [arxiv_id, position, name, name.lower()],
                 )
-        meta = classify_assets.update_relevance(con, taxonomy, model, researchers=researchers)
+        meta = classify_assets.update_relevance(con, topics, model, researchers=researchers)
     assert meta["authorship"] is True
     stored = dict(_rows(warehouse, "SELECT arxiv_id, is_safety_narrow FROM paper_relevance"))
     papers = pl.DataFrame(
@@ -155,26 +155,27 @@ def test_authors_in_the_researcher_list_reach_the_second_stage(warehouse):
     ).with_columns(
         authors=pl.col("arxiv_id").replace_strict(authors, default=[]).list.eval(pl.element().str.to_lowercase())
     )
-    expected = relevance.classify_relevance(papers, taxonomy, model=model, researchers=researchers)
+    expected = relevance.classify_relevance(papers, topics, model=model, researchers=researchers)
     assert stored == dict(expected.select("arxiv_id", "is_safety_narrow").iter_rows())
     # the fairness paper by a listed researcher is made narrow by authorship; the paper without a phrase match is not
     assert stored["2501.00005"] is True and stored["2501.00004"] is False
 
 
 def test_an_empty_researcher_list_is_reported_as_no_authorship(warehouse):
-    taxonomy = relevance.load_taxonomy()
+    topics = taxonomy()
     model = rm.RelevanceModel(
         intercept=-2.0, weights={rm.AUTHOR_FEATURE: 4.0}, threshold=0.5, scope="any_match", taxonomy_sha256="x"
     )
     empty = pl.DataFrame(schema=RESEARCHERS_SCHEMA)
     with warehouse.transaction() as con:
-        meta = classify_assets.update_relevance(con, taxonomy, model, researchers=empty)
+        meta = classify_assets.update_relevance(con, topics, model, researchers=empty)
     assert meta["authorship"] is False and meta["classified"] == len(PAPERS)
 
 
 def test_batches_bound_the_work(warehouse):
     with warehouse.transaction() as con:
-        meta = classify_assets.update_relevance(con, *relevance.load_classifier()[:2], batch_size=2)
+        bundle = classifier_bundle()
+        meta = classify_assets.update_relevance(con, bundle.taxonomy, bundle.model, batch_size=2)
     assert meta["classified"] == len(PAPERS) and meta["batches"] == 3
     assert _rows(warehouse, "SELECT count(*) FROM paper_relevance") == [(len(PAPERS),)]
 
@@ -223,9 +224,9 @@ def test_implausible_safety_share_fails_the_check(warehouse):
 
 def test_classifier_accuracy_compares_stored_labels_with_the_judged_sample(warehouse):
     from pipelines.defs.classify.assets import classifier_accuracy
-    from pipelines.lib.eval_sets import load_sample_labels
+    from pipelines.eval_inputs import sample_labels
 
-    judged = load_sample_labels().filter(pl.col("narrow") == "yes").head(1).row(0, named=True)
+    judged = sample_labels().filter(pl.col("narrow") == "yes").head(1).row(0, named=True)
     with warehouse.transaction() as con:
         _insert(con, judged["arxiv_id"], "Universal jailbreak attacks", "Jailbreak attacks on aligned LLMs.", ["cs.CL"])
     result = dg.materialize(

@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from pipelines import inputs
 from pipelines.defs.classify import origin_checks
 from pipelines.defs.classify.origin_assets import OpenAlexResource, openalex_works, paper_origins
 from pipelines.lib.names import normalize_name
@@ -215,7 +216,8 @@ def test_warehouse_name_statistics_match_the_polars_rule(tmp_path):
     roster = pl.DataFrame({"name_normalized": wanted}).with_columns(
         [pl.lit(None, dtype=t).alias(c) for c, t in ROSTER_SCHEMA.items() if c != "name_normalized"]
     )
-    _, sql_stats = _context(con, roster, pl.DataFrame(schema={"name_normalized": pl.String}))
+    organizations = inputs.organizations()
+    _, sql_stats = _context(con, organizations, roster, pl.DataFrame(schema={"name_normalized": pl.String}))
     con.close()
     polars_stats = name_statistics(authors, papers, pl.Series(wanted))
     joined = sql_stats.join(polars_stats, on="name_normalized", suffix="_pl")

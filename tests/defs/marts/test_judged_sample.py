@@ -2,13 +2,13 @@
 
 import duckdb
 
+from pipelines.eval_inputs import sample_labels
 from pipelines.inputs import ai_categories
 from pipelines.judged_sample import judged_ai_papers
-from pipelines.lib.eval_sets import load_sample_labels
 
 
 def test_only_judged_papers_in_ai_categories_that_the_warehouse_holds():
-    ids = load_sample_labels()["arxiv_id"].head(3).to_list()
+    ids = sample_labels()["arxiv_id"].head(3).to_list()
     con = duckdb.connect()
     con.execute("CREATE TABLE papers (arxiv_id VARCHAR, title VARCHAR, categories VARCHAR[])")
     con.execute(

@@ -4,6 +4,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from pipelines import inputs
 from pipelines.defs.workforce import assets, checks
 from pipelines.lib import estimates
 from pipelines.warehouse import replace_table
@@ -23,7 +24,7 @@ def test_workforce_assets_materialise_and_pass_checks(warehouse, tmp_path, monke
     assert all(e.passed for e in result.get_asset_check_evaluations())
     with duckdb.connect(warehouse.work_path, read_only=True) as con:
         n_estimates = con.execute("SELECT count(*) FROM field_size_estimates").fetchall()[0][0]
-        assert n_estimates == estimates.load_estimates().height
+        assert n_estimates == inputs.estimates().height
         series = {r[0] for r in con.execute("SELECT series FROM workforce_growth_fit").fetchall()}
         # the seed has three years of Stephen McAleese's technical FTE and of Arb's review outputs
         assert "estimate:Stephen McAleese:technical:FTE" in series
