@@ -1,5 +1,5 @@
 """Data-quality checks on the marts, visible in the Dagster UI: freshness of the arXiv data, row counts against the
-previous run, share of unknown origin, and the internal consistency of shares and verdicts."""
+previous run, and the internal consistency of shares and verdicts."""
 
 import datetime as dt
 import json
@@ -13,7 +13,6 @@ from pipelines.resources import WarehouseResource
 from pipelines.row_count_checks import row_count_check
 
 MAX_AGE_DAYS = 7  # the API refresh runs daily; a week allows for arXiv holidays and a failed day or two
-MAX_UNKNOWN_ORIGIN_SHARE = 0.8
 MART_TABLES = contract.names("marts")
 
 
@@ -52,29 +51,6 @@ def arxiv_data_freshness(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 
 
 row_count_checks = [row_count_check(table) for table in MART_TABLES]
-
-
-@dg.asset_check(
-    asset="safety_papers_by_origin_monthly",
-    description=f"Share of safety papers (narrow) with unknown origin is at most {MAX_UNKNOWN_ORIGIN_SHARE:.0%} "
-    "(warns): lab-vs-academia figures rest on the rest.",
-)
-def unknown_origin_share(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    frame = warehouse.read(
-        "SELECT definition, origin = 'unknown' AS unknown, sum(n_papers)::BIGINT AS n "
-        "FROM safety_papers_by_origin_monthly GROUP BY ALL"
-    )
-    shares = {}
-    for definition in ("narrow", "broad"):
-        rows = frame.filter(pl.col("definition") == definition)
-        total = rows["n"].sum()
-        shares[definition] = rows.filter(pl.col("unknown"))["n"].sum() / total if total else None
-    narrow = shares["narrow"]
-    return dg.AssetCheckResult(
-        passed=narrow is not None and narrow <= MAX_UNKNOWN_ORIGIN_SHARE,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={"unknown_share_narrow": narrow, "unknown_share_broad": shares["broad"]},
-    )
 
 
 @dg.asset_check(
