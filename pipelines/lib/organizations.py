@@ -122,7 +122,9 @@ def alias_table(organizations: pl.DataFrame) -> pl.DataFrame:
         )
     )
     # "=Name" in the aliases makes the organisation's own name exact-only.
-    aliases = aliases.group_by("organization", "org_type", "origin", "alias").agg(pl.col("exact_only").any())
+    aliases = aliases.group_by("organization", "org_type", "origin", "alias", maintain_order=True).agg(
+        pl.col("exact_only").any()
+    )
     return (
         aliases.with_columns(case_key=fold_expr(pl.col("alias"), lowercase=False))
         .with_columns(key=pl.col("case_key").str.to_lowercase())
@@ -182,7 +184,15 @@ def match_organizations(names: pl.Series, organizations: pl.DataFrame) -> pl.Dat
         ]
     ).with_columns(exact_key=pl.col("exact_case_key").str.to_lowercase())
     alias_cols = ["organization", "org_type", "origin", "alias", "case_key", "case_sensitive"]
-    exact = frame.join(aliases.select("key", *alias_cols), left_on="exact_key", right_on="key", suffix="_alias")
+    # Joins keep the order of the names, then of the seed: callers that keep "the first found" per name get the exact
+    # match, else the leftmost hit, an alias that several organisations share going to the first in the seed.
+    exact = frame.join(
+        aliases.select("key", *alias_cols),
+        left_on="exact_key",
+        right_on="key",
+        suffix="_alias",
+        maintain_order="left_right",
+    )
     exact = exact.filter(~pl.col("case_sensitive") | (pl.col("exact_case_key") == pl.col("case_key_alias")))
 
     found = frame.select("name", "case_key", hit=_pad(pl.col("key")).str.extract_many(padded, leftmost=True)).explode(
@@ -195,6 +205,7 @@ def match_organizations(names: pl.Series, organizations: pl.DataFrame) -> pl.Dat
             aliases.filter(~pl.col("exact_only")).select("key", *alias_cols),
             on="key",
             suffix="_alias",
+            maintain_order="left_right",
         )
         .filter(
             ~pl.col("case_sensitive")
@@ -204,7 +215,7 @@ def match_organizations(names: pl.Series, organizations: pl.DataFrame) -> pl.Dat
         )
     )
     exact = exact.select(*MATCH_SCHEMA)
-    substring = substring.join(exact.select("name"), on="name", how="anti").select(*MATCH_SCHEMA)
+    substring = substring.join(exact.select("name"), on="name", how="anti", maintain_order="left").select(*MATCH_SCHEMA)
     return (
         pl.concat([exact, substring])
         .unique(["name", "organization"], keep="first", maintain_order=True)

@@ -24,7 +24,8 @@ are not mixed in), so kinds 4-6 decide only when 1-3 found nothing:
                 earlier preferred; a student's place is their university), with doubts like the roster's: only a
                 minority of the authors placed (MIXED_PENALTY), every place seen 2+ years from the paper (0.1).
 6. propagation  an author's organisation on their nearest paper (within PROPAGATION_WINDOW_DAYS) that has strong
-                author-level evidence (kinds 1-2, or kind 3 on a single-author paper).
+                author-level evidence (kinds 1-2, or kind 3 on a single-author paper); of several such papers on one
+                day, the lowest arXiv id.
 
 Besides the origin, every paper gets its involvement (involvement()): has_<class>_author for each class any
 author-level kind placed an author in (or a mention named), the class of the first and of the last author, and
@@ -77,7 +78,7 @@ from pipelines.lib.versions import frame_sha256, version_of
 
 # Bump when the origin code changes meaning (this module, organisation matching, people evidence, OpenAlex parsing,
 # name normalisation); with the hashes of the seed, roster and places it forms origin_version.
-CODE_VERSION = "origin-2026.1"
+CODE_VERSION = "origin-2026.2"
 
 KINDS: dict[str, tuple[int, float]] = {
     "affiliation": (1, 0.95),
@@ -559,7 +560,9 @@ def propagation_evidence(
     sources = (
         strong.join(ambiguous, on="name_normalized", how="anti")
         .select("name_normalized", pl.col("published_date").alias("source_date"), pl.col("arxiv_id").alias("source"))
-        .unique(["name_normalized", "source_date"], keep="first")
+        # One source per author and day: of several papers that day, the lowest arXiv id (`strong` has no row order).
+        .sort("name_normalized", "source_date", "source")
+        .unique(["name_normalized", "source_date"], keep="first", maintain_order=True)
         .sort("source_date")
     )
     targets = (

@@ -183,7 +183,7 @@ def evaluate_origin(
     )
     org_class = dict(zip(organizations["name"].to_list(), organizations["origin"].to_list(), strict=True))
     scored = items.select("key", "item_key", "split", "gold", "gold_classes", "title", "published_date").join(
-        predicted, left_on="key", right_on="arxiv_id", how="left"
+        predicted, left_on="key", right_on="arxiv_id", how="left", maintain_order="left"
     )
     # Classes of the predicted organisations (current seed class; former types are not needed for this check).
     classes = (

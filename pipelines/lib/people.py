@@ -20,7 +20,8 @@ whom conference records see least.
 A place none of these class keeps org_class null (counted in the coverage report, never guessed).
 
 What a paper's author was at the paper's date (people_evidence): the places of the year seen nearest to the paper's
-year, earlier years preferred (a place seen the year after may already be the next job), at most MAX_GAP_YEARS away.
+year, earlier years preferred (a place seen the year after may already be the next job), at most MAX_GAP_YEARS away;
+the organisation reported is the place with most author slots that year (ties: alphabetical order).
 The author is skipped when the name is ambiguous (several OpenReview profiles carry it, or the corpus statistics
 say so) or when the places of that year have different classes, except that a student's place is their university
 (a PhD student interning at Google wrote as a student). These records describe people: only classes and
@@ -344,7 +345,12 @@ def author_places_at(
     # Every place counts for which year is nearest (an unclassed start-up seen in the paper's year beats a
     # university seen three years before); an author whose nearest year has an unclassed place is not placed.
     classed = pl.col("org_class").is_not_null()
-    by_slots = {"by": pl.col("n_slots").filter(classed), "descending": True}
+    # The place reported is the one with most author slots; ties go to the organisation first in alphabetical order
+    # (then its class), not to whichever row came first: the rows of `places` have no fixed order.
+    by_slots = {
+        "by": [pl.col(c).filter(classed) for c in ("n_slots", "organization", "org_class")],
+        "descending": [True, False, False],
+    }
     seen = places.join(candidates.select("name_normalized").unique(), on="name_normalized", how="semi")
     seen = seen.group_by("name_normalized", "year").agg(
         pl.col("org_class").drop_nulls().unique().alias("classes"),
