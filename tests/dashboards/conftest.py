@@ -605,6 +605,19 @@ def build_warehouse(path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def component_scan_once() -> Iterator[None]:
+    """Each AppTest scans every installed distribution's metadata for Streamlit components (~0.4 s); the installed
+    packages do not change during a test session, so scan once and hand every AppTest the same answer."""
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = manifest_scanner.scan_component_manifests
+    manifests = scan()
+    manifest_scanner.scan_component_manifests = lambda max_workers=None: list(manifests)
+    yield
+    manifest_scanner.scan_component_manifests = scan
+
+
 @pytest.fixture(scope="session")
 def warehouse_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_warehouse(tmp_path_factory.mktemp("published") / "warehouse.duckdb")
