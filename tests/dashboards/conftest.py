@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 import duckdb
 import polars as pl
@@ -630,13 +631,14 @@ def warehouse(warehouse_file: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     yield warehouse_file
 
 
-@pytest.fixture
-def fixture_tables(warehouse_file: Path) -> dict[str, pl.DataFrame]:
-    """Every table of the fixture warehouse, read back whole (it is tiny), to compute expected answers."""
+@pytest.fixture(scope="session")
+def fixture_tables(warehouse_file: Path) -> Mapping[str, pl.DataFrame]:
+    """Every table of the fixture warehouse, read back whole (it is tiny), to compute expected answers.
+    Read once a session (~0.1 s each time) and read-only: the file never changes (tests change copies)."""
     con = duckdb.connect(str(warehouse_file), read_only=True)
     try:
         names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
-        return {n: con.sql(f'SELECT * FROM "{n}"').pl() for n in names}
+        return MappingProxyType({n: con.sql(f'SELECT * FROM "{n}"').pl() for n in names})
     finally:
         con.close()
 
