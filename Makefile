@@ -40,14 +40,15 @@ run: refresh
 	@echo "Dagster UI: http://$(HOST):$(DAGSTER_PORT)  (daemon on: schedules run)"
 	$(BIN)/python -m pipelines.serve --host $(HOST) --dashboard-port $(DASHBOARD_PORT) --dagster-port $(DAGSTER_PORT)
 
-# Both test targets run on TEST_WORKERS processes (pytest-xdist; 0: one process). Tests of one xdist_group run on one
-# worker, one after another: the e2e and slow tests (tests/conftest.py), and modules that share a costly fixture.
-TEST_WORKERS ?= 2
+# One process: beside a second worker, pipelines.serve's webserver and daemon once raced to create DAGSTER_HOME's
+# run storage (alembic: "more than one head"), failing the e2e Dagster tests.
 test: $(VENV)/.synced browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The inner loop: everything but the browser, Dagster's own servers, subprocess refreshes and whole-corpus reads.
+# The inner loop: everything but the browser, Dagster's own servers, subprocess refreshes and whole-corpus reads,
+# on TEST_WORKERS processes (pytest-xdist; 0: one process). The tests of one xdist_group run on one worker.
+TEST_WORKERS ?= 2
 test-fast: $(VENV)/.synced
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -m "not e2e and not slow" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)

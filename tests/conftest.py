@@ -21,14 +21,6 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("OPENALEX", "off")
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # The browser, Dagster's servers and the subprocess refreshes run one after another on one worker.
-    for item in items:
-        if item.get_closest_marker("e2e") or item.get_closest_marker("slow"):
-            item.add_marker(pytest.mark.xdist_group("serial"))
-
-
 @pytest.fixture(scope="session")
 def real_corpus() -> Path:
     if not REAL_CORPUS.exists():

@@ -18,7 +18,7 @@ from pipelines.lib import relevance_model as rm
 from pipelines.lib.safety_authors import RESEARCHERS_SCHEMA, load_safety_researchers
 from pipelines.resources import WarehouseResource
 
-# One worker runs these tests, so the first run is made once (make test and test-fast run pytest-xdist).
+# One worker runs these tests, so the first run is made once (make test-fast runs pytest-xdist).
 pytestmark = pytest.mark.xdist_group("classify")
 
 CHECKS = [

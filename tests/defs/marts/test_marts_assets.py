@@ -15,7 +15,7 @@ from pipelines.defs.workforce import checks as workforce_checks
 from pipelines.resources import WarehouseResource
 from tests.defs.marts.warehouse_data import CONTRACT_COLUMNS, build
 
-# One worker runs these tests, so the first run is made once (make test and test-fast run pytest-xdist).
+# One worker runs these tests, so the first run is made once (make test-fast runs pytest-xdist).
 pytestmark = pytest.mark.xdist_group("marts")
 
 
