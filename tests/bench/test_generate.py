@@ -9,7 +9,6 @@ import pytest
 
 from bench import generate
 from bench.report import stage
-from pipelines import settings
 
 
 def _records(folder):
@@ -28,11 +27,10 @@ def test_month_counts_sum_to_n_and_follow_growth():
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    if not settings.snapshot_path().is_dir():
-        pytest.skip("real corpus not available")
+def corpus(tmp_path_factory, corpus_slice):
+    """Sampled from 1,200 real records (tests/conftest.py), not the whole corpus: make bench generates from that."""
     out = tmp_path_factory.mktemp("gen") / "corpus"
-    manifest = generate.generate(3_000, out, log=lambda _: None)
+    manifest = generate.generate(3_000, out, source=corpus_slice, log=lambda _: None)
     return out, manifest
 
 
@@ -49,10 +47,10 @@ def test_generated_ids_are_fresh_unique_and_match_dates(corpus):
         assert r["title"] and r["versions"][0]["version"] == "v1"
 
 
-def test_generated_records_are_real_records_and_loadable(corpus):
+def test_generated_records_are_real_records_and_loadable(corpus, corpus_slice):
     folder, _ = corpus
     con = duckdb.connect()
-    con.execute(f"CREATE TABLE real AS SELECT title, abstract FROM read_json('{settings.snapshot_path()}/*.jsonl.gz')")
+    con.execute(f"CREATE TABLE real AS SELECT title, abstract FROM read_json('{corpus_slice}/*.jsonl.gz')")
     missing = con.execute(
         f"""SELECT count(*) FROM read_json('{folder}/*.jsonl.gz') g
         ANTI JOIN real r ON r.title = g.title AND r.abstract IS NOT DISTINCT FROM g.abstract"""
@@ -60,19 +58,19 @@ def test_generated_records_are_real_records_and_loadable(corpus):
     assert missing == 0
 
 
-def test_generation_is_deterministic(corpus, tmp_path):
+def test_generation_is_deterministic(corpus, corpus_slice, tmp_path):
     folder, _ = corpus
-    again = generate.generate(3_000, tmp_path / "again", log=lambda _: None)
+    again = generate.generate(3_000, tmp_path / "again", source=corpus_slice, log=lambda _: None)
     assert again.n_records == 3_000
     assert sorted(json.dumps(r, sort_keys=True) for _, r in _records(folder)) == sorted(
         json.dumps(r, sort_keys=True) for _, r in _records(tmp_path / "again")
     )
 
 
-def test_daily_file_has_new_ids_after_the_corpus(corpus, tmp_path):
+def test_daily_file_has_new_ids_after_the_corpus(corpus, corpus_slice, tmp_path):
     folder, manifest = corpus
     day = date.fromisoformat(manifest.last_date)
-    target = generate.write_day(tmp_path / "day.jsonl.gz", day, 50, first_seq=90_001)
+    target = generate.write_day(tmp_path / "day.jsonl.gz", day, 50, source=corpus_slice, first_seq=90_001)
     with gzip.open(target, "rt") as fh:
         day_records = [json.loads(line) for line in fh]
     assert len(day_records) == 50

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 import duckdb
 import polars as pl
@@ -567,6 +568,19 @@ def build_warehouse(path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def component_scan_once() -> Iterator[None]:
+    """Each AppTest scans every installed distribution's metadata for Streamlit components (~0.4 s); the installed
+    packages do not change during a test session, so scan once and hand every AppTest the same answer."""
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = manifest_scanner.scan_component_manifests
+    manifests = scan()
+    manifest_scanner.scan_component_manifests = lambda max_workers=None: list(manifests)
+    yield
+    manifest_scanner.scan_component_manifests = scan
+
+
 @pytest.fixture(scope="session")
 def warehouse_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_warehouse(tmp_path_factory.mktemp("published") / "warehouse.duckdb")
@@ -579,13 +593,14 @@ def warehouse(warehouse_file: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     yield warehouse_file
 
 
-@pytest.fixture
-def fixture_tables(warehouse_file: Path) -> dict[str, pl.DataFrame]:
-    """Every table of the fixture warehouse, read back whole (it is tiny), to compute expected answers."""
+@pytest.fixture(scope="session")
+def fixture_tables(warehouse_file: Path) -> Mapping[str, pl.DataFrame]:
+    """Every table of the fixture warehouse, read back whole (it is tiny), to compute expected answers.
+    Read once a session (~0.1 s each time) and read-only: the file never changes (tests change copies)."""
     con = duckdb.connect(str(warehouse_file), read_only=True)
     try:
         names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
-        return {n: con.sql(f'SELECT * FROM "{n}"').pl() for n in names}
+        return MappingProxyType({n: con.sql(f'SELECT * FROM "{n}"').pl() for n in names})
     finally:
         con.close()
 

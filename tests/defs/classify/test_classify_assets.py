@@ -1,6 +1,7 @@
 """paper_relevance and paper_classification materialized into a temporary warehouse: incremental updates,
 reclassification on a new classifier version, the origin join and the checks."""
 
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from pipelines.lib import relevance
 from pipelines.lib import relevance_model as rm
 from pipelines.lib.safety_authors import RESEARCHERS_SCHEMA
 from pipelines.resources import WarehouseResource
+
+# One worker runs these tests, so the first run is made once (make test-fast runs pytest-xdist).
+pytestmark = pytest.mark.xdist_group("classify")
 
 CHECKS = [
     checks.paper_relevance_covers_papers,
@@ -51,11 +55,15 @@ def _insert(con, arxiv_id, title, abstract, categories, ingested_at=datetime(202
     )
 
 
+def _resource(folder: Path) -> WarehouseResource:
+    return WarehouseResource(
+        work_path=str(folder / "work" / "warehouse.duckdb"), published_path=str(folder / "warehouse.duckdb")
+    )
+
+
 @pytest.fixture
 def warehouse(tmp_path: Path) -> WarehouseResource:
-    resource = WarehouseResource(
-        work_path=str(tmp_path / "work" / "warehouse.duckdb"), published_path=str(tmp_path / "warehouse.duckdb")
-    )
+    resource = _resource(tmp_path)
     with resource.transaction() as con:
         for paper in PAPERS:
             _insert(con, *paper)
@@ -64,6 +72,23 @@ def warehouse(tmp_path: Path) -> WarehouseResource:
 
 def _run(warehouse: WarehouseResource) -> dg.ExecuteInProcessResult:
     return dg.materialize([paper_relevance, paper_classification, *CHECKS], resources={"warehouse": warehouse})
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory) -> tuple[Path, dg.ExecuteInProcessResult]:
+    """The warehouse of PAPERS after one run, made once: tests read it or run on a copy."""
+    folder = tmp_path_factory.mktemp("classify_first_run")
+    with _resource(folder).transaction() as con:
+        for paper in PAPERS:
+            _insert(con, *paper)
+    return folder, _run(_resource(folder))
+
+
+@pytest.fixture
+def after_first_run(first_run, tmp_path: Path) -> WarehouseResource:
+    """A copy of the warehouse after the first run, for a test that changes it."""
+    shutil.copytree(first_run[0], tmp_path / "copy")
+    return _resource(tmp_path / "copy")
 
 
 def _rows(warehouse: WarehouseResource, sql: str) -> list[tuple]:
@@ -79,8 +104,9 @@ def _classified(result: dg.ExecuteInProcessResult) -> int:
     return event.materialization.metadata["classified"].value
 
 
-def test_first_run_classifies_everything_and_checks_pass(warehouse):
-    result = _run(warehouse)
+def test_first_run_classifies_everything_and_checks_pass(first_run):
+    folder, result = first_run
+    warehouse = _resource(folder)
     assert result.success
     assert _classified(result) == len(PAPERS)
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
@@ -107,8 +133,8 @@ def test_first_run_classifies_everything_and_checks_pass(warehouse):
     assert all(r[5] is not None for r in rows.values())
 
 
-def test_incremental_runs_touch_only_new_or_reingested_papers(warehouse):
-    _run(warehouse)
+def test_incremental_runs_touch_only_new_or_reingested_papers(after_first_run):
+    warehouse = after_first_run
     assert _classified(_run(warehouse)) == 0
     with warehouse.transaction() as con:
         _insert(con, "2501.00006", "Reward Hacking in RLHF", "Policies exploit reward models.", ["cs.LG"])
@@ -123,8 +149,8 @@ def test_incremental_runs_touch_only_new_or_reingested_papers(warehouse):
     assert _rows(warehouse, "SELECT count(*), count(DISTINCT arxiv_id) FROM paper_relevance") == [(6, 6)]
 
 
-def test_new_classifier_version_reclassifies_all(warehouse, monkeypatch):
-    _run(warehouse)
+def test_new_classifier_version_reclassifies_all(after_first_run, monkeypatch):
+    warehouse = after_first_run
     monkeypatch.setattr(relevance, "CODE_VERSION", "test-next-version")
     result = _run(warehouse)
     assert _classified(result) == len(PAPERS)
@@ -180,8 +206,8 @@ def test_batches_bound_the_work(warehouse):
     assert _rows(warehouse, "SELECT count(*) FROM paper_relevance") == [(len(PAPERS),)]
 
 
-def test_classification_joins_origins_and_drops_removed_papers(warehouse):
-    _run(warehouse)
+def test_classification_joins_origins_and_drops_removed_papers(after_first_run):
+    warehouse = after_first_run
     with warehouse.transaction() as con:
         from pipelines.defs.classify.origin_assets import PAPER_ORIGINS_DDL
 

@@ -230,8 +230,16 @@ def test_with_relevance_only_safety_papers_and_a_fixed_sample_are_looked_up(ware
     from pipelines.defs.classify.origin_assets import SAMPLE_PER_MILLE, _ids_to_fetch, ensure_openalex_table
 
     with warehouse.transaction() as con:
-        for i in range(2000):
-            _insert(con, f"2407.{i:05d}", date(2024, 7, 1), "T", "A.", None, [("Gil Hart", None)])
+        # 2,000 papers as _insert would write them, in two statements rather than 4,000 (~2 s)
+        ids = [f"2407.{i:05d}" for i in range(2000)]
+        con.execute(
+            """INSERT INTO papers (arxiv_id, title, abstract, comments, published_date, authors, source, ingested_at)
+            SELECT unnest(?), 'T', 'A.', NULL, ?, ['Gil Hart'], 'arxiv_snapshot', ?""",
+            [ids, date(2024, 7, 1), datetime(2025, 1, 1)],
+        )
+        con.execute(
+            "INSERT INTO paper_authors SELECT unnest(?), 1, 'Gil Hart', ?, NULL", [ids, normalize_name("Gil Hart")]
+        )
         con.execute(
             "CREATE TABLE paper_relevance AS SELECT arxiv_id, arxiv_id IN ('2401.00001', '2402.00002') "
             "AS is_safety_broad FROM papers"

@@ -1,6 +1,8 @@
 """Every workforce and mart asset, with its checks, materialised into a small hand-made warehouse."""
 
 import json
+import shutil
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -11,9 +13,13 @@ from pipelines.defs.marts import assets as mart_assets
 from pipelines.defs.marts import checks as mart_checks
 from pipelines.defs.workforce import assets as workforce_assets
 from pipelines.defs.workforce import checks as workforce_checks
+from pipelines.resources import WarehouseResource
 from tests.defs.marts.warehouse_data import build
 
 BUILT_TABLES = contract.names("workforce") + contract.names("marts")
+
+# One worker runs these tests, so the first run is made once (make test-fast runs pytest-xdist).
+pytestmark = pytest.mark.xdist_group("marts")
 
 
 def definitions(module) -> list:
@@ -22,6 +28,12 @@ def definitions(module) -> list:
 
 
 ALL = [d for m in (workforce_assets, workforce_checks, mart_assets, mart_checks) for d in definitions(m)]
+
+
+def _resource(folder: Path) -> WarehouseResource:
+    return WarehouseResource(
+        work_path=str(folder / "work" / "warehouse.duckdb"), published_path=str(folder / "warehouse.duckdb")
+    )
 
 
 @pytest.fixture
@@ -34,8 +46,27 @@ def run(warehouse) -> dg.ExecuteInProcessResult:
     return dg.materialize(ALL, resources={"warehouse": warehouse}, raise_on_error=False)
 
 
-def test_all_assets_build_contract_tables_and_pass_their_checks(built):
-    result = run(built)
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory) -> tuple[Path, dg.ExecuteInProcessResult]:
+    """The hand-made warehouse after one run of every asset (~5 s), made once: tests read it or run on a copy."""
+    folder = tmp_path_factory.mktemp("marts_first_run")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AIWATCH_POSITIONS", str(build(_resource(folder), folder)))
+        return folder, run(_resource(folder))
+
+
+@pytest.fixture
+def after_first_run(first_run, tmp_path, monkeypatch) -> WarehouseResource:
+    """A copy of the warehouse after the first run, for a test that runs again."""
+    copy = tmp_path / "copy"
+    shutil.copytree(first_run[0], copy)
+    monkeypatch.setenv("AIWATCH_POSITIONS", str(copy / "positions.csv"))
+    return _resource(copy)
+
+
+def test_all_assets_build_contract_tables_and_pass_their_checks(first_run):
+    folder, result = first_run
+    built = _resource(folder)
     assert result.success
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     failed = {n for n, e in checks.items() if not e.passed}
@@ -65,8 +96,9 @@ SNAPSHOT_QUERIES = (
 )
 
 
-def test_a_second_run_is_identical_and_compares_row_counts(built):
-    assert run(built).success
+def test_a_second_run_is_identical_and_compares_row_counts(first_run, after_first_run):
+    built = after_first_run
+    assert first_run[1].success
     with duckdb.connect(built.work_path, read_only=True) as con:
         first = [con.execute(q).fetchall() for q in SNAPSHOT_QUERIES]
     second = run(built)
