@@ -24,3 +24,14 @@ def install_dagster_home() -> Path:
         shutil.copyfile(INSTANCE_CONFIG, target)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+def create_instance_storage() -> None:
+    """Create the instance's run, event and schedule storage now, in this process. The webserver and the daemon
+    started side by side on a fresh DAGSTER_HOME would otherwise both create it, and the loser of that race fails
+    ("more than one head" in the run storage's migrations)."""
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        instance.get_runs(limit=1)
+        instance.all_instigator_state()

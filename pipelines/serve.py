@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.dagster_home import install_dagster_home
+from pipelines.dagster_home import create_instance_storage, install_dagster_home
 from pipelines.settings import PROJECT_ROOT
 
 # The code location `pipelines` (as pyproject.toml's [tool.dg.project] names it), wherever the checkout lives.
@@ -61,6 +61,7 @@ def main() -> int:
     parser.add_argument("--dagster-port", type=int, default=3000)
     args = parser.parse_args()
     install_dagster_home()
+    create_instance_storage()
     signal.signal(signal.SIGTERM, _stop)  # `kill` stops the three servers too, as Ctrl-C does
     procs = {
         name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=os.environ.copy())
