@@ -107,12 +107,17 @@ def transaction(path: Path, *, memory_limit: str = "4GB") -> Iterator[duckdb.Duc
 
 def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
     """Replace a table outside the contract (the private people file's) with a Polars frame, as it comes."""
-    con.register("_replacement", frame)
-    try:
-        con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM _replacement')
-    finally:
-        con.unregister("_replacement")
+    _run_with_frame(con, frame, f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM _frame')
     return frame.height
+
+
+def _run_with_frame(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, sql: str) -> None:
+    """Run `sql`, which reads `frame` as `_frame`."""
+    con.register("_frame", frame)
+    try:
+        con.execute(sql)
+    finally:
+        con.unregister("_frame")
 
 
 def _tmp_glob(published_path: Path) -> str:
@@ -244,22 +249,13 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame,
     transaction. A frame whose columns differ from the contract's is refused (contract.ContractMismatch)."""
     frame = contract.conform(table, frame)
     con.execute(contract.table(table).ddl(replace=True))
-    con.register("_replacement", frame)
-    try:
-        con.execute(f'INSERT INTO "{table}" SELECT * FROM _replacement')
-    finally:
-        con.unregister("_replacement")
-    record_row_count(con, table, run_id, frame.height)
-    return frame.height
+    n_rows = append_rows(con, table, frame)
+    record_row_count(con, table, run_id, n_rows)
+    return n_rows
 
 
 def append_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
     """Insert `frame` cast to the public `table`'s contract (refused when its columns differ), inside the caller's
     transaction. Incremental tables delete the rows they replace first."""
-    frame = contract.conform(table, frame)
-    con.register("_rows", frame)
-    try:
-        con.execute(f'INSERT INTO "{table}" SELECT * FROM _rows')
-    finally:
-        con.unregister("_rows")
+    _run_with_frame(con, contract.conform(table, frame), f'INSERT INTO "{table}" SELECT * FROM _frame')
     return frame.height
