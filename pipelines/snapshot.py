@@ -27,6 +27,11 @@ from pipelines.lib.snapshot_sql import AUTHORS_FROM_STAGED_SQL, PAPERS_FROM_PARS
 from pipelines.snapshot_reader import BLOCK_BYTES, Chunk, ReadOutcome, file_sha256, iter_chunks, prefetch
 
 SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
+# arXiv's complete metadata snapshot is one JSON-lines file named `.json` (Kaggle: arxiv-metadata-oai-snapshot.json,
+# ~4.5 GB, 2.7M records). In a folder, `.json` files are read only under that name (a `.json` file of another name,
+# such as bench's manifest.json, is not a snapshot); a file named directly is read whatever its name.
+FULL_SNAPSHOT_PREFIX = "arxiv-metadata-oai-snapshot"
+FULL_SNAPSHOT_SUFFIXES = (".json", ".json.gz")
 RAW_KEPT_CHARS = 10_000  # of a rejected line, as in PARSE_CHUNK_SQL
 # A file with more of its lines rejected than this is refused whole: none of its records are loaded, and the
 # blocking check snapshot_rejects_are_rare fails until the file is fixed or removed. Such a file is more likely
@@ -38,12 +43,20 @@ class SnapshotError(Exception):
     """The snapshot cannot be read at all (missing path, no files)."""
 
 
+def is_snapshot_file(name: str) -> bool:
+    """A file a snapshot folder is read for: .jsonl[.gz] / .ndjson[.gz], or arXiv's full snapshot file."""
+    return name.endswith(SUFFIXES) or (name.startswith(FULL_SNAPSHOT_PREFIX) and name.endswith(FULL_SNAPSHOT_SUFFIXES))
+
+
 def list_snapshot_files(path: Path) -> list[Path]:
     if not path.exists():
-        raise SnapshotError(f"snapshot path {path} does not exist (set ARXIV_SNAPSHOT to a .jsonl[.gz] file or folder)")
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.name.endswith(SUFFIXES))
+        raise SnapshotError(
+            f"snapshot path {path} does not exist (set ARXIV_SNAPSHOT to a .jsonl[.gz] file or folder, or to arXiv's "
+            f"{FULL_SNAPSHOT_PREFIX}.json)"
+        )
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if is_snapshot_file(p.name))
     if not files:
-        raise SnapshotError(f"no .jsonl or .jsonl.gz files under {path}")
+        raise SnapshotError(f"no .jsonl, .jsonl.gz or {FULL_SNAPSHOT_PREFIX}.json files under {path}")
     return files
 
 

@@ -236,6 +236,20 @@ def test_missing_path_and_empty_folder_give_clear_errors(tmp_path: Path) -> None
         list_snapshot_files(tmp_path)
 
 
+def test_folder_reads_jsonl_and_the_full_snapshot_json_but_no_other_json(tmp_path: Path) -> None:
+    for name in ("a.jsonl", "b.jsonl.gz", "arxiv-metadata-oai-snapshot.json", "manifest.json", "notes.txt"):
+        (tmp_path / name).write_text("")
+    assert [p.name for p in list_snapshot_files(tmp_path)] == [
+        "a.jsonl",
+        "arxiv-metadata-oai-snapshot.json",
+        "b.jsonl.gz",
+    ]
+    # a file named directly is read whatever it is called (Kaggle's single file, uncompressed)
+    assert list_snapshot_files(tmp_path / "arxiv-metadata-oai-snapshot.json") == [
+        tmp_path / "arxiv-metadata-oai-snapshot.json"
+    ]
+
+
 def _whole_lines_before_the_damage(data: bytes) -> int:
     """How many whole lines a damaged gzip holds, counted with zlib directly (not with the loader's reader)."""
     inflater = zlib.decompressobj(31)

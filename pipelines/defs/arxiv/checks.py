@@ -77,12 +77,23 @@ def snapshot_files_are_complete(warehouse: WarehouseResource) -> dg.AssetCheckRe
     )
 
 
-@dg.asset_check(asset=arxiv_snapshot_category_counts, description="Every month with papers has an ALL_AI count.")
+@dg.asset_check(
+    asset=arxiv_snapshot_category_counts,
+    description="Every month with papers has an ALL_AI count (0 when none of its papers is in an AI category, as in "
+    "the years before AI categories existed).",
+)
 def every_month_has_a_denominator(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.transaction() as con:
-        missing = con.execute(
-            """SELECT count(DISTINCT date_trunc('month', published_date)) FROM papers
-            WHERE published_date IS NOT NULL AND date_trunc('month', published_date)::DATE NOT IN
-                (SELECT month FROM category_month_counts WHERE category = 'ALL_AI')"""
-        ).fetchone()[0]
-    return dg.AssetCheckResult(passed=missing == 0, metadata={"months_without_denominator": missing})
+        missing = [
+            str(m)
+            for (m,) in con.execute(
+                """SELECT DISTINCT date_trunc('month', published_date)::DATE AS m FROM papers
+                WHERE published_date IS NOT NULL AND date_trunc('month', published_date)::DATE NOT IN
+                    (SELECT month FROM category_month_counts WHERE category = 'ALL_AI')
+                ORDER BY m"""
+            ).fetchall()
+        ]
+    return dg.AssetCheckResult(
+        passed=not missing,
+        metadata={"months_without_denominator": len(missing), "first_months_without": missing[:12]},
+    )
