@@ -73,6 +73,8 @@ CITATIONS_SCHEMA = {
     "has_academic_author": pl.Boolean,
     "any_placed": pl.Boolean,
 }
+DAILY_SCHEMA = {"day": pl.Date, "n_narrow": pl.Int64, "n_broad": pl.Int64}
+SINCE_2020 = dt.date(2020, 1, 1)
 MIN_CITED_PAPERS = 200  # narrow safety papers with a citation count and a placed author, for the reading half
 MOST_READ_SHARE = 0.10  # "the papers people read": the most-cited tenth
 
@@ -95,6 +97,9 @@ class ClaimInputs:
     # the judged corpus sample's AI papers (seeds/eval/corpus_sample_labels.csv: narrow, broad = yes|no|borderline):
     # the share of safety work found by reading random AI papers, independent of the classifier
     judged: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={"narrow": pl.String, "broad": pl.String}))
+    # safety papers per day since 2020 (papers dated to the day; all categories, as safety_papers_by_origin_monthly):
+    # day, n_narrow, n_broad; days without one are absent
+    daily: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=DAILY_SCHEMA))
     today: dt.date = field(default_factory=dt.date.today)
 
 
@@ -220,27 +225,68 @@ def coverage_share(months: list[dt.date], start: dt.date, end: dt.date) -> float
     return sum(start <= m <= end for m in months) / total
 
 
+def _month_before(month: dt.date) -> dt.date:
+    return dt.date(month.year - 1, 12, 1) if month.month == 1 else dt.date(month.year, month.month - 1, 1)
+
+
+def year_coverage(months: list[dt.date], year: int, last: dt.date) -> float:
+    """Share of the months of `year` up to `last` (a month, inclusive) that the warehouse covers."""
+    end = min(dt.date(year, 12, 1), last)
+    return coverage_share(months, dt.date(year, 1, 1), end) if end >= dt.date(year, 1, 1) else 0.0
+
+
+def years_text(years: list[int]) -> str:
+    """'2017-2019, 2022' for [2017, 2018, 2019, 2022]."""
+    runs: list[list[int]] = []
+    for y in sorted(years):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
+def coverage_phrase(span: str, share: float) -> str:
+    """Says plainly how much of a period the warehouse covers: 'the warehouse does not cover 2017'."""
+    if share <= 0:
+        return f"the warehouse does not cover {span}"
+    return f"the warehouse covers only {share:.0%} of the months of {span}"
+
+
 def _context(inputs: ClaimInputs, year: int) -> tuple[str, dict]:
+    """AI Watch people and, when the warehouse covers the 24 months to the end of `year` (>= FULL_COVERAGE of them),
+    distinct safety authors active in them (workforce_authors_yearly); both beside the estimates, never deciding."""
     roles = positions_by_role(inputs.positions, year)
-    narrow = author_counts(inputs.authors, year)
+    window = coverage_share(covered_month_list(inputs.neglectedness), dt.date(year - 1, 1, 1), dt.date(year, 12, 1))
+    narrow = author_counts(inputs.authors, year) if window >= FULL_COVERAGE else None
+    broad = author_counts(inputs.authors, year, "broad") if narrow else None
     parts = []
     if roles:
         parts.append(
             f"AI Watch lists {_num(roles.get('technical', 0))} people in technical roles in {year} (people, not FTE)"
         )
     if narrow:
+        broad_text = f", {_num(broad['n_safety_authors_active'])} a broad one" if broad else ""
         parts.append(
-            f"{_num(narrow['n_safety_authors_core'])} authors had 2+ narrow safety papers in the 24 months to the "
-            f"end of {year} (authors, not FTE; the corpus is a sample)"
+            f"in the papers, {_num(narrow['n_safety_authors_active'])} authors had a narrow safety paper"
+            f"{broad_text} and {_num(narrow['n_safety_authors_core'])} had 2+ narrow ones in the 24 months to the "
+            f"end of {year} (authors, not FTE: students and co-authors from other fields count too)"
         )
+    elif window <= 0:
+        parts.append(f"{coverage_phrase(str(year), 0)} ({year - 1}-{year}), so no author count")
     else:
-        parts.append(f"the paper corpus does not cover {year - 1}-{year}, so no author count")
+        parts.append(
+            f"{coverage_phrase(f'{year - 1}-{year}', window)}, fewer than the {FULL_COVERAGE:.0%} an author count needs"
+        )
     numbers = {
         "aiwatch_people_technical": roles.get("technical"),
+        "authors_window_coverage": window,
         "narrow_authors_core": narrow["n_safety_authors_core"] if narrow else None,
         "narrow_authors_active": narrow["n_safety_authors_active"] if narrow else None,
+        "broad_authors_active": broad["n_safety_authors_active"] if broad else None,
     }
-    return "; ".join(parts), numbers
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:], numbers
 
 
 def _describe(evidence: list[dict]) -> str:
@@ -275,7 +321,7 @@ def _headcount_2017_2018(inputs: ClaimInputs) -> Finding:
         f"2017 (claimed < 100): {_describe(e17) or 'no other estimate'}; "
         f"2018 (claimed about 50, i.e. {50 / ABOUT_FACTOR:.0f}-{50 * ABOUT_FACTOR:.0f}): "
         f"{_describe(e18) or 'no other estimate'}; "
-        f"{sum(agree)} of {len(agree)} agree. {ctx17}; {ctx18}."
+        f"{sum(agree)} of {len(agree)} agree. {ctx17}. {ctx18}."
     )
     return Finding(says, combine(agree), {"estimates_2017": e17, "estimates_2018": e18, "2017": n17, "2018": n18})
 
@@ -302,64 +348,116 @@ def _period_end(inputs: ClaimInputs) -> dt.date:
     return inputs.today.replace(day=1)
 
 
+def _daily_shares(inputs: ClaimInputs, months: list[dt.date], days: int) -> dict[str, float | None]:
+    """Share of the calendar days of `months` with >= MULTIPLE_PER_DAY safety papers, per definition (None without
+    day-dated papers in those months)."""
+    rows = inputs.daily.filter(pl.col("day").dt.truncate("1mo").is_in(months))
+    if rows.is_empty():
+        return {"narrow": None, "broad": None}
+    return {d: rows.filter(pl.col(f"n_{d}") >= MULTIPLE_PER_DAY).height / days for d in ("narrow", "broad")}
+
+
 def _papers_per_day(inputs: ClaimInputs) -> Finding:
-    months = [m for m in covered_month_list(inputs.neglectedness) if m >= dt.date(2020, 1, 1)]
-    start, end = dt.date(2020, 1, 1), _period_end(inputs)
-    coverage = coverage_share(months, start, end - dt.timedelta(days=1))
+    start, end = SINCE_2020, _period_end(inputs)
+    last = _month_before(end)
+    months = [m for m in covered_month_list(inputs.neglectedness) if start <= m <= last]
+    coverage = coverage_share(months, start, last)
+    years = list(range(start.year, last.year + 1))
+    year_cov = {y: year_coverage(months, y, last) for y in years}
+    uncovered = [y for y in years if year_cov[y] == 0]
     if not months:
         return Finding(
-            "The corpus covers no month since 2020, so papers per day cannot be computed.",
+            f"{coverage_phrase(years_text(years), 0).capitalize()} (no month since January 2020), so papers per day "
+            "cannot be computed.",
             "not_testable",
-            {"coverage_2020_to_now": coverage},
+            {"coverage_2020_to_now": coverage, "not_covered_years": uncovered},
         )
-    per_year = {}
-    for definition in ("narrow", "broad"):
-        totals = _safety_monthly_totals(inputs, definition).filter(pl.col("month").is_in(months))
-        by_year = {}
-        for m in months:
-            by_year.setdefault(m.year, [0, 0])
-            by_year[m.year][1] += calendar.monthrange(m.year, m.month)[1]
-        for m, n in totals.iter_rows():
-            by_year[m.year][0] += n
-        per_year[definition] = {y: n / days for y, (n, days) in sorted(by_year.items())}
-    narrow = per_year["narrow"]
-    passing = [rate >= MULTIPLE_PER_DAY for rate in narrow.values()]
+    totals = {d: dict(_safety_monthly_totals(inputs, d).iter_rows()) for d in ("narrow", "broad")}
+    per_year: dict[str, dict] = {k: {} for k in ("narrow", "broad", "days_2plus_narrow", "days_2plus_broad")}
+    parts = []
+    for y in years:
+        ym = [m for m in months if m.year == y]
+        if not ym:
+            continue
+        days = sum(calendar.monthrange(m.year, m.month)[1] for m in ym)
+        for d in ("narrow", "broad"):
+            per_year[d][y] = sum(totals[d].get(m, 0) for m in ym) / days
+        shares = _daily_shares(inputs, ym, days)
+        per_year["days_2plus_narrow"][y], per_year["days_2plus_broad"][y] = shares["narrow"], shares["broad"]
+        daily = (
+            f", 2+ on {shares['narrow']:.0%} of days (broad {per_year['broad'][y]:.1f}, 2+ on {shares['broad']:.0%})"
+            if shares["narrow"] is not None
+            else f" (broad {per_year['broad'][y]:.1f}; no papers dated to the day)"
+        )
+        partial = "" if year_cov[y] >= FULL_COVERAGE else f", only {len(ym)} of its months covered"
+        parts.append(f"{y}: {per_year['narrow'][y]:.1f} a day{daily}{partial}")
+    passing = [rate >= MULTIPLE_PER_DAY for rate in per_year["narrow"].values()]
     if all(passing):
         verdict = "supported" if coverage >= FULL_COVERAGE else "mixed"
     else:
         verdict = "contradicted" if not any(passing) else "mixed"
-    rates = ", ".join(f"{y}: {r:.1f}" for y, r in narrow.items())
     says = (
-        f"Narrow safety papers per calendar day in the months the corpus covers: {rates} "
-        f"(broad: {', '.join(f'{y}: {r:.1f}' for y, r in per_year['broad'].items())}); the threshold for "
-        f"'multiple' is {MULTIPLE_PER_DAY:g}. The corpus covers {coverage:.0%} of the months since January 2020"
-        + ("; the uncovered years are not testable with this data." if coverage < FULL_COVERAGE else ".")
-        + " Counts from a sample are lower bounds."
+        "Narrow safety papers per calendar day since 2020, by year (mean, and the share of days with "
+        f"{MULTIPLE_PER_DAY:g} or more): " + "; ".join(parts) + f". 'Multiple' means a mean of at least "
+        f"{MULTIPLE_PER_DAY:g} narrow papers a day. The warehouse covers {coverage:.0%} of the months since "
+        "January 2020"
+        + (
+            f"; {coverage_phrase(years_text(uncovered), 0)}, so those years are not testable with this data."
+            if uncovered
+            else "."
+        )
+        + " Counts from a sample are lower bounds; papers dated by their daily listing (the shipped corpus) leave "
+        "weekends empty."
     )
     return Finding(
         says,
         verdict,
-        {"per_day_narrow": narrow, "per_day_broad": per_year["broad"], "coverage_2020_to_now": coverage},
+        {
+            "per_day_narrow": per_year["narrow"],
+            "per_day_broad": per_year["broad"],
+            "share_days_2plus_narrow": per_year["days_2plus_narrow"],
+            "share_days_2plus_broad": per_year["days_2plus_broad"],
+            "year_coverage": year_cov,
+            "not_covered_years": uncovered,
+            "coverage_2020_to_now": coverage,
+        },
     )
 
 
 def _thousands_since_2020(inputs: ClaimInputs) -> Finding:
-    months = [m for m in covered_month_list(inputs.neglectedness) if m >= dt.date(2020, 1, 1)]
-    coverage = coverage_share(months, dt.date(2020, 1, 1), _period_end(inputs) - dt.timedelta(days=1))
-    counts = {
-        d: int(_safety_monthly_totals(inputs, d).filter(pl.col("month").is_in(months))["n_papers"].sum())
-        for d in ("narrow", "broad")
+    last = _month_before(_period_end(inputs))
+    months = [m for m in covered_month_list(inputs.neglectedness) if m >= SINCE_2020]
+    coverage = coverage_share(months, SINCE_2020, last)
+    years = list(range(SINCE_2020.year, last.year + 1))
+    uncovered = [y for y in years if year_coverage(months, y, last) == 0]
+    per_month = {
+        d: _safety_monthly_totals(inputs, d).filter(pl.col("month").is_in(months)) for d in ("narrow", "broad")
+    }
+    counts = {d: int(per_month[d]["n_papers"].sum()) for d in ("narrow", "broad")}
+    per_year = {
+        y: int(n)
+        for y, n in per_month["narrow"].group_by(pl.col("month").dt.year()).agg(pl.col("n_papers").sum()).iter_rows()
     }
     if counts["narrow"] >= THOUSANDS:
         verdict = "supported"
     else:
         verdict = "contradicted" if coverage >= FULL_COVERAGE else "not_testable"
+    by_year = ", ".join(f"{y}: {_num(per_year[y])}" for y in sorted(per_year))
     says = (
         f"The warehouse holds {_num(counts['narrow'])} narrow and {_num(counts['broad'])} broad safety papers from the "
-        f"{len(months)} months it covers since 2020 ({coverage:.0%} of the period); the threshold is {THOUSANDS:,}. "
-        "A sample's count is a lower bound."
+        f"{len(months)} months it covers since 2020 ({coverage:.0%} of the period)"
+        + (f"; narrow by year {by_year}" if by_year else "")
+        + (f"; {coverage_phrase(years_text(uncovered), 0)}" if uncovered else "")
+        + f". The threshold is {THOUSANDS:,}. A sample's count is a lower bound."
     )
-    return Finding(says, verdict, {"n_narrow": counts["narrow"], "n_broad": counts["broad"], "coverage": coverage})
+    numbers = {
+        "n_narrow": counts["narrow"],
+        "n_broad": counts["broad"],
+        "narrow_by_year": dict(sorted(per_year.items())),
+        "not_covered_years": uncovered,
+        "coverage": coverage,
+    }
+    return Finding(says, verdict, numbers)
 
 
 def _origin_shares(frame: pl.DataFrame) -> dict:
@@ -573,9 +671,10 @@ def _period_growth(inputs: ClaimInputs) -> Finding:
     cov1 = coverage_share(months, dt.date(y1, 1, 1), dt.date(y1, 12, 1))
     numbers = {"claimed_growth": row["central"] / 100, "year_from": y0, "year_to": y1, "coverage": [cov0, cov1]}
     if min(cov0, cov1) < FULL_COVERAGE:
+        gaps = "; ".join(coverage_phrase(str(y), c) for y, c in ((y0, cov0), (y1, cov1)) if c < FULL_COVERAGE)
         return Finding(
-            f"The corpus covers {cov0:.0%} of {y0} and {cov1:.0%} of {y1}; both must be at least {FULL_COVERAGE:.0%} "
-            "covered to measure growth between them.",
+            f"{gaps[0].upper()}{gaps[1:]}: both {y0} and {y1} must be at least {FULL_COVERAGE:.0%} covered to measure "
+            "growth between them.",
             "not_testable",
             numbers,
         )

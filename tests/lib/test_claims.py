@@ -1,5 +1,6 @@
 """The claims check: each claim's verdict computed from hand-made tables, every verdict value exercised."""
 
+import calendar
 import datetime as dt
 import json
 import re
@@ -165,6 +166,106 @@ def test_papers_per_day_needs_coverage_of_the_period():
     assert verdict("every day", inputs()).verdict == "not_testable"
 
 
+def authors(rows: list[tuple]) -> pl.DataFrame:
+    """(year, definition, active, core)."""
+    return pl.DataFrame([(y, d, a, c, 10 * a, 0.1) for y, d, a, c in rows], schema=metrics.AUTHORS_SCHEMA, orient="row")
+
+
+def daily(months: list[dt.date], per_day: dict[int, tuple[int, int]]) -> pl.DataFrame:
+    """Every day of `months`, with (narrow, broad) papers by day of the month (days not given have none)."""
+    rows = [
+        (D(m.year, m.month, day), *per_day[day])
+        for m in months
+        for day in range(1, 32)
+        if day in per_day and day <= calendar.monthrange(m.year, m.month)[1]
+    ]
+    return pl.DataFrame(rows, schema=claims.DAILY_SCHEMA, orient="row")
+
+
+HISTORY = months_between(D(2007, 4, 1), D(2025, 12, 1))  # a multi-year warehouse, as from arXiv's full snapshot
+
+
+def test_papers_per_day_reports_each_year_from_daily_counts_when_covered():
+    since = [m for m in HISTORY if m >= D(2020, 1, 1)]
+    # 2 narrow (4 broad) papers on days 1-20 of each month, 1 (1) on days 21-25: 45 narrow papers a month
+    per_day = {**{d: (2, 4) for d in range(1, 21)}, **{d: (1, 1) for d in range(21, 26)}}
+    data = inputs(
+        neglectedness=neglectedness(HISTORY),
+        origins=pl.concat([origins(since, {"academic": 45}), origins(since, {"academic": 90}, "broad")]),
+        daily=daily(since, per_day),
+    )
+    finding = verdict("every day", data)
+    assert finding.verdict == "contradicted"  # 45 a month is about 1.5 a day on average
+    assert finding.numbers["per_day_narrow"][2021] == pytest.approx(45 * 12 / 365)
+    assert finding.numbers["share_days_2plus_narrow"][2021] == pytest.approx(20 * 12 / 365)
+    assert finding.numbers["share_days_2plus_broad"][2020] == pytest.approx(20 * 12 / 366)
+    assert finding.numbers["not_covered_years"] == []
+    assert "2021: 1.5 a day, 2+ on 66% of days (broad 3.0, 2+ on 66%)" in finding.data_says
+    assert "does not cover" not in finding.data_says
+    json.loads(claims.claims_check(data, {}).filter(pl.col("claim").str.contains("every day"))["numbers"][0])
+
+
+def test_papers_per_day_says_plainly_which_years_are_not_covered():
+    recent = months_between(D(2024, 1, 1), D(2025, 12, 1))
+    finding = verdict(
+        "every day", inputs(neglectedness=neglectedness(recent), origins=origins(recent, {"academic": 120}))
+    )
+    assert finding.verdict == "mixed"  # every covered year passes, but 2020-2023 are not covered
+    assert finding.numbers["not_covered_years"] == [2020, 2021, 2022, 2023]
+    assert "2024: 3.9 a day" in finding.data_says and "2020:" not in finding.data_says
+    assert "the warehouse does not cover 2020-2023, so those years are not testable" in finding.data_says
+    assert "no papers dated to the day" in finding.data_says  # no daily counts given
+    nothing = verdict("every day", inputs())
+    assert nothing.verdict == "not_testable"
+    assert nothing.data_says.startswith("The warehouse does not cover 2020-2025")
+
+
+def test_headcount_claims_report_safety_authors_when_the_years_are_covered():
+    counts = authors(
+        [(2017, "narrow", 85, 30), (2017, "broad", 400, 120), (2018, "narrow", 110, 40), (2018, "broad", 480, 150),
+         (2022, "narrow", 900, 300), (2022, "broad", 3000, 900)]
+    )  # fmt: skip
+    data = inputs(estimates=estimate_rows(MCALEESE + LEVIN), neglectedness=neglectedness(HISTORY), authors=counts)
+    early = verdict("in 2017", data)
+    assert early.verdict == "mixed"  # decided by the estimates, as without papers
+    assert early.numbers["2017"]["narrow_authors_active"] == 85
+    assert early.numbers["2017"]["broad_authors_active"] == 400
+    assert early.numbers["2018"]["narrow_authors_core"] == 40
+    assert early.numbers["2017"]["authors_window_coverage"] == 1.0
+    assert (
+        "In the papers, 85 authors had a narrow safety paper, 400 a broad one and 30 had 2+ narrow ones in the 24 "
+        "months to the end of 2017"
+    ) in early.data_says
+    later = verdict("100-200", data)
+    assert later.numbers["narrow_authors_active"] == 900
+    assert "900 authors had a narrow safety paper" in later.data_says
+
+
+def test_headcount_claims_say_plainly_when_the_years_are_not_covered():
+    counts = authors([(2017, "narrow", 5, 1), (2022, "narrow", 50, 10)])  # rows exist, but months are too few
+    recent = months_between(D(2022, 7, 1), D(2025, 12, 1))  # half of 2021-2022, nothing of 2016-2018
+    data = inputs(estimates=estimate_rows(MCALEESE + LEVIN), neglectedness=neglectedness(recent), authors=counts)
+    early = verdict("in 2017", data)
+    assert "The warehouse does not cover 2017 (2016-2017), so no author count" in early.data_says
+    assert "The warehouse does not cover 2018 (2017-2018), so no author count" in early.data_says
+    assert early.numbers["2017"]["narrow_authors_active"] is None
+    later = verdict("100-200", data)
+    assert "The warehouse covers only 25% of the months of 2021-2022, fewer than the 80% an author count needs" in (
+        later.data_says
+    )
+    assert later.numbers["narrow_authors_active"] is None
+
+
+def test_thousands_since_2020_by_year_and_the_years_not_covered():
+    recent = months_between(D(2023, 1, 1), D(2025, 12, 1))
+    finding = verdict(
+        "thousands upon thousands", inputs(neglectedness=neglectedness(recent), origins=origins(recent, {"x": 100}))
+    )
+    assert finding.verdict == "supported"  # 3,600
+    assert finding.numbers["narrow_by_year"] == {2023: 1200, 2024: 1200, 2025: 1200}
+    assert "the warehouse does not cover 2020-2022" in finding.data_says
+
+
 def test_thousands_since_2020():
     everything = months_between(D(2020, 1, 1), D(2025, 12, 1))
     many = inputs(neglectedness=neglectedness(everything), origins=origins(everything, {"academic": 40}))
@@ -301,7 +402,9 @@ def test_company_authorship_compares_papers_with_a_company_author_with_intervals
 
 def test_period_growth_needs_both_years_covered():
     rows = estimate_rows([(2023, "other", None, 312.0, None, "percent growth over period", "ETO", "from 2018 to 2023")])
-    assert verdict("312%", inputs(estimates=rows)).verdict == "not_testable"
+    uncovered = verdict("312%", inputs(estimates=rows))
+    assert uncovered.verdict == "not_testable"
+    assert uncovered.data_says.startswith("The warehouse does not cover 2018; the warehouse does not cover 2023")
     both = months_between(D(2018, 1, 1), D(2018, 12, 1)) + months_between(D(2023, 1, 1), D(2023, 12, 1))
     grown = pl.concat([neglectedness(both[:12], broad=10), neglectedness(both[12:], broad=41)])
     assert verdict("312%", inputs(estimates=rows, neglectedness=grown)).verdict == "supported"  # 120 -> 492

@@ -31,6 +31,17 @@ FROM paper_classification c JOIN openalex_works o USING (arxiv_id)
 WHERE c.is_safety_narrow AND o.status = 'ok' AND o.cited_by_count IS NOT NULL
 """
 
+# Safety papers per day since 2020 (papers dated to the day, not only to their id's month), for "multiple safety
+# papers every day"; claims_check keeps the covered months.
+DAILY_SAFETY_SQL = f"""
+SELECT p.published_date AS day, count(*) FILTER (WHERE c.is_safety_narrow) AS n_narrow,
+       count(*) FILTER (WHERE c.is_safety_broad) AS n_broad
+FROM papers p JOIN paper_classification c USING (arxiv_id)
+WHERE (c.is_safety_broad OR c.is_safety_narrow) AND p.published_date >= DATE '{claims.SINCE_2020}'
+    AND p.date_source <> 'id_month'
+GROUP BY ALL
+"""
+
 
 def covered_cells(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(cells restricted to covered months, covered months, category_month_counts)."""
@@ -198,6 +209,7 @@ def claims_check(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             if "cited_by_count" in table_columns(con, "openalex_works")
             else pl.DataFrame(schema=claims.CITATIONS_SCHEMA),
             judged=judged_ai_papers(con).select("narrow", "broad"),
+            daily=con.sql(DAILY_SAFETY_SQL).pl().cast(claims.DAILY_SCHEMA),
         )
         frame = claims.claims_check(inputs, claim_sources())
         write_table(con, "claims_check", frame, context.run_id)
