@@ -6,7 +6,11 @@ unchanged) given a fresh new-style id `YYMM.NNNNN` whose year and month match it
 as in arXiv). By default each record also gets the `versions` list of arXiv's public snapshot (v1 created a day or
 two before the listing date), so the loader parses what a real full snapshot holds.
 
-Output: one `arxiv-YYYY-MM.jsonl.gz` per month under bench/out/corpus-<N>/ with a manifest.json. All work runs in
+Output: one `arxiv-YYYY-MM.jsonl.gz` per month under bench/out/corpus-<N>/ with a manifest.json; or, with
+`--full-snapshot`, the shape of arXiv's complete metadata snapshot as distributed on Kaggle: one uncompressed
+`arxiv-metadata-oai-snapshot.json` in id order, each record with `submitter`, `authors_parsed`, `doi`, `journal-ref`,
+`report-no` and `license` besides, and (`--non-ai-share`) a share of records moved to non-AI categories, as the
+real file holds every field of science. All work runs in
 DuckDB with a memory limit and spills to disk: nothing is held whole in Python, no per-row Python code. Deterministic:
 the same seed, source and N give the same records (DuckDB's hash(), not random()).
 
@@ -61,6 +65,10 @@ ARXIV_YEARLY_SUBMISSIONS = {
 }
 MAX_SEQ = 99_999  # five-digit sequence numbers
 GZIP_LEVEL = 1  # fast to write; loaders decompress any level at about the same speed
+FULL_SNAPSHOT_NAME = "arxiv-metadata-oai-snapshot.json"  # the single file of arXiv's complete snapshot (Kaggle)
+# Categories a record moved out of AI gets (one, by hash): none is an AI category of seeds/arxiv_queries.yaml.
+NON_AI_CATEGORIES = ("hep-th", "math.AP", "astro-ph.GA", "cond-mat.mtrl-sci", "q-bio.NC", "quant-ph", "econ.EM")
+LICENSE = "http://arxiv.org/licenses/nonexclusive-distrib/1.0/"
 
 
 @dataclass
@@ -77,6 +85,8 @@ class Manifest:
     n_files: int
     bytes: int
     seconds: float
+    full_snapshot: bool = False
+    non_ai_share: float = 0.0
 
     @classmethod
     def read(cls, folder: Path) -> Manifest | None:
@@ -138,9 +148,14 @@ def _load_source(con: duckdb.DuckDBPyConnection, source: Path) -> int:
     return con.execute("SELECT count(*) FROM src").fetchone()[0]
 
 
-def _record_sql(versions: bool, src_columns: list[str]) -> str:
-    """One output record per `plan` row: the sampled real record with the plan's id and dates."""
-    drop = ["id", "update_date"] + [c for c in ("versions",) if c in src_columns]
+def _record_sql(versions: bool, src_columns: list[str], full_snapshot: bool = False, non_ai_share: float = 0.0) -> str:
+    """One output record per `plan` row: the sampled real record with the plan's id and dates.
+
+    full_snapshot adds the other fields of arXiv's complete snapshot (deterministic, from the new id's hash: a doi on
+    about a third of records, a journal-ref on a fifth, both clearly synthetic); non_ai_share of the records get
+    one category of NON_AI_CATEGORIES instead of theirs."""
+    kaggle = ("submitter", "authors_parsed", "doi", "journal-ref", "report-no", "license") if full_snapshot else ()
+    drop = ["id", "update_date", "categories", *kaggle] + [c for c in ("versions",) if c in src_columns]
     keep = [c for c in src_columns if c not in drop]
     cols = ", ".join(f's."{c}"' for c in keep)
     version_col = (
@@ -148,7 +163,31 @@ def _record_sql(versions: bool, src_columns: list[str]) -> str:
         if versions
         else ""
     )
-    return f"""SELECT p.new_id AS id, {cols}, p.update_date{version_col}, p.file_name
+    h = "hash(p.new_id, 'kaggle')"
+    non_ai = "[" + ", ".join(f"'{c}'" for c in NON_AI_CATEGORIES) + "]"
+    threshold = int(non_ai_share * 10_000)
+    categories = (
+        f"""CASE WHEN hash(p.new_id, 'field') % 10000 < {threshold}
+            THEN {non_ai}[1 + (hash(p.new_id, 'cat') % {len(NON_AI_CATEGORIES)})::INTEGER]
+            ELSE s.categories END AS categories"""
+        if threshold
+        else "s.categories"
+    )
+    split = "string_split(replace(coalesce(s.authors, ''), ' and ', ', '), ',')"
+    names = f"list_filter(list_transform({split}, lambda a: trim(a)), lambda a: a <> '')"
+    extra = (
+        f""",
+        {names}[1] AS submitter,
+        list_transform({names}, lambda a: [regexp_extract(a, '(\\S+)$', 1), trim(regexp_replace(a, '\\S+$', '')), ''])
+            AS authors_parsed,
+        CASE WHEN {h} % 3 = 0 THEN '10.0000/bench.' || p.new_id END AS doi,
+        CASE WHEN {h} % 5 = 1 THEN 'Bench Journal ' || year(p.update_date) END AS "journal-ref",
+        NULL::VARCHAR AS "report-no",
+        '{LICENSE}' AS license"""
+        if full_snapshot
+        else ""
+    )
+    return f"""SELECT p.new_id AS id, {cols}, {categories}, p.update_date{version_col}{extra}, p.file_name
         FROM plan p JOIN src_keys k ON k.k = p.src_k JOIN src s ON s.rowid = k.rid"""
 
 
@@ -219,8 +258,11 @@ def generate(
     memory_limit: str = "3GB",
     threads: int | None = None,
     log=print,
+    full_snapshot: bool = False,
+    non_ai_share: float = 0.0,
 ) -> Manifest:
-    """Write N records as monthly .jsonl.gz files into `out` (default bench/out/corpus-N), replacing it atomically."""
+    """Write N records as monthly .jsonl.gz files into `out` (default bench/out/corpus-N), replacing it atomically;
+    with full_snapshot, as one uncompressed FULL_SNAPSHOT_NAME in id order instead (see the module docstring)."""
     started = time.monotonic()
     source = source or settings.snapshot_path()
     out = out or corpus_dir(n)
@@ -249,9 +291,11 @@ def generate(
             f"generate: {n:,} records from {n_src:,} real ones, {len(plan)} months "
             f"{FIRST_MONTH:%Y-%m}..{last_month:%Y-%m}"
         )
-        files = _write_files(
-            con, _record_sql(versions, src_columns), work / "staging", work, GZIP_LEVEL, threads or os.cpu_count() or 1
-        )
+        record_sql = _record_sql(versions, src_columns, full_snapshot, non_ai_share)
+        if full_snapshot:
+            files = [_write_full_snapshot(con, record_sql, work / FULL_SNAPSHOT_NAME)]
+        else:
+            files = _write_files(con, record_sql, work / "staging", work, GZIP_LEVEL, threads or os.cpu_count() or 1)
         last_date = con.execute("SELECT max(update_date) FROM plan").fetchone()[0]
     finally:
         con.close()
@@ -269,12 +313,21 @@ def generate(
         n_files=len(files),
         bytes=sum(f.stat().st_size for f in files),
         seconds=round(time.monotonic() - started, 1),
+        full_snapshot=full_snapshot,
+        non_ai_share=non_ai_share,
     )
     (work / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2))
     shutil.rmtree(out, ignore_errors=True)
     work.rename(out)
     log(f"generate: wrote {manifest.n_files} files, {manifest.bytes / 1e9:.2f} GB to {out} in {manifest.seconds} s")
     return manifest
+
+
+def _write_full_snapshot(con: duckdb.DuckDBPyConnection, record_sql: str, target: Path) -> Path:
+    """One uncompressed JSON-lines file in id order, as arXiv's complete snapshot is distributed."""
+    columns = f"SELECT * EXCLUDE (file_name) FROM ({record_sql}) ORDER BY id"
+    con.execute(f"COPY ({columns}) TO '{target}' (FORMAT json)")
+    return target
 
 
 def write_day(
@@ -343,8 +396,24 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--no-versions", action="store_true", help="omit the snapshot's `versions` field")
     parser.add_argument("--memory-limit", default="3GB")
+    parser.add_argument(
+        "--full-snapshot",
+        action="store_true",
+        help=f"write one uncompressed {FULL_SNAPSHOT_NAME} with all of its fields (arXiv's complete snapshot)",
+    )
+    parser.add_argument(
+        "--non-ai-share", type=float, default=0.0, help="share of records moved to non-AI categories (0..1)"
+    )
     args = parser.parse_args()
-    generate(args.n, args.out, seed=args.seed, versions=not args.no_versions, memory_limit=args.memory_limit)
+    generate(
+        args.n,
+        args.out,
+        seed=args.seed,
+        versions=not args.no_versions,
+        memory_limit=args.memory_limit,
+        full_snapshot=args.full_snapshot,
+        non_ai_share=args.non_ai_share,
+    )
 
 
 if __name__ == "__main__":
