@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 import altair as alt
 import polars as pl
 
-from dashboards import state
+from dashboards import state, trends
 from pipelines import inputs
 from pipelines.lib.organizations import ORIGINS
 
@@ -246,14 +246,29 @@ def shares_with_intervals(frame: pl.DataFrame, way: str) -> alt.Chart:
     return _height(alt.layer(bars, whiskers), alt.Step(14))
 
 
-def lab_share(frame: pl.DataFrame) -> alt.Chart:
-    return share_lines(
+def lab_share(frame: pl.DataFrame, seeds: Sequence[int] = ()) -> alt.Chart:
+    chart = share_lines(
         frame,
         "year",
         {"lab_share_safety": "Safety papers", "lab_share_ai": "All AI papers"},
         "Frontier-lab share",
         temporal=False,
     )
+    return with_seed_rules(chart, frame["year"].to_list(), seeds)
+
+
+def with_seed_rules(chart: alt.Chart, years: Sequence[int], seeds: Sequence[int]) -> alt.Chart | alt.LayerChart:
+    """Dashed rules at the seed years present on a chart with an ordinal year axis (absent years add no column)."""
+    marks = sorted(set(seeds) & {int(y) for y in years if y is not None})
+    if not marks:
+        return chart
+    seed = pl.DataFrame({"year": marks, "label": [f"{y} (seed docs)" for y in marks]})
+    rule = (
+        alt.Chart(seed)
+        .mark_rule(color=SEED_COLOR, strokeDash=[5, 3])
+        .encode(x=alt.X("year:O"), tooltip=alt.Tooltip("label:N", title="Year of the source documents' claims"))
+    )
+    return alt.layer(chart, rule)
 
 
 def top_organizations(frame: pl.DataFrame) -> alt.Chart:
@@ -503,6 +518,262 @@ def default_start(months: pl.DataFrame, min_fraction: float = 0.1) -> dt.date:
 
 
 def date_range_control(months: pl.DataFrame, key: str = state.MONTHS) -> tuple[dt.date, dt.date]:
-    """The month-range slider shared by the time-series pages (bound to the URL); returns first and last month."""
+    """The month-range slider shared by the time-series pages (bound to the URL); returns first and last month.
+    It opens on the last ten years when the warehouse has more history than that (trends.default_window)."""
     all_months = state.months_between(months["month"].min(), months["month"].max())
-    return state.month_range(all_months, (default_start(months), all_months[-1]), key=key)
+    window = trends.default_window(all_months[0], all_months[-1], default_start(months))
+    return state.month_range(all_months, window, key=key)
+
+
+# ---------------------------------------------------------------- trends over periods (month, quarter, year)
+
+TIME_UNITS = {"monthly": "yearmonth", "quarterly": "yearquarter", "yearly": "year"}
+PERIOD_TITLES = {"monthly": "Month", "quarterly": "Quarter", "yearly": "Year"}
+PERIOD_FORMATS = {"monthly": "%Y-%m", "quarterly": "%Y Q%q", "yearly": "%Y"}
+GAP_COLOR = "#d9d9d9"
+SEED_COLOR = "#7f7f7f"
+
+
+def _period_x(grain: str, field: str = "period") -> alt.X:
+    return alt.X(
+        f"{field}:T",
+        timeUnit=TIME_UNITS[grain],
+        title=PERIOD_TITLES[grain],
+        axis=alt.Axis(format=PERIOD_FORMATS[grain], labelAngle=0),
+    )
+
+
+def _period_tooltip(grain: str) -> list[alt.Tooltip]:
+    return [
+        alt.Tooltip("label:N", title=PERIOD_TITLES[grain]),
+        alt.Tooltip("n_months:Q", title="Months with data"),
+    ]
+
+
+def gap_layer(bands: pl.DataFrame) -> alt.Chart | None:
+    """Grey bands over the months the warehouse has no data for (never drawn as zeros)."""
+    if bands.is_empty():
+        return None
+    return (
+        alt.Chart(bands)
+        .mark_rect(color=GAP_COLOR, opacity=0.5)
+        .encode(x="gap_start:T", x2="gap_end:T", tooltip=[alt.Tooltip("gap:N", title="No data")])
+    )
+
+
+def seed_layer(years: Sequence[int]) -> list[alt.Chart]:
+    """A dashed rule in the middle of each seed document's year, labelled at the top."""
+    if not years:
+        return []
+    frame = _seed_frame(years).with_columns(seed=pl.date(pl.col("year"), 7, 1))
+    base = alt.Chart(frame).encode(x="seed:T")
+    rule = base.mark_rule(color=SEED_COLOR, strokeDash=[5, 3], strokeWidth=1.5).encode(
+        tooltip=[alt.Tooltip("label:N", title="Year of the source documents' claims")]
+    )
+    return [rule, _seed_text(base)]
+
+
+def _seed_frame(years: Sequence[int]) -> pl.DataFrame:
+    """Seed years with their label and a text row (alternating, so labels of adjacent years do not overlap)."""
+    return pl.DataFrame(
+        {
+            "year": list(years),
+            "label": [f"{y} (seed docs)" for y in years],
+            "short": [f"{y} seed" for y in years],
+            "dy": [6 + 12 * (k % 2) for k in range(len(years))],
+        },
+        schema={"year": pl.Int32, "label": pl.String, "short": pl.String, "dy": pl.Int32},
+    )
+
+
+def _seed_text(base: alt.Chart) -> alt.Chart:
+    return base.mark_text(align="left", dx=3, fontSize=10, color=SEED_COLOR).encode(
+        text="short:N", y=alt.Y("dy:Q", scale=None)
+    )
+
+
+def _with_context(main: list[alt.Chart], bands: pl.DataFrame, seeds: Sequence[int]) -> alt.LayerChart:
+    gap = gap_layer(bands)
+    layers = ([gap] if gap is not None else []) + main + seed_layer(seeds)
+    return alt.layer(*layers)
+
+
+def _complete_opacity() -> alt.Opacity:
+    return alt.Opacity(
+        "complete:N",
+        scale=alt.Scale(domain=[True, False], range=[0.9, 0.4]),
+        legend=alt.Legend(title="Period", labelExpr="datum.value ? 'fully covered' : 'partly covered'", orient="top"),
+    )
+
+
+def safety_papers_by_period(
+    frame: pl.DataFrame, definition: str, grain: str, bands: pl.DataFrame, seeds: Sequence[int] = ()
+) -> alt.LayerChart:
+    """Safety papers per period (bars; paler when the period is partly covered) with the safety share as a line on a
+    second axis; grey bands where the warehouse has no data, dashed rules at the seed documents' years."""
+    count, share = f"n_safety_{definition}", f"share_{definition}"
+    tooltip = [
+        *_period_tooltip(grain),
+        alt.Tooltip(f"{count}:Q", format=",", title="Safety papers"),
+        alt.Tooltip("n_ai_papers:Q", format=",", title="AI papers"),
+        alt.Tooltip(f"{share}:Q", format=".2%", title="Safety share"),
+    ]
+    base = alt.Chart(frame).encode(x=_period_x(grain))
+    bars = base.mark_bar(color="#4e79a7").encode(
+        y=alt.Y(f"{count}:Q", title=f"Safety papers per {PERIOD_TITLES[grain].lower()}"),
+        opacity=_complete_opacity(),
+        tooltip=tooltip,
+    )
+    line = base.mark_line(color="#e15759", point=alt.OverlayMarkDef(color="#e15759")).encode(
+        x=alt.X("period:T", timeUnit=TIME_UNITS[grain], bandPosition=0.5),
+        y=alt.Y(f"{share}:Q", title="Share of AI papers", axis=alt.Axis(format=".1%", titleColor="#e15759")),
+        detail="segment:N",
+        tooltip=tooltip,
+    )
+    return _height(_with_context([bars, line], bands, seeds).resolve_scale(y="independent"))
+
+
+def stacked_by_period(
+    frame: pl.DataFrame,
+    field: str,
+    grain: str,
+    bands: pl.DataFrame,
+    seeds: Sequence[int] = (),
+    normalize: bool = False,
+) -> alt.LayerChart:
+    """Stacked bars of n_papers per period by `field` ('topic' or 'origin'), counts or shares of the period."""
+    is_topic = field == "topic"
+    present = frame[field].unique().to_list() if frame.height else []
+    if is_topic:
+        color = alt.Color("topic:N", scale=topic_scale(present), legend=_topic_legend(present))
+        order = alt.Order("topic:N")
+        name = _name_expr(present)
+    else:
+        color = alt.Color("origin:N", scale=origin_scale(), legend=_origin_legend(), sort=list(ORIGINS))
+        order = alt.Order("rank:Q")
+        name = " : ".join(f"datum.origin == '{k}' ? '{v}'" for k, v in ORIGIN_LABELS.items()) + " : datum.origin"
+    data = frame.with_columns(share=pl.col("n_papers") / pl.col("n_papers").sum().over("period"))
+    title = "Share of safety papers" if normalize else f"Safety papers per {PERIOD_TITLES[grain].lower()}"
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=_period_x(grain),
+            y=alt.Y(
+                "n_papers:Q",
+                stack="normalize" if normalize else "zero",
+                title=title,
+                axis=alt.Axis(format="%") if normalize else alt.Axis(),
+            ),
+            color=color,
+            order=order,
+            opacity=_complete_opacity(),
+            tooltip=[
+                *_period_tooltip(grain),
+                alt.Tooltip("name:N", title="Topic" if is_topic else "Origin"),
+                alt.Tooltip("n_papers:Q", format=",", title="Papers"),
+                alt.Tooltip("share:Q", format=".1%", title="Share of the period"),
+            ],
+        )
+        .transform_calculate(name=name, rank=f"indexof({list(ORIGINS)!r}, datum.origin)")
+    )
+    return _height(_with_context([bars], bands, seeds))
+
+
+def yearly_fit(
+    yearly: pl.DataFrame, column: str, curve: pl.DataFrame | None, seeds: Sequence[int], y_title: str
+) -> alt.LayerChart:
+    """Yearly values (filled: complete years, hollow: partial ones) on a log axis, with the fitted exponential and
+    the band its growth interval spans; seed years as dashed rules."""
+    points = yearly.with_columns(year=pl.col("period").dt.year().cast(pl.Int32), value=pl.col(column)).filter(
+        pl.col("value") > 0
+    )
+    x = alt.X("year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False))
+    y_scale = alt.Scale(type="log")
+    layers: list[alt.Chart] = []
+    if curve is not None and curve.height:
+        base = alt.Chart(curve).encode(x=x)
+        layers.append(
+            base.mark_area(color="#e15759", opacity=0.15).encode(
+                y=alt.Y("fitted_low:Q", title=y_title, scale=y_scale), y2="fitted_high:Q"
+            )
+        )
+        layers.append(
+            base.mark_line(color="#e15759", strokeWidth=2).encode(
+                y=alt.Y("fitted:Q", scale=y_scale),
+                tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("fitted:Q", format=",.0f", title="Fitted")],
+            )
+        )
+    layers.append(
+        alt.Chart(points)
+        .mark_point(size=70, color="#4e79a7")
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title=y_title, scale=y_scale),
+            fill=alt.Fill(
+                "complete:N",
+                scale=alt.Scale(domain=[True, False], range=["#4e79a7", "white"]),
+                legend=alt.Legend(
+                    title="Year", labelExpr="datum.value ? 'complete (fitted)' : 'partial (not fitted)'", orient="top"
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("year:Q", format="d", title="Year"),
+                alt.Tooltip("value:Q", format=",", title=y_title),
+                alt.Tooltip("n_months:Q", title="Months with data"),
+            ],
+        )
+    )
+    if seeds:
+        base = alt.Chart(_seed_frame(seeds)).encode(x="year:Q")
+        layers.append(base.mark_rule(color=SEED_COLOR, strokeDash=[5, 3]).encode(tooltip="label:N"))
+        layers.append(_seed_text(base))
+    return _height(alt.layer(*layers), 300)
+
+
+def year_over_year(frame: pl.DataFrame, seeds: Sequence[int]) -> alt.LayerChart:
+    """Growth on the year before, for consecutive complete years."""
+    data = frame.drop_nulls("growth").with_columns(sign=pl.col("growth") >= 0)
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("growth:Q", title="Growth on the year before", axis=alt.Axis(format="%")),
+            color=alt.Color("sign:N", scale=alt.Scale(domain=[True, False], range=["#59a14f", "#e15759"]), legend=None),
+            tooltip=[alt.Tooltip("year:O"), alt.Tooltip("growth:Q", format="+.1%", title="Growth"),
+                     alt.Tooltip("value:Q", format=",", title="Papers")],
+        )
+    )  # fmt: skip
+    shown = set(data["year"].to_list())
+    marks = [y for y in seeds if y in shown]
+    layers: list[alt.Chart] = [bars]
+    if marks:
+        seed = pl.DataFrame({"year": marks, "label": [f"{y} (seed docs)" for y in marks]})
+        layers.append(
+            alt.Chart(seed).mark_rule(color=SEED_COLOR, strokeDash=[5, 3]).encode(x="year:O", tooltip="label:N")
+        )
+    return _height(alt.layer(*layers), 260)
+
+
+def shares_by_period(frame: pl.DataFrame, grain: str, bands: pl.DataFrame, seeds: Sequence[int] = ()) -> alt.LayerChart:
+    """Narrow and broad safety shares per period; a line never bridges a period without data."""
+    labels = {"share_narrow": "Narrow", "share_broad": "Broad"}
+    long = frame.unpivot(
+        index=["period", "label", "segment", "n_months"], on=list(labels), variable_name="series", value_name="value"
+    ).with_columns(pl.col("series").replace_strict(labels))
+    lines = (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period:T", timeUnit=TIME_UNITS[grain], bandPosition=0.5, title=PERIOD_TITLES[grain],
+                    axis=alt.Axis(format=PERIOD_FORMATS[grain], labelAngle=0)),
+            y=alt.Y("value:Q", title="Share of AI papers", axis=alt.Axis(format=".1%"), scale=alt.Scale(zero=True)),
+            color=alt.Color("series:N", title=None, scale=alt.Scale(domain=list(labels.values()),
+                            range=list(SERIES_COLORS[:2])), legend=alt.Legend(orient="top")),
+            detail="segment:N",
+            tooltip=[*_period_tooltip(grain), alt.Tooltip("series:N", title="Series"),
+                     alt.Tooltip("value:Q", format=".2%", title="Share")],
+        )
+    )  # fmt: skip
+    return _height(_with_context([lines], bands, seeds), 280)

@@ -24,6 +24,7 @@ CATEGORIES = "cat"
 LIMIT = "limit"
 ROLE = "role"
 UNIT = "unit"
+GRAIN = "grain"
 
 DEFINITIONS = ["narrow", "broad"]
 
@@ -55,6 +56,23 @@ def definition(default: str = "narrow", key: str = DEFINITION) -> str:
         bind="query-params",
         help="Narrow: technical alignment and catastrophic-risk work. Broad: also robustness, fairness, privacy "
         "and similar work, as ETO counts it.",
+    )
+    return value or default
+
+
+def grain(default: str, key: str = GRAIN) -> str:
+    """Monthly, quarterly or yearly periods for the trend charts."""
+    from dashboards.trends import GRAINS
+
+    value = st.segmented_control(
+        "Grain",
+        list(GRAINS),
+        default=default,
+        required=True,
+        key=key,
+        bind="query-params",
+        help="Count papers per month, quarter or calendar year. Periods the warehouse only partly covers are drawn "
+        "paler and named under the chart.",
     )
     return value or default
 

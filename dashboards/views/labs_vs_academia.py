@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, queries, state
+from dashboards import charts, data, queries, state, trends
 from dashboards.data import fmt_pct
-from dashboards.views.common import monthly_filters
+from dashboards.views.common import coverage_notes, monthly_filters
 
 
 def three_ways(definition: str) -> None:
@@ -43,18 +43,22 @@ def three_ways(definition: str) -> None:
 
 def body() -> None:
     st.title("Labs vs academia")
-    filters = monthly_filters()
+    filters = monthly_filters(grain=True)
     if filters is None:
         return
-    definition, start, end = filters
+    definition, start, end, grain = filters.definition, filters.start, filters.end, filters.grain
 
     with data.section():
         origins = data.load(queries.origin_monthly, definition, start, end)
-        st.subheader(f"Origin of safety papers per month ({definition})")
+        st.subheader(f"Origin of safety papers per {charts.PERIOD_TITLES[grain].lower()} ({definition})")
         if origins.is_empty():
             st.info("No origin counts in this range.")
         else:
-            st.altair_chart(charts.origin_shares(origins), width="stretch")
+            rolled = trends.roll_up(origins, grain, ("n_papers",), by=("origin",))
+            st.altair_chart(
+                charts.stacked_by_period(rolled, "origin", grain, filters.bands, filters.seeds, normalize=True),
+                width="stretch",
+            )
             totals = origins.group_by("origin").agg(pl.col("n_papers").sum())
             total = totals["n_papers"].sum()
             unknown = totals.filter(pl.col("origin") == "unknown")["n_papers"].sum()
@@ -63,6 +67,7 @@ def body() -> None:
                 " (no author placed by an affiliation, an organisation mention, AI Watch or conference records, or "
                 "the answer was too unsure). Unknown is shown, never guessed."
             )
+            coverage_notes(filters, "safety_papers_by_origin_monthly", trends.partial_periods(rolled))
 
     with data.section():
         three_ways(definition)
@@ -74,8 +79,11 @@ def body() -> None:
         left, right = st.columns([3, 2])
         with left:
             st.subheader("Frontier-lab share: safety vs all AI")
-            st.altair_chart(charts.lab_share(lab), width="stretch")
-            st.caption("Among papers with a known origin, per year (`lab_share_yearly`).")
+            st.altair_chart(charts.lab_share(lab, trends.SEED_YEARS), width="stretch")
+            st.caption(
+                "Among papers with a known origin, per year (`lab_share_yearly`); all years the warehouse holds, "
+                "whatever the range above. Dashed lines: the seed documents' years, where the data has them."
+            )
         with right:
             st.subheader("Coverage of known origin")
             st.altair_chart(charts.coverage(lab), width="stretch")

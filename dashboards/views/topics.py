@@ -5,7 +5,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, queries, state
+from dashboards import charts, data, queries, state, trends
+from dashboards.views.common import TrendFilters, coverage_notes, monthly_filters
 
 GROWING = ("booming", "growing")
 LAGGING = ("neglected", "shrinking")
@@ -24,9 +25,26 @@ def _status_list(frame: pl.DataFrame, statuses: tuple[str, ...], empty: str) -> 
         )
 
 
+def over_time(filters: TrendFilters) -> None:
+    """Each topic's safety papers per month, quarter or year over the chosen range."""
+    grain = filters.grain
+    st.subheader(f"Topics per {charts.PERIOD_TITLES[grain].lower()} ({filters.definition})")
+    topics = data.load(queries.topic_monthly, filters.definition, filters.start, filters.end)
+    if topics.is_empty():
+        st.info("No topic counts in this range.")
+        return
+    rolled = trends.roll_up(topics, grain, ("n_papers",), by=("topic",))
+    st.altair_chart(charts.stacked_by_period(rolled, "topic", grain, filters.bands, filters.seeds), width="stretch")
+    st.caption("`safety_papers_by_topic_monthly`: a paper with several topics counts in each.")
+    coverage_notes(filters, "safety_papers_by_topic_monthly", trends.partial_periods(rolled))
+
+
 def body() -> None:
     st.title("Topics")
-    definition = state.definition()
+    filters = None
+    with data.section():
+        filters = monthly_filters(grain=True)
+    definition = filters.definition if filters is not None else state.definition()
     growth = data.load(queries.topic_growth, definition)
     if growth.is_empty():
         st.info(f"`topic_growth` has no rows for the {definition} definition yet.")
@@ -62,6 +80,9 @@ def body() -> None:
                 "definition_text": st.column_config.TextColumn("definition", width="large"),
             },
         )
+    if filters is not None:
+        with data.section():
+            over_time(filters)
     state.share_hint()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, queries, state
+from dashboards import charts, data, queries, state, trends
 
 LINK = st.column_config.LinkColumn("link", display_text="source")
 
@@ -74,18 +74,31 @@ def per_fte() -> None:
     st.caption("Narrow safety papers that year ÷ headcount of each estimate; lines span the estimate's range.")
 
 
+def yearly_note(yearly: pl.DataFrame) -> str:
+    """Which years are partial and which lack data altogether (not drawn), under a yearly share chart."""
+    text = "Per year from `neglectedness_monthly`; dashed lines: the seed documents' years."
+    if yearly.is_empty():
+        return text
+    years = yearly["year"].to_list()
+    missing = sorted(set(range(min(years), max(years) + 1)) - set(years))
+    partial = [f"{y} ({n} months)" for y, n in yearly.select("year", "n_months").iter_rows() if n < 12]
+    if missing:
+        text += f" No data for {', '.join(map(str, missing))} (not drawn)."
+    if partial:
+        text += f" Partly covered: {', '.join(partial)}."
+    return text
+
+
 def shares() -> None:
     st.subheader("Neglectedness: safety share of AI papers and of AI researchers")
     left, right = st.columns(2)
     with left, data.section():
         yearly = data.load(queries.neglectedness_yearly)
-        st.altair_chart(
-            charts.share_lines(
-                yearly, "year", {"share_narrow": "Narrow", "share_broad": "Broad"}, "Share of AI papers", False
-            ),
-            width="stretch",
+        chart = charts.share_lines(
+            yearly, "year", {"share_narrow": "Narrow", "share_broad": "Broad"}, "Share of AI papers", False
         )
-        st.caption("Per year from `neglectedness_monthly` (partial years included as counted).")
+        st.altair_chart(charts.with_seed_rules(chart, yearly["year"].to_list(), trends.SEED_YEARS), width="stretch")
+        st.caption(yearly_note(yearly))
     with right, data.section():
         auth = data.load(queries.authors_yearly)
         wide = auth.pivot(on="definition", index="year", values="safety_author_share")

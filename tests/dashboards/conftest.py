@@ -409,7 +409,7 @@ def _small_marts() -> dict[str, pl.DataFrame]:
     }
 
 
-def _ingest_tables(papers: pl.DataFrame) -> dict[str, pl.DataFrame]:
+def _ingest_tables(papers: pl.DataFrame, neglect: pl.DataFrame) -> dict[str, pl.DataFrame]:
     authors = (
         papers.select("arxiv_id", "authors")
         .explode("authors")
@@ -433,7 +433,7 @@ def _ingest_tables(papers: pl.DataFrame) -> dict[str, pl.DataFrame]:
                 "source": "arxiv_snapshot",
                 "counted_at": NOW,
             }
-            for i, m in enumerate(MONTHS)
+            for i, m in enumerate(neglect["month"].to_list())
             for j, c in enumerate(ai_cats)
         ]
         + [
@@ -445,7 +445,7 @@ def _ingest_tables(papers: pl.DataFrame) -> dict[str, pl.DataFrame]:
                 "source": "arxiv_snapshot",
                 "counted_at": NOW,
             }
-            for m, n in _neglectedness().select("month", "n_ai_papers").iter_rows()
+            for m, n in neglect.select("month", "n_ai_papers").iter_rows()
         ]
     )
     runs = pl.DataFrame(
@@ -515,13 +515,48 @@ def _ingest_tables(papers: pl.DataFrame) -> dict[str, pl.DataFrame]:
     }
 
 
-def build_warehouse(path: Path) -> Path:
+# The multi-year fixture: 2012-01 to 2026-08 with no data from 2019-03 to 2020-12 (a gap, never zeros). AI papers
+# grow 25% a year and the narrow share 10% a year, so narrow safety papers grow 37.5% a year (1.25 x 1.1).
+MULTIYEAR_GAP = (dt.date(2019, 3, 1), dt.date(2020, 12, 1))
+MULTIYEAR_MONTHS = [
+    m for m in _months(dt.date(2012, 1, 1), dt.date(2026, 8, 1)) if not MULTIYEAR_GAP[0] <= m <= MULTIYEAR_GAP[1]
+]
+MULTIYEAR_GROWTH = {"ai": 0.25, "narrow_share": 0.10}
+
+
+def _neglectedness_multiyear() -> pl.DataFrame:
+    rows = []
+    for month in MULTIYEAR_MONTHS:
+        t = (month.year - 2012) + (month.month - 1) / 12
+        n_ai = round(2000 * (1 + MULTIYEAR_GROWTH["ai"]) ** t)
+        narrow = round(n_ai * 0.004 * (1 + MULTIYEAR_GROWTH["narrow_share"]) ** t)
+        broad = round(n_ai * 0.02)
+        rows.append(
+            {
+                "month": month,
+                "n_ai_papers": n_ai,
+                "denominator_source": "arxiv_snapshot",
+                "n_safety_broad": broad,
+                "n_safety_narrow": narrow,
+                "share_broad": broad / n_ai,
+                "share_narrow": narrow / n_ai,
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+def build_multiyear_warehouse(path: Path) -> Path:
+    """The fixture warehouse with its monthly marts and denominators spanning 2012-2026 around a gap."""
+    return build_warehouse(path, multiyear=True)
+
+
+def build_warehouse(path: Path, multiyear: bool = False) -> Path:
     papers = _papers()
     classification = _classification()
-    neglect = _neglectedness()
+    neglect = _neglectedness_multiyear() if multiyear else _neglectedness()
     tables: dict[str, pl.DataFrame] = {
         "papers": papers,
-        **_ingest_tables(papers),
+        **_ingest_tables(papers, neglect),
         "paper_classification": classification,
         "paper_relevance": classification.select(
             "arxiv_id",
@@ -591,6 +626,18 @@ def warehouse(warehouse_file: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     """The fixture warehouse, published where the dashboard looks (WAREHOUSE_PATH)."""
     monkeypatch.setenv("WAREHOUSE_PATH", str(warehouse_file))
     yield warehouse_file
+
+
+@pytest.fixture(scope="session")
+def multiyear_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_multiyear_warehouse(tmp_path_factory.mktemp("multiyear") / "warehouse.duckdb")
+
+
+@pytest.fixture
+def multiyear(multiyear_file: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The multi-year fixture warehouse (2012-2026 with a gap), published where the dashboard looks."""
+    monkeypatch.setenv("WAREHOUSE_PATH", str(multiyear_file))
+    yield multiyear_file
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -18,9 +19,9 @@ APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 # page -> (least number of Altair charts, least number of metrics); the pages themselves: dashboards/pages.py
 MIN_ELEMENTS = {
     "overview": (1, 8),
-    "output_trends": (3, 0),
+    "output_trends": (5, 1),  # per period, yearly fit, year over year, by topic, shares; the growth metrics
     "labs_vs_academia": (4, 0),  # plus three in columns (test below)
-    "topics": (2, 0),
+    "topics": (3, 0),
     "workforce": (6, 0),
     "claims_check": (0, 4),
     "paper_explorer": (0, 0),
@@ -220,3 +221,120 @@ def test_labs_page_shows_three_ways_with_coverage(warehouse: Path, fixture_table
     )
     assert f"Rests on {lead['n_known']:,} of {lead['n_papers']:,} safety papers" in _texts(at)
     assert _charts(at) >= 4 + 3  # the three ways are three more charts
+
+
+# ---------------------------------------------------------------- across years (the multi-year fixture)
+
+
+def _chart_frames(chart) -> list[pl.DataFrame]:
+    """The data sets an Altair chart sent to the browser."""
+    return [pl.read_ipc_stream(d.data.data) for d in chart.proto.datasets]
+
+
+def _chart_frame_with(at: AppTest, column: str, index: int = 0) -> pl.DataFrame:
+    for frame in _chart_frames(at.get("vega_lite_chart")[index]):
+        if column in frame.columns:
+            return frame
+    raise AssertionError(f"no data set with {column}")
+
+
+def test_trends_open_on_the_last_ten_years_at_the_yearly_grain(multiyear: Path) -> None:
+    at = _open("views/output_trends.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.segmented_control(key="grain").value == "yearly"
+    assert at.select_slider(key="months").value == ("2017-01", "2026-08")
+    assert "Safety papers per year (narrow)" in [s.value for s in at.subheader]
+    periods = _chart_frame_with(at, "n_safety_narrow")
+    # 2020 has no data: no bar at all, never a zero; 2019 is partial (two months)
+    assert periods["label"].to_list() == ["2017", "2018", "2019", "2021", "2022", "2023", "2024", "2025", "2026"]
+    assert periods.filter(pl.col("label") == "2019")["n_months"].item() == 2
+    assert (periods["n_safety_narrow"] > 0).all()
+
+
+def test_trends_say_which_periods_have_no_data(multiyear: Path) -> None:
+    at = _open("views/output_trends.py")
+    warnings = [w.value for w in at.warning]
+    assert any("No data for 2019-03 to 2020-12" in w for w in warnings), warnings
+    gaps = _chart_frame_with(at, "gap_start")
+    assert gaps.rows() == [(dt.date(2019, 3, 1), dt.date(2021, 1, 1), "2019-03 to 2020-12")]
+    texts = _texts(at)
+    assert "Partly covered, drawn paler: 2019 (2 of 12 months), 2026 (8 of 12 months)" in texts
+
+
+def test_seed_years_are_marked_on_the_yearly_charts(multiyear: Path) -> None:
+    at = _open("views/output_trends.py")
+    seeds = _chart_frame_with(at, "seed")
+    assert seeds["label"].to_list() == ["2017 (seed docs)", "2018 (seed docs)", "2022 (seed docs)"]
+    fit_chart = next(c for c in at.get("vega_lite_chart") if "fitted" in c.proto.spec or _has(c, "fitted"))
+    assert any(
+        "label" in f.columns and f["label"].to_list()[:1] == ["2017 (seed docs)"] for f in _chart_frames(fit_chart)
+    )
+    assert "Dashed lines: 2017, 2018, 2022" in _texts(at)
+    # A range without them says so instead.
+    later = _open("views/output_trends.py", {"months": ["2023-01", "2026-08"]})
+    assert "Seed-document years outside this range: 2017, 2018, 2022." in _texts(later)
+
+
+def _has(chart, column: str) -> bool:
+    return any(column in f.columns for f in _chart_frames(chart))
+
+
+def test_yearly_growth_fit_shows_rate_interval_doubling_time_and_years(multiyear: Path) -> None:
+    from tests.dashboards.conftest import MULTIYEAR_GROWTH
+
+    at = _open("views/output_trends.py")
+    metrics = {m.label: (m.value, m.delta) for m in at.metric}
+    expected = (1 + MULTIYEAR_GROWTH["ai"]) * (1 + MULTIYEAR_GROWTH["narrow_share"]) - 1  # 37.5% a year
+    growth, interval = metrics["Annual growth of safety papers"]
+    assert growth == f"{100 * expected:+.0f}%"
+    assert interval.startswith("95% interval")
+    doubling = metrics["Doubling time"][0]
+    assert float(doubling.split()[0]) == pytest.approx(0.693 / 0.318, abs=0.1)
+    # complete years only: 2019 (two months) and 2026 (eight) are shown but not fitted, 2020 has no data
+    assert metrics["Years fitted"] == ("2017–2025", "7 complete years")
+    assert "Fitted years: 2017, 2018, 2021, 2022, 2023, 2024, 2025; not fitted: 2019, 2026" in _texts(at)
+
+
+def test_grain_switch_is_kept_in_the_url(multiyear: Path) -> None:
+    quarterly = _open("views/output_trends.py", {"grain": "quarterly", "months": ["2018-01", "2019-12"]})
+    assert "Safety papers per quarter (narrow)" in [s.value for s in quarterly.subheader]
+    labels = _chart_frame_with(quarterly, "n_safety_narrow")["label"].to_list()
+    assert labels == ["2018-Q1", "2018-Q2", "2018-Q3", "2018-Q4", "2019-Q1"]  # 2019-Q2..Q4 lack data
+    assert any("No data for 2019-03 to 2019-12" in w.value for w in quarterly.warning)
+    monthly = _open("views/output_trends.py", {"grain": "monthly"})
+    assert "Safety papers per month (narrow)" in [s.value for s in monthly.subheader]
+    monthly.segmented_control(key="grain").set_value("yearly").run()
+    assert "Safety papers per year (narrow)" in [s.value for s in monthly.subheader]
+
+
+def test_short_history_opens_monthly_on_everything(warehouse: Path) -> None:
+    at = _open("views/output_trends.py")
+    assert at.segmented_control(key="grain").value == "monthly"
+    assert at.select_slider(key="months").value == ("2023-01", "2026-08")
+    assert "Seed-document years outside this range: 2017, 2018, 2022." in _texts(at)
+
+
+@pytest.mark.parametrize(
+    ("page", "table"),
+    [
+        ("views/labs_vs_academia.py", "safety_papers_by_origin_monthly"),
+        ("views/topics.py", "safety_papers_by_topic_monthly"),
+    ],
+)
+def test_other_trend_pages_switch_grain_and_note_gaps(multiyear: Path, page: str, table: str) -> None:
+    at = _open(page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.segmented_control(key="grain").value == "yearly"
+    assert any(f"No data for 2019-03 to 2020-12** (grey bands): `{table}`" in w.value for w in at.warning)
+    frames = [f for c in at.get("vega_lite_chart") for f in _chart_frames(c) if {"n_papers", "label"} <= set(f.columns)]
+    assert frames and all(set(f["label"]) <= {str(y) for y in range(2017, 2027)} - {"2020"} for f in frames)
+    quarterly = _open(page, {"grain": "quarterly"})
+    assert any(s.value.endswith("per quarter (narrow)") for s in quarterly.subheader)
+
+
+def test_workforce_yearly_shares_mark_seed_years_and_missing_years(multiyear: Path) -> None:
+    at = _open("views/workforce.py")
+    assert not at.exception
+    captions = "\n".join(c.value for c in at.caption)
+    assert "No data for 2020 (not drawn)" in captions
+    assert "Partly covered: 2019 (2 months), 2026 (8 months)" in captions
