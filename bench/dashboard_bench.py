@@ -236,8 +236,14 @@ def build_synthetic(out: Path, n: int, source: Path) -> Path:
             now()::TIMESTAMP, now()::TIMESTAMP, 1.0, 0, 0, 0, 0, 0, 'success', 'synthetic benchmark warehouse');
         CREATE TABLE lp AS
             SELECT p.arxiv_id, date_trunc('month', p.published_date)::DATE AS month, c.is_safety_broad,
-                   c.is_safety_narrow, c.topics, c.origin
+                   c.is_safety_narrow, c.topics, c.origin, c.organizations
             FROM papers p JOIN paper_classification c USING (arxiv_id);
+        INSERT INTO safety_papers_by_organization_monthly BY NAME
+            SELECT month, d AS definition, organization, origin, count(*) AS n_papers
+            FROM (SELECT month, d, origin, unnest(list_distinct(organizations)) AS organization
+                  FROM (SELECT *, unnest(['broad', 'narrow']) AS d FROM lp WHERE is_safety_broad)
+                  WHERE d = 'broad' OR is_safety_narrow)
+            GROUP BY ALL;
         INSERT INTO neglectedness_monthly BY NAME
             SELECT month, count(*) AS n_ai_papers, 'arxiv_snapshot' AS denominator_source,
                    count(*) FILTER (WHERE is_safety_broad) AS n_safety_broad,

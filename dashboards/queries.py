@@ -335,43 +335,23 @@ def lab_share_yearly(path: Path, definition: str) -> pl.DataFrame:
 
 
 def top_organizations(path: Path, definition: str, start: dt.date, end: dt.date, limit: int = 25) -> pl.DataFrame:
-    """Organisations behind the most safety papers in the range, with the usual origin of their papers.
-
-    Dates live in `papers`; joining 2.7M ids costs ~150 ms, so the join runs against the smaller side: the papers
-    outside the range (an anti-join) when the range holds most papers, else the papers inside it.
-    """
+    """Organisations behind the most safety papers in the range (covered months), with the usual origin of their
+    papers, from the `safety_papers_by_organization_monthly` mart: a few thousand rows whatever the range, where
+    joining the safety papers to 2.7M paper dates took 100-500 ms."""
     _check(definition, DEFINITIONS, "definition")
-    with connect(path) as con:
-        try:
-            # fetchall, not fetchone: a half-read result would block the shared connection for the next query
-            inside, total = con.execute(
-                "SELECT count(*) FILTER (WHERE published_date BETWEEN ? AND ?), count(*) FROM papers", [start, end]
-            ).fetchall()[0]
-        except duckdb.CatalogException as exc:
-            raise TableMissing(["papers"], path) from exc
-    if 2 * inside >= total:
-        dated = """
-            SELECT arxiv_id, origin, unnest(organizations) AS organization FROM safety
-            WHERE arxiv_id NOT IN (
-                SELECT arxiv_id FROM papers WHERE published_date NOT BETWEEN ? AND ? OR published_date IS NULL)
-        """
-    else:
-        dated = """
-            SELECT s.arxiv_id, s.origin, unnest(s.organizations) AS organization
-            FROM safety s JOIN papers p ON p.arxiv_id = s.arxiv_id WHERE p.published_date BETWEEN ? AND ?
-        """
-    sql = f"""
-        WITH safety AS (
-            SELECT c.arxiv_id, c.origin, c.organizations FROM paper_classification c
-            WHERE {_SAFETY_COLUMN[definition]} AND len(c.organizations) > 0
-        ),
-        dated AS ({dated})
-        SELECT organization, count(DISTINCT arxiv_id) AS n_papers,
-               coalesce(mode(origin) FILTER (WHERE origin NOT IN ('mixed', 'unknown')), 'mixed') AS origin,
-               count(DISTINCT arxiv_id) FILTER (WHERE origin = 'mixed') AS n_mixed
-        FROM dated GROUP BY organization ORDER BY n_papers DESC, organization LIMIT ?
+    sql = """
+        WITH cells AS (
+            SELECT organization, origin, sum(n_papers) AS n
+            FROM safety_papers_by_organization_monthly
+            WHERE definition = ? AND month BETWEEN ? AND ?
+            GROUP BY ALL
+        )
+        SELECT organization, sum(n)::BIGINT AS n_papers,
+               coalesce(arg_max(origin, n) FILTER (WHERE origin NOT IN ('mixed', 'unknown')), 'mixed') AS origin,
+               coalesce(sum(n) FILTER (WHERE origin = 'mixed'), 0)::BIGINT AS n_mixed
+        FROM cells GROUP BY organization ORDER BY n_papers DESC, organization LIMIT ?
     """
-    return _frame(path, sql, [start, end, int(limit)], tables=("paper_classification", "papers"))
+    return _frame(path, sql, [definition, start, end, int(limit)], tables=("safety_papers_by_organization_monthly",))
 
 
 def topic_growth(path: Path, definition: str) -> pl.DataFrame:

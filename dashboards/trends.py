@@ -20,6 +20,7 @@ import polars as pl
 from pipelines.lib.growth import GrowthFit, fit_exponential
 
 GRAINS = ("monthly", "quarterly", "yearly")
+_TRUNCATE = {"monthly": "1mo", "quarterly": "1q", "yearly": "1y"}
 MONTHS_PER_PERIOD = {"monthly": 1, "quarterly": 3, "yearly": 12}
 # The years the source documents (../shared/seeds) make claims about; pipelines/lib/claims.py tests them.
 SEED_YEARS = (2017, 2018, 2022)
@@ -147,14 +148,8 @@ def roll_up(
             complete=pl.lit(None, pl.Boolean),
             segment=pl.lit(None, pl.Int32),
         )
-    months = monthly.select(pl.col(month).unique())[month].to_list()
-    covered = (
-        pl.DataFrame({"month": months}, schema={"month": pl.Date})
-        .with_columns(period=pl.col("month").map_elements(lambda m: period_start(m, grain), return_dtype=pl.Date))
-        .group_by("period")
-        .agg(n_months=pl.len())
-        .sort("period")
-    )
+    start_of = pl.col(month).dt.truncate(_TRUNCATE[grain]).alias("period")
+    covered = monthly.select(pl.col(month).unique()).group_by(start_of).agg(n_months=pl.len()).sort("period")
     periods = covered["period"].to_list()
     segment, seg, previous = [], 0, None
     for p in periods:
@@ -162,23 +157,19 @@ def roll_up(
             seg += 1
         segment.append(seg)
         previous = p
-    covered = covered.with_columns(segment=pl.Series(segment, dtype=pl.Int32))
-    summed = (
-        monthly.with_columns(period=pl.col(month).map_elements(lambda m: period_start(m, grain), return_dtype=pl.Date))
-        .group_by(["period", *by])
-        .agg([pl.col(c).sum().cast(pl.Int64) for c in counts])
+    labels = [period_label(p, grain) for p in periods]
+    ends = [add_months(p, size) - dt.timedelta(days=1) for p in periods]
+    covered = covered.with_columns(
+        segment=pl.Series(segment, dtype=pl.Int32),
+        period_end=pl.Series(ends, dtype=pl.Date),
+        label=pl.Series(labels, dtype=pl.String),
     )
+    summed = monthly.group_by(start_of, *by).agg([pl.col(c).sum().cast(pl.Int64) for c in counts])
     return (
         summed.join(covered, on="period", how="left")
-        .with_columns(
-            period_end=pl.col("period").map_elements(lambda p: add_months(p, size) - dt.timedelta(days=1),
-                                                     return_dtype=pl.Date),
-            label=pl.col("period").map_elements(lambda p: period_label(p, grain), return_dtype=pl.String),
-            months_in_period=pl.lit(size, pl.Int32),
-            complete=pl.col("n_months") == size,
-        )
+        .with_columns(months_in_period=pl.lit(size, pl.Int32), complete=pl.col("n_months") == size)
         .sort(["period", *by])
-    )  # fmt: skip
+    )
 
 
 def output_by_period(monthly: pl.DataFrame, grain: str) -> pl.DataFrame:

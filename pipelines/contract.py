@@ -469,6 +469,19 @@ TABLES: tuple[Table, ...] = (
         ),
     ),
     Table(
+        "safety_papers_by_organization_monthly",
+        "marts",
+        "month, definition, organization and origin",
+        "Safety papers naming each organisation, by the paper's origin class (top organisations over any range).",
+        (
+            col("month", "DATE"),
+            col("definition", "VARCHAR"),
+            col("organization", "VARCHAR", "as in paper_classification.organizations"),
+            col("origin", "VARCHAR", "the paper's origin class"),
+            col("n_papers", "BIGINT", "each paper counts once per organisation it names"),
+        ),
+    ),
+    Table(
         "lab_share_yearly",
         "marts",
         "year and definition",

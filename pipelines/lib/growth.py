@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 import numpy as np
 import polars as pl
@@ -45,8 +46,10 @@ def _t_cdf(x: float, df: int) -> float:
     return 0.5 + half if x >= 0 else 0.5 - half
 
 
+@lru_cache(maxsize=256)
 def t_quantile(p: float, df: int) -> float:
-    """The p-quantile of Student's t (numpy has none and scipy is not a dependency): bisection on the CDF."""
+    """The p-quantile of Student's t (numpy has none and scipy is not a dependency): bisection on the CDF.
+    Cached: ~60 ms in pure Python, and a dashboard render fits a few series with the same degrees of freedom."""
     if not 0.0 < p < 1.0:
         raise ValueError("p must be in (0, 1)")
     lo, hi = -1e3, 1e3

@@ -71,6 +71,51 @@ def paper_cells(con: duckdb.DuckDBPyConnection, ai_categories: list[str]) -> pl.
     return frame.cast(CELLS_SCHEMA) if frame.height else pl.DataFrame(schema=CELLS_SCHEMA)
 
 
+ORGANIZATION_CELLS_SCHEMA: dict[str, pl.DataType] = {
+    "month": pl.Date(),
+    "is_safety_broad": pl.Boolean(),
+    "is_safety_narrow": pl.Boolean(),
+    "origin": pl.String(),
+    "organization": pl.String(),
+    "n_papers": pl.Int64(),
+}
+
+ORGANIZATION_CELLS_SQL = """
+SELECT date_trunc('month', p.published_date)::DATE AS month, c.is_safety_broad, c.is_safety_narrow,
+       coalesce(c.origin, 'unknown') AS origin, c.organization, count(*)::BIGINT AS n_papers
+FROM (
+    SELECT arxiv_id, coalesce(is_safety_broad, false) AS is_safety_broad,
+           coalesce(is_safety_narrow, false) AS is_safety_narrow, origin,
+           unnest(list_distinct(organizations)) AS organization
+    FROM paper_classification
+    WHERE (is_safety_broad OR is_safety_narrow) AND len(organizations) > 0
+) c
+JOIN papers p USING (arxiv_id)
+WHERE p.published_date IS NOT NULL AND c.organization IS NOT NULL
+GROUP BY ALL
+"""
+
+
+def organization_cells(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Safety papers counted per (month, broad, narrow, origin, organization named), from `papers` and
+    `paper_classification`: one join of the safety papers to their dates, once per run, so that the dashboard's
+    top organisations over any range read a mart instead of joining 2.7M papers."""
+    frame = con.sql(ORGANIZATION_CELLS_SQL).pl()
+    return frame.cast(ORGANIZATION_CELLS_SCHEMA) if frame.height else pl.DataFrame(schema=ORGANIZATION_CELLS_SCHEMA)
+
+
+def safety_papers_by_organization_monthly(cells: pl.DataFrame) -> pl.DataFrame:
+    """Safety papers per month naming each organisation, by origin class, for each definition."""
+    parts = [
+        cells.filter(pl.col(FLAG[definition]))
+        .group_by("month", "organization", "origin")
+        .agg(pl.col("n_papers").sum().cast(pl.Int64))
+        .select("month", pl.lit(definition).alias("definition"), "organization", "origin", "n_papers")
+        for definition in DEFINITIONS
+    ]
+    return pl.concat(parts).sort("month", "definition", "organization", "origin")
+
+
 def ai_denominator(month_counts: pl.DataFrame) -> pl.DataFrame:
     """month, n_ai_papers, denominator_source: the 'ALL_AI' row per month, arxiv_api preferred over
     arxiv_snapshot, and the latest count when one source counted a month twice."""

@@ -216,6 +216,19 @@ def _by_origin(neglect: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
+def _by_organization(papers: pl.DataFrame, classification: pl.DataFrame) -> pl.DataFrame:
+    """safety_papers_by_organization_monthly computed by the pipeline's own query and function from the papers."""
+    from pipelines.lib import metrics
+
+    con = duckdb.connect()
+    try:
+        con.register("papers", papers)
+        con.register("paper_classification", classification)
+        return metrics.safety_papers_by_organization_monthly(metrics.organization_cells(con))
+    finally:
+        con.close()
+
+
 def _small_marts() -> dict[str, pl.DataFrame]:
     estimates = pl.DataFrame(
         {
@@ -581,6 +594,7 @@ def build_warehouse(path: Path, multiyear: bool = False) -> Path:
         "neglectedness_monthly": neglect,
         "safety_papers_by_topic_monthly": _by_topic(neglect),
         "safety_papers_by_origin_monthly": _by_origin(neglect),
+        "safety_papers_by_organization_monthly": _by_organization(papers, classification),
         **_small_marts(),
         "classifier_accuracy": pl.DataFrame(
             {

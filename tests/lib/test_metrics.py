@@ -244,3 +244,36 @@ def test_topic_growth_is_relative_to_ai_output_when_denominators_are_known():
     # steady in absolute terms, but AI output per month doubled: its share halved
     assert narrow["steady"]["growth_ratio"] == pytest.approx(0.5)
     assert narrow["steady"]["status"] == "shrinking"
+
+
+def test_organization_cells_and_mart_count_each_safety_paper_once_per_organisation():
+    con = duckdb.connect()
+    papers = pl.DataFrame(
+        {
+            "arxiv_id": ["a", "b", "c", "d"],
+            "published_date": [dt.date(2024, 1, 5), dt.date(2024, 1, 20), dt.date(2024, 2, 1), None],
+        }
+    )
+    classification = pl.DataFrame(
+        {
+            "arxiv_id": ["a", "b", "c", "d"],
+            "is_safety_broad": [True, True, False, True],
+            "is_safety_narrow": [True, False, False, True],
+            "origin": ["mixed", "academic", "academic", "academic"],
+            "organizations": [["MIT", "OpenAI", "MIT"], ["MIT"], ["MIT"], ["MIT"]],
+        }
+    )
+    con.register("papers", papers)
+    con.register("paper_classification", classification)
+    cells = metrics.organization_cells(con)
+    out = metrics.safety_papers_by_organization_monthly(cells)
+    rows = {(r["definition"], r["organization"], r["origin"]): r["n_papers"] for r in out.iter_rows(named=True)}
+    # a: named MIT twice, counted once; c: not safety; d: no date
+    assert rows == {
+        ("broad", "MIT", "academic"): 1,
+        ("broad", "MIT", "mixed"): 1,
+        ("broad", "OpenAI", "mixed"): 1,
+        ("narrow", "MIT", "mixed"): 1,
+        ("narrow", "OpenAI", "mixed"): 1,
+    }
+    assert set(out["month"]) == {dt.date(2024, 1, 1)}

@@ -114,6 +114,24 @@ def safety_papers_by_origin_monthly(
     group_name="marts",
     kinds={"duckdb", "polars"},
     deps=UPSTREAM,
+    description="Safety papers per month naming each organisation, by origin class, for the broad and narrow "
+    "definitions (the dashboard's top organisations over any range).",
+)
+def safety_papers_by_organization_monthly(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    with warehouse.transaction() as con:
+        _, months, _ = covered_cells(con)
+        cells = metrics.restrict_to_months(metrics.organization_cells(con), months)
+        frame = metrics.safety_papers_by_organization_monthly(cells)
+        write_table(con, "safety_papers_by_organization_monthly", frame, context.run_id)
+    return dg.MaterializeResult(metadata={"rows": frame.height, "covered_months": months.height})
+
+
+@dg.asset(
+    group_name="marts",
+    kinds={"duckdb", "polars"},
+    deps=UPSTREAM,
     description="Frontier-lab share of known-origin safety papers against that of all AI papers, per year "
     "('mixed' counts as known, not lab).",
 )

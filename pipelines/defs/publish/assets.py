@@ -13,6 +13,7 @@ FINAL_TABLES = [
     "lab_share_yearly",
     "origin_shares_yearly",
     "papers_per_fte_yearly",
+    "safety_papers_by_organization_monthly",
     "safety_papers_by_topic_monthly",
     "topic_growth",
 ]

@@ -65,7 +65,10 @@ def build(warehouse: WarehouseResource, tmp_path: Path) -> Path:
             """CREATE TABLE paper_classification AS
             SELECT arxiv_id, is_safety_broad, is_safety_narrow, 0.5 AS safety_score,
                    CASE WHEN primary_topic IS NULL THEN []::VARCHAR[] ELSE [primary_topic] END AS topics,
-                   primary_topic, NULL::VARCHAR AS safety_evidence, origin, []::VARCHAR[] AS organizations,
+                   primary_topic, NULL::VARCHAR AS safety_evidence, origin,
+                   CASE origin WHEN 'academic' THEN ['MIT'] WHEN 'frontier_lab' THEN ['OpenAI']
+                        WHEN 'industry' THEN ['Microsoft'] WHEN 'mixed' THEN ['MIT', 'OpenAI']
+                        ELSE []::VARCHAR[] END AS organizations,
                    NULL::VARCHAR AS origin_evidence, 0.5 AS origin_confidence,
                    origin = 'frontier_lab' AS has_frontier_lab_author, origin = 'industry' AS has_industry_author,
                    origin = 'academic' AS has_academic_author, origin = 'nonprofit' AS has_nonprofit_author,
