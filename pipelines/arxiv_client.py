@@ -75,6 +75,14 @@ def query_of(url: str) -> str | None:
     return parse_qs(urlsplit(url).query).get("search_query", [None])[0]
 
 
+def effective_delay(base_url: str, delay_seconds: float) -> float:
+    """The spacing the client keeps: never under 3 s for arxiv.org, whatever was configured."""
+    host = urlsplit(base_url).hostname or ""
+    if host == "arxiv.org" or host.endswith(".arxiv.org"):
+        return max(delay_seconds, ARXIV_MIN_DELAY_SECONDS)
+    return delay_seconds
+
+
 def default_lock_path(base_url: str) -> Path:
     host = re.sub(r"[^A-Za-z0-9.-]+", "_", urlsplit(base_url).netloc or "local")
     return Path(tempfile.gettempdir()) / f"arxiv-api-{host}.lock"
@@ -151,9 +159,7 @@ class ArxivClient(arxiv.Client):
             raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}, not {page_size}")
         if num_retries < 0:
             raise ValueError("num_retries must be >= 0")
-        host = urlsplit(base_url).hostname or ""
-        if host == "arxiv.org" or host.endswith(".arxiv.org"):
-            delay_seconds = max(delay_seconds, ARXIV_MIN_DELAY_SECONDS)
+        delay_seconds = effective_delay(base_url, delay_seconds)
         super().__init__(page_size=page_size, delay_seconds=delay_seconds, num_retries=num_retries)
         self.base_url = base_url
         self.query_url_format = base_url.rstrip("?") + "?{}"
@@ -162,6 +168,7 @@ class ArxivClient(arxiv.Client):
         self.max_backoff_seconds = max_backoff_seconds
         self.limiter = RateLimiter(delay_seconds, Path(lock_path) if lock_path else None)
         self.log = logger or log
+        self.n_requests = 0  # requests sent (retries included): what a backfill's progress and estimate count
         self._session.headers["User-Agent"] = USER_AGENT
 
     # ------------------------------------------------------------ public
@@ -227,6 +234,7 @@ class ArxivClient(arxiv.Client):
     def _fetch_feed(self, url: str, first_page: bool, attempt: int) -> _feed.ParsedFeed:
         with self.limiter:
             self.log.debug("arXiv API request (try %d): %s", attempt, url)
+            self.n_requests += 1
             resp = self._session.get(url, timeout=self.timeout_seconds)
             content = resp.content
         if resp.status_code != requests.codes.ok:

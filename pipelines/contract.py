@@ -191,14 +191,16 @@ TABLES: tuple[Table, ...] = (
     Table(
         "ingest_runs",
         "ingest",
-        "ingestion run of an asset",
-        "What each ingestion run read, inserted, updated, left unchanged and rejected.",
+        "ingestion run of an asset (of each month, for the API's monthly assets)",
+        "What each ingestion run read, inserted, updated, left unchanged and rejected. `make refresh` reads the "
+        "successful API rows to resume a backfill: a month pulled on or after the first of the month after next is "
+        "not pulled again.",
         (
             col("run_id", "VARCHAR", "Dagster run id", not_null=True),
             col("asset", "VARCHAR", "", not_null=True),
             col("source", "VARCHAR", "", not_null=True),
             col("source_detail", "VARCHAR", "files or queries read"),
-            col("partition_key", "VARCHAR"),
+            col("partition_key", "VARCHAR", "the API partition pulled: its day, or its month's first day"),
             col("started_at", "TIMESTAMP", "", not_null=True),
             col("finished_at", "TIMESTAMP"),
             col("duration_s", "DOUBLE"),

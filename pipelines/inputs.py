@@ -97,7 +97,7 @@ def _query_config(path: Path, content: bytes | None) -> QueryConfig:
 
 def query_config(path: Path | str | None = None) -> QueryConfig:
     """The arXiv search phrases and categories, seeds/arxiv_queries.yaml."""
-    return _query_config(path or seed_path(QUERIES_FILE))
+    return _query_config(path or settings.arxiv_queries_path())
 
 
 def ai_categories() -> list[str]:

@@ -1,5 +1,11 @@
 """`make refresh`: materialise every asset into the working warehouse, then publish it. No servers.
 
+With the API as source it first backfills what the warehouse lacks, one partition run at a time, oldest first:
+category_month_counts from ARXIV_COUNTS_START, then the papers of every month from ARXIV_HISTORY_START. Months with a
+final successful pull in ingest_runs are skipped (the current and the previous month are always pulled again), so
+an interrupted backfill resumes where it stopped. It prints its estimate before it starts and a progress line per
+partition (pipelines.lib.backfill).
+
 Exit status 0 only when every step and blocking check passed; otherwise the published warehouse is untouched.
 While another refresh or Dagster run writes the warehouse, this one waits its turn (or, with --wait-seconds 0,
 exits at once with status 75, saying who holds the warehouse).
@@ -10,29 +16,57 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import dagster as dg
 
 from pipelines import settings
+from pipelines.arxiv_client import effective_delay
 from pipelines.dagster_home import install_dagster_home
 from pipelines.definitions import defs as load_defs
+from pipelines.defs.arxiv.api_assets import MONTHS_PER_RUN
+from pipelines.defs.arxiv.run_records import PROGRESS_LISTENERS
+from pipelines.inputs import query_config
+from pipelines.lib.arxiv_api import MAX_PAGE_SIZE
+from pipelines.lib.backfill import (
+    COUNTS,
+    PAPERS,
+    CostModel,
+    Done,
+    Step,
+    add_months,
+    duration,
+    estimate_line,
+    month_starts,
+    months_to_pull,
+    progress_line,
+)
 from pipelines.source_choice import choose_source
-from pipelines.warehouse import connect
+from pipelines.warehouse import connect, table_exists
 from pipelines.writer_lock import WarehouseBusy, writer_lock
 
-API_LOOKBACK_DAYS = 4
 EXIT_BUSY = 75  # EX_TEMPFAIL: try again later
+# Per kind of backfill step: the partitioned job that runs it and its asset (the ingest_runs asset name).
+STEP_JOBS = {
+    COUNTS: ("arxiv_api_category_counts_job", "arxiv_api_category_counts"),
+    PAPERS: ("arxiv_api_papers_monthly_job", "arxiv_api_papers_monthly"),
+}
 
 
 def _run(
-    defs: dg.Definitions, instance: dg.DagsterInstance, job_name: str, log_level: str, partition_key: str | None = None
-) -> None:
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    job_name: str,
+    log_level: str,
+    partition_key: str | None = None,
+    tags: dict[str, str] | None = None,
+) -> dg.ExecuteInProcessResult:
     job = defs.resolve_job_def(job_name)
     result = job.execute_in_process(
         instance=instance,
         partition_key=partition_key,
+        tags=tags,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         raise_on_error=False,
     )
@@ -40,7 +74,9 @@ def _run(
         print(f"refresh: {line}", file=sys.stderr, flush=True)
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
-        raise SystemExit(f"refresh: {job_name} {partition_key or ''} failed in {failed}; warehouse not published")
+        what = partition_key or " to ".join((tags or {}).values())
+        raise SystemExit(f"refresh: {job_name} {what} failed in {failed}; warehouse not published")
+    return result
 
 
 def _failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
@@ -57,14 +93,112 @@ def _failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
     return lines
 
 
-def _pull_api(defs: dg.Definitions, instance: dg.DagsterInstance, log_level: str) -> None:
-    today = date.today()
-    for offset in range(API_LOOKBACK_DAYS, 0, -1):
-        _run(defs, instance, "arxiv_api_papers_job", log_level, (today - timedelta(days=offset)).isoformat())
-    this_month = today.replace(day=1)
-    last_month = (this_month - timedelta(days=1)).replace(day=1)
-    for month in (last_month, this_month):
-        _run(defs, instance, "arxiv_api_category_counts_job", log_level, month.isoformat())
+def _pulled(work: Path) -> tuple[dict[str, dict[date, datetime]], dict[date, int]]:
+    """From the working warehouse: per API asset, the latest successful pull of each month; ALL_AI per month."""
+    last: dict[str, dict[date, datetime]] = {asset: {} for _, asset in STEP_JOBS.values()}
+    all_ai: dict[date, int] = {}
+    if not work.exists():
+        return last, all_ai
+    try:
+        con = connect(work, read_only=True, memory_limit="1GB")
+    except Exception as exc:  # a damaged file is repaired by the first run; then everything is pulled
+        print(f"backfill: cannot read {_shown(work)} ({type(exc).__name__}); pulling every month", flush=True)
+        return last, all_ai
+    try:
+        if table_exists(con, "ingest_runs"):
+            rows = con.execute(
+                """SELECT asset, partition_key, max(started_at) FROM ingest_runs
+                WHERE outcome = 'success' AND list_contains(?, asset) AND partition_key IS NOT NULL GROUP BY ALL""",
+                [list(last)],
+            ).fetchall()
+            for asset, key, started in rows:
+                last[asset][date.fromisoformat(key)] = started
+        if table_exists(con, "category_month_counts"):
+            rows = con.execute(
+                "SELECT month, n_papers FROM category_month_counts WHERE category = 'ALL_AI' AND source = 'arxiv_api'"
+            ).fetchall()
+            all_ai = {month: n for month, n in rows}
+    finally:
+        con.close()
+    return last, all_ai
+
+
+def _ranges(steps: list[Step], size: int) -> list[list[Step]]:
+    """Consecutive months of one kind, at most `size` per run."""
+    runs: list[list[Step]] = []
+    for step in steps:
+        last = runs[-1][-1] if runs else None
+        if last and last.kind == step.kind and add_months(last.month, 1) == step.month and len(runs[-1]) < size:
+            runs[-1].append(step)
+        else:
+            runs.append([step])
+    return runs
+
+
+def plan_backfill(today: date, latency_seconds: float) -> tuple[list[Step], CostModel, int]:
+    """(the partitions to pull, oldest first, counts before papers; the cost model; months skipped as final)."""
+    queries = query_config()
+    last, all_ai = _pulled(settings.work_warehouse_path())
+    counts_months = month_starts(date.fromisoformat(settings.arxiv_counts_start()), today)
+    papers_months = month_starts(date.fromisoformat(settings.arxiv_history_start()), today)
+    steps = [Step(COUNTS, m) for m in months_to_pull(counts_months, last[STEP_JOBS[COUNTS][1]])]
+    steps += [Step(PAPERS, m) for m in months_to_pull(papers_months, last[STEP_JOBS[PAPERS][1]])]
+    model = CostModel(
+        n_queries=len(queries.queries),
+        n_ai_categories=len(dict.fromkeys(queries.ai_categories)),
+        page_size=MAX_PAGE_SIZE,
+        delay_seconds=effective_delay(settings.arxiv_api_url(), settings.arxiv_api_delay_seconds()),
+        latency_seconds=latency_seconds,
+        all_ai=all_ai,
+    )
+    return steps, model, len(counts_months) + len(papers_months) - len(steps)
+
+
+def _pull_api(defs: dg.Definitions, instance: dg.DagsterInstance, log_level: str, latency_seconds: float) -> None:
+    steps, model, skipped = plan_backfill(date.today(), latency_seconds)
+    print(f"backfill: {skipped} months already pulled for good are skipped", flush=True)
+    print(f"backfill: estimate: {estimate_line(model, steps)}", flush=True)
+    started = time.monotonic()
+    remaining = list(steps)
+    clock = [started]
+
+    def on_month(kind: str, month: date, done: dict[str, object]) -> None:
+        now = time.monotonic()
+        step = Step(kind, month)
+        if step in remaining:
+            remaining.remove(step)
+        if kind == COUNTS:
+            model.all_ai[month] = int(done["ALL_AI"])
+        model.done.append(
+            Done(
+                step=step,
+                requests=int(done["n_requests"]),
+                records=int(done.get("n_papers", done.get("n_totals", 0))),
+                n_read=int(done.get("n_read", 0)),
+                asset_seconds=float(done["seconds"]),
+                wall_seconds=now - clock[0],
+            )
+        )
+        clock[0] = now
+        print(f"backfill: {progress_line(model, len(steps), remaining, now - started)}", flush=True)
+        if kind == COUNTS and remaining and all(s.kind == PAPERS for s in remaining):
+            print(f"backfill: estimate from the AI totals: {estimate_line(model, remaining)}", flush=True)
+
+    PROGRESS_LISTENERS.append(on_month)
+    try:
+        for run in _ranges(steps, MONTHS_PER_RUN):
+            job = STEP_JOBS[run[0].kind][0]
+            clock[0] = time.monotonic()
+            _run(defs, instance, job, log_level, tags=_range_tags(run[0].partition_key, run[-1].partition_key))
+    finally:
+        PROGRESS_LISTENERS.remove(on_month)
+    if steps:
+        print(f"backfill: done, {len(steps)} partitions in {duration(time.monotonic() - started)}", flush=True)
+
+
+def _range_tags(first: str, last: str) -> dict[str, str]:
+    """A run over a range of partitions, as a Dagster backfill launches it."""
+    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
 
 
 def _shown(path: Path) -> str:
@@ -114,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
             defs = load_defs()
             with dg.DagsterInstance.get() as instance:
                 if choice.source == "api":
-                    _pull_api(defs, instance, log_level)
+                    _pull_api(defs, instance, log_level, choice.latency_seconds)
                     _run(defs, instance, "downstream_refresh_job", log_level)
                 else:
                     _run(defs, instance, "snapshot_refresh_job", log_level)

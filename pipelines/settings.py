@@ -58,8 +58,40 @@ def arxiv_api_url() -> str:
 
 
 def arxiv_api_start_date() -> str:
-    """ARXIV_API_START_DATE: the first day of the arXiv API's partitions (YYYY-MM-DD); default 2025-01-01."""
+    """ARXIV_API_START_DATE: the first day of the API's daily papers partitions (YYYY-MM-DD; the daily schedule's
+    recent days); default 2025-01-01. History before it comes from the monthly partitions (ARXIV_HISTORY_START)."""
     return os.environ.get("ARXIV_API_START_DATE", "2025-01-01")
+
+
+def _month_start(env: str, default: str) -> str:
+    value = os.environ.get(env, default).strip()
+    month = value[:7]
+    if len(month) != 7 or month[4] != "-" or not (month[:4] + month[5:]).isdigit():
+        raise ValueError(f"{env} must be a date YYYY-MM-DD (or YYYY-MM), not {value!r}")
+    return month + "-01"
+
+
+def arxiv_history_start() -> str:
+    """ARXIV_HISTORY_START: the first month of the API's monthly papers partitions, the history `make refresh`
+    backfills (YYYY-MM-DD, the day is ignored); default 2015-01-01."""
+    return _month_start("ARXIV_HISTORY_START", "2015-01-01")
+
+
+def arxiv_counts_start() -> str:
+    """ARXIV_COUNTS_START: the first month of category_month_counts from the API (YYYY-MM-DD, the day is
+    ignored); default 2010-01-01."""
+    return _month_start("ARXIV_COUNTS_START", "2010-01-01")
+
+
+def arxiv_api_delay_seconds() -> float:
+    """ARXIV_API_DELAY_SECONDS: seconds between API requests; default 3 (arXiv's terms; the client never goes
+    below 3 s for arxiv.org, whatever this says)."""
+    return float(os.environ.get("ARXIV_API_DELAY_SECONDS", "3"))
+
+
+def arxiv_queries_path() -> Path:
+    """ARXIV_QUERIES: the search phrases and categories (a YAML like seeds/arxiv_queries.yaml)."""
+    return _path("ARXIV_QUERIES", SEEDS_DIR / "arxiv_queries.yaml")
 
 
 def openalex_url() -> str:

@@ -5,7 +5,7 @@ import dagster as dg
 
 from pipelines import settings
 
-API_ASSETS = dg.AssetSelection.assets("arxiv_api_papers", "arxiv_api_category_counts")
+API_ASSETS = dg.AssetSelection.assets("arxiv_api_papers", "arxiv_api_papers_monthly", "arxiv_api_category_counts")
 SNAPSHOT_ASSETS = dg.AssetSelection.assets("arxiv_snapshot_papers", "arxiv_snapshot_category_counts")
 
 # Everything the snapshot feeds: load, classify, workforce, marts.

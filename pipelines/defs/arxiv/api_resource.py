@@ -15,7 +15,7 @@ class ArxivApiResource(dg.ConfigurableResource):
 
     base_url: str = settings.arxiv_api_url()
     page_size: int = MAX_PAGE_SIZE
-    delay_seconds: float = ARXIV_MIN_DELAY_SECONDS
+    delay_seconds: float = ARXIV_MIN_DELAY_SECONDS  # at least 3 s for arxiv.org, whatever the config
     num_retries: int = 5
     timeout_seconds: float = 60.0
     backoff_seconds: float = 5.0
@@ -50,4 +50,10 @@ class ArxivApiResource(dg.ConfigurableResource):
 
 @dg.definitions
 def arxiv_api_resources() -> dg.Definitions:
-    return dg.Definitions(resources={"arxiv_api": ArxivApiResource(base_url=settings.arxiv_api_url())})
+    return dg.Definitions(
+        resources={
+            "arxiv_api": ArxivApiResource(
+                base_url=settings.arxiv_api_url(), delay_seconds=settings.arxiv_api_delay_seconds()
+            )
+        }
+    )

@@ -8,8 +8,10 @@ from pipelines import settings
 from pipelines.defs.arxiv.api_assets import (
     arxiv_api_category_counts,
     arxiv_api_daily,
+    arxiv_api_history,
     arxiv_api_monthly,
     arxiv_api_papers,
+    arxiv_api_papers_monthly,
 )
 
 # arXiv announces a day's submissions over the next one or two working days (later on weekends and holidays),
@@ -18,6 +20,11 @@ LOOKBACK_DAYS = 4
 
 arxiv_api_papers_job = dg.define_asset_job(
     "arxiv_api_papers_job", selection=[arxiv_api_papers], partitions_def=arxiv_api_daily
+)
+# The history, one run per month: `make refresh` runs the months it lacks; a backfill of this job from the UI
+# (Materialize -> a partition range) does the same, one run at a time.
+arxiv_api_papers_monthly_job = dg.define_asset_job(
+    "arxiv_api_papers_monthly_job", selection=[arxiv_api_papers_monthly], partitions_def=arxiv_api_history
 )
 arxiv_api_category_counts_job = dg.define_asset_job(
     "arxiv_api_category_counts_job", selection=[arxiv_api_category_counts], partitions_def=arxiv_api_monthly

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 import yaml
 
-from pipelines.defs.arxiv.api_assets import arxiv_api_category_counts, arxiv_api_papers
+from pipelines.defs.arxiv.api_assets import arxiv_api_category_counts, arxiv_api_papers, arxiv_api_papers_monthly
 from pipelines.defs.arxiv.api_resource import ArxivApiResource
 from pipelines.defs.arxiv.schedules import LOOKBACK_DAYS, arxiv_api_papers_daily
 from pipelines.lib.arxiv_api import day_window
@@ -105,8 +105,7 @@ def _in_day(stub: StubArxiv) -> list:
     return [
         e
         for e in stub.entries
-        if window.start <= e.published.replace(tzinfo=None) <= window.end
-        and {"cs.AI", "cs.LG"} & set(e.categories)
+        if window.start <= e.published.replace(tzinfo=None) <= window.end and {"cs.AI", "cs.LG"} & set(e.categories)
     ]
 
 
@@ -188,9 +187,7 @@ def test_category_counts_month_from_total_results_and_rerun_replaces(tmp_path, s
     for _ in range(2):
         result = _materialize(arxiv_api_category_counts, month, tmp_path, stub, queries_path)
         assert result.success
-        rows = dict(
-            _query(tmp_path, "SELECT category, n_papers FROM category_month_counts WHERE source = 'arxiv_api'")
-        )
+        rows = dict(_query(tmp_path, "SELECT category, n_papers FROM category_month_counts WHERE source = 'arxiv_api'"))
         in_month = [e for e in stub.entries if (e.published.year, e.published.month) == (2025, 1)]
         expected = {c: sum(c in e.categories for e in in_month) for c in AI_CATEGORIES}
         expected["ALL_AI"] = sum(bool(set(AI_CATEGORIES) & set(e.categories)) for e in in_month)
@@ -210,3 +207,44 @@ def test_daily_schedule_requests_the_last_complete_days(monkeypatch):
         str(date(2025, 3, 10) - timedelta(days=k)) for k in range(LOOKBACK_DAYS, 0, -1)
     ]
     assert len({r.run_key for r in requests}) == LOOKBACK_DAYS
+
+
+def _materialize_range(asset, first: str, last: str, tmp_path, stub, queries_path, **config: object):
+    """A run over a range of partitions, as a backfill of the monthly assets launches it."""
+    return dg.materialize(
+        [asset],
+        tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
+        resources=_resources(tmp_path, stub),
+        run_config={"ops": {asset.key.path[-1]: {"config": {"queries_path": str(queries_path), **config}}}},
+        raise_on_error=False,
+    )
+
+
+def test_monthly_papers_over_a_range_pull_each_month_in_its_own_transaction(tmp_path, stub, queries_path):
+    result = _materialize_range(arxiv_api_papers_monthly, "2024-12-01", "2025-02-01", tmp_path, stub, queries_path)
+    assert result.success
+    valid = [e for e in stub.entries if "abs/not-an-id" not in e.xml and {"cs.AI", "cs.LG"} & set(e.categories)]
+    assert _counts(tmp_path)["papers"] == len(valid)  # every day of January, and 2025-01-01 21:00
+    runs = _query(tmp_path, "SELECT partition_key, outcome FROM ingest_runs ORDER BY partition_key")
+    assert runs == [("2024-12-01", "success"), ("2025-01-01", "success"), ("2025-02-01", "success")]
+    materializations = result.asset_materializations_for_node("arxiv_api_papers_monthly")
+    assert sorted(m.partition for m in materializations) == ["2024-12-01", "2025-01-01", "2025-02-01"]
+    per_month = materializations[0].metadata["per_month"].value
+    assert per_month["2025-01-01"]["n_papers"] == len(valid) and per_month["2024-12-01"]["n_requests"] == 2
+
+
+def test_a_range_run_again_skips_months_pulled_for_good_unless_asked(tmp_path, stub, queries_path):
+    months = ("2024-12-01", "2025-02-01")
+    assert _materialize_range(arxiv_api_category_counts, *months, tmp_path, stub, queries_path).success
+    n_requests, rows = len(stub.requests), _counts(tmp_path)["category_month_counts"]
+    assert rows == 3 * (len(AI_CATEGORIES) + 1)
+
+    assert _materialize_range(arxiv_api_category_counts, *months, tmp_path, stub, queries_path).success
+    assert len(stub.requests) == n_requests  # a resumed backfill never asks again for what it has
+    assert _counts(tmp_path)["ingest_runs"] == 3
+
+    again = _materialize_range(
+        arxiv_api_category_counts, *months, tmp_path, stub, queries_path, repull_final_months=True
+    )
+    assert again.success and len(stub.requests) == n_requests + 3 * (len(AI_CATEGORIES) + 1)
+    assert _counts(tmp_path)["category_month_counts"] == rows and _counts(tmp_path)["ingest_runs"] == 6
