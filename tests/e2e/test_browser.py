@@ -6,12 +6,6 @@ Screenshots go to docs/screenshots/<page>.png.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,11 +13,10 @@ import pytest
 
 from dashboards import pages as registry
 from tests.dashboards.conftest import build_warehouse
+from tests.e2e.dashboard_server import CHROMIUM, ROOT, headless_chromium, serve_dashboard, wait_idle
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 # page -> the least number of charts it must draw (the pages themselves: dashboards/pages.py)
 MIN_CHARTS = {
@@ -51,69 +44,17 @@ if not CHROMIUM.exists():
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited early with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"streamlit did not become healthy at {url}")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     warehouse = build_warehouse(tmp_path_factory.mktemp("e2e") / "warehouse.duckdb")
-    port = _free_port()
-    env = {**os.environ, "WAREHOUSE_PATH": str(warehouse), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    log = (tmp_path_factory.mktemp("e2e_log") / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "app.py"),
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
+    with serve_dashboard(warehouse, tmp_path_factory.mktemp("e2e_log") / "streamlit.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser(server: str) -> Iterator[object]:
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def _wait_idle(page: object, timeout_ms: int = 30_000) -> None:
-    """Until the script has finished: the app reports not-running for a moment."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
-    page.wait_for_timeout(500)
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
+    with headless_chromium() as chromium:
+        yield chromium
 
 
 def _screenshot(page: object, path: Path) -> None:
@@ -135,7 +76,7 @@ def test_page_renders_in_browser(server: str, browser: object, url_path: str) ->
     try:
         page.goto(f"{server}/{url_path}", wait_until="domcontentloaded")
         page.get_by_role("heading", name=heading).first.wait_for(timeout=30_000)
-        _wait_idle(page)
+        wait_idle(page)
         if min_charts:
             page.wait_for_selector(CHARTS, timeout=30_000)
             page.wait_for_function(
@@ -158,11 +99,11 @@ def test_explorer_search_in_browser(server: str, browser: object) -> None:
         page.goto(f"{server}/explorer?safety=all", wait_until="domcontentloaded")
         box = page.get_by_role("textbox", name="Search title, abstract and authors")
         box.wait_for(timeout=30_000)
-        _wait_idle(page)
+        wait_idle(page)
         box.fill("hazardous knowledge")
         box.press("Enter")
         page.wait_for_url("**q=hazardous*", timeout=15_000)
-        _wait_idle(page)
+        wait_idle(page)
         page.get_by_text("matching papers").wait_for(timeout=15_000)
         assert "1 matching papers" in page.locator('[data-testid="stCaptionContainer"]').all_inner_texts()[-2]
         assert page.locator(ERRORS).count() == 0

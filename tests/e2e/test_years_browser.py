@@ -9,14 +9,13 @@ section of the output-trends page there (docs/screenshots/output_trends_yearly.p
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_browser import CHARTS, CHROMIUM, ERRORS, ROOT, _free_port, _wait_healthy, _wait_idle
+from tests.e2e.dashboard_server import headless_chromium, serve_dashboard, wait_idle
+from tests.e2e.test_browser import CHARTS, ERRORS
 
 pytestmark = pytest.mark.e2e
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -56,39 +55,14 @@ def multiyear_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(multiyear_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "WAREHOUSE_PATH": str(multiyear_warehouse), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    log = (tmp_path_factory.mktemp("years_log") / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "app.py"),
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
+    with serve_dashboard(multiyear_warehouse, tmp_path_factory.mktemp("years_log") / "streamlit.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser(server: str) -> Iterator[object]:
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with headless_chromium() as chromium:
+        yield chromium
 
 
 def _open(browser: object, url: str) -> tuple[object, object, list[str]]:
@@ -115,7 +89,7 @@ def test_trend_pages_draw_yearly_charts_across_years(server: str, browser: objec
     context, page, errors = _open(browser, f"{server}/{url_path}")
     try:
         page.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
-        _wait_idle(page, 60_000)
+        wait_idle(page, 60_000)
         inked = _charts_drawn(page, least)
         assert len(inked) >= least
         assert all(n >= MIN_MARKS for n in inked[:least]), inked  # marks on every chart, not an empty frame
@@ -132,7 +106,7 @@ def test_yearly_growth_fit_is_drawn_and_named(server: str, browser: object) -> N
     context, page, errors = _open(browser, f"{server}/trends")
     try:
         page.get_by_role("heading", name="Year over year (narrow)").first.wait_for(timeout=60_000)
-        _wait_idle(page, 60_000)
+        wait_idle(page, 60_000)
         inked = _charts_drawn(page, 5)
         assert inked[1] >= MIN_MARKS and inked[2] >= MIN_MARKS, inked  # the yearly fit and the year-over-year bars
         text = page.locator('[data-testid="stMain"]').inner_text()
