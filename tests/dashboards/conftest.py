@@ -164,23 +164,26 @@ def _classification() -> pl.DataFrame:
     )
 
 
+def _neglect_row(month: dt.date, n_ai: int, broad: int, narrow: int) -> dict:
+    """One neglectedness_monthly row, shares derived from the counts."""
+    return {
+        "month": month,
+        "n_ai_papers": n_ai,
+        "denominator_source": "arxiv_snapshot",
+        "n_safety_broad": broad,
+        "n_safety_narrow": narrow,
+        "share_broad": broad / n_ai,
+        "share_narrow": narrow / n_ai,
+    }
+
+
 def _neglectedness() -> pl.DataFrame:
     rows = []
     for i, month in enumerate(MONTHS):
         n_ai = 9000 + 180 * i + (i % 5) * 70
         broad = round(n_ai * (0.021 + 0.0004 * i))
         narrow = round(n_ai * (0.004 + 0.0001 * i))
-        rows.append(
-            {
-                "month": month,
-                "n_ai_papers": n_ai,
-                "denominator_source": "arxiv_snapshot",
-                "n_safety_broad": broad,
-                "n_safety_narrow": narrow,
-                "share_broad": broad / n_ai,
-                "share_narrow": narrow / n_ai,
-            }
-        )
+        rows.append(_neglect_row(month, n_ai, broad, narrow))
     return pl.DataFrame(rows)
 
 
@@ -544,17 +547,7 @@ def _neglectedness_multiyear() -> pl.DataFrame:
         n_ai = round(2000 * (1 + MULTIYEAR_GROWTH["ai"]) ** t)
         narrow = round(n_ai * 0.004 * (1 + MULTIYEAR_GROWTH["narrow_share"]) ** t)
         broad = round(n_ai * 0.02)
-        rows.append(
-            {
-                "month": month,
-                "n_ai_papers": n_ai,
-                "denominator_source": "arxiv_snapshot",
-                "n_safety_broad": broad,
-                "n_safety_narrow": narrow,
-                "share_broad": broad / n_ai,
-                "share_narrow": narrow / n_ai,
-            }
-        )
+        rows.append(_neglect_row(month, n_ai, broad, narrow))
     return pl.DataFrame(rows)
 
 
