@@ -60,10 +60,19 @@ def topic_ids() -> list[str]:
 
 
 def topic_name(topic: str | None) -> str:
-    if topic is None:
-        return "No topic"
-    names = {t.id: t.name for t in inputs.taxonomy().topics}
-    return names.get(topic, topic.replace("_", " ").capitalize())
+    return topic_names([topic])[topic]
+
+
+def topic_names(topics: Iterable[str | None]) -> dict[str | None, str]:
+    """Display names of `topics`, reading the taxonomy once: its name, else the id made readable."""
+    seed = {t.id: t.name for t in inputs.taxonomy().topics}
+    return {t: "No topic" if t is None else seed.get(t, t.replace("_", " ").capitalize()) for t in topics}
+
+
+def with_topic_names(frame: pl.DataFrame) -> pl.Expr:
+    """frame's topic column as display names (null topics stay null)."""
+    names = topic_names(t for t in frame["topic"].unique() if t is not None)
+    return pl.col("topic").replace_strict(names, default=None, return_dtype=pl.String)
 
 
 def topic_scale(present: Iterable[str] = ()) -> alt.Scale:
@@ -87,7 +96,7 @@ def _origin_legend() -> alt.Legend:
 
 
 def _topic_legend(present: Iterable[str]) -> alt.Legend:
-    names = {t: topic_name(t) for t in set(present) | set(topic_ids())}
+    names = topic_names(set(present) | set(topic_ids()))
     expr = " : ".join(f"datum.value == {_js(k)} ? {_js(v)}" for k, v in names.items()) + " : datum.value"
     return alt.Legend(title="Topic", labelExpr=expr, symbolLimit=40, labelLimit=320)
 
@@ -148,7 +157,7 @@ def topics_stacked(frame: pl.DataFrame) -> alt.Chart:
 
 
 def _name_expr(present: Iterable[str]) -> str:
-    names = {t: topic_name(t) for t in present}
+    names = topic_names(present)
     return " : ".join(f"datum.topic == {_js(k)} ? {_js(v)}" for k, v in names.items()) + " : datum.topic"
 
 
@@ -317,7 +326,7 @@ def coverage(frame: pl.DataFrame) -> alt.Chart:
 
 def topic_growth(frame: pl.DataFrame) -> alt.Chart:
     present = frame["topic"].to_list()
-    data = frame.with_columns(topic_name=pl.col("topic").map_elements(topic_name, return_dtype=pl.String))
+    data = frame.with_columns(topic_name=with_topic_names(frame))
     bars = (
         alt.Chart(data)
         .mark_bar()
@@ -344,7 +353,7 @@ def topic_growth(frame: pl.DataFrame) -> alt.Chart:
 
 def topic_size_vs_growth(frame: pl.DataFrame) -> alt.Chart:
     present = frame["topic"].to_list()
-    data = frame.with_columns(topic_name=pl.col("topic").map_elements(topic_name, return_dtype=pl.String))
+    data = frame.with_columns(topic_name=with_topic_names(frame))
     return _height(
         alt.Chart(data)
         .mark_circle(size=160, opacity=0.85)

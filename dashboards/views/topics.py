@@ -68,7 +68,7 @@ def body() -> None:
     st.altair_chart(charts.topic_size_vs_growth(growth.drop_nulls("growth_ratio")), width="stretch")
 
     taxonomy = charts.topic_table()
-    table = growth.with_columns(name=pl.col("topic").map_elements(charts.topic_name, return_dtype=pl.String))
+    table = growth.with_columns(name=charts.with_topic_names(growth))
     if taxonomy.height:
         table = table.join(taxonomy.select(topic="id", definition_text="definition"), on="topic", how="left")
     with st.expander("All topics", expanded=False):
