@@ -103,7 +103,29 @@ def figures(size: dict) -> dict:
         } | {f"daily_{k}_s": v for k, v in st.items()}
     f["p50_ms"], f["p95_ms"] = dash.get("p50_ms"), dash.get("p95_ms")
     f["slowest_query"] = dash.get("slowest")
+    f["search_p95_ms"], f["search_slowest"] = search_p95(dash.get("queries") or [])
+    if f.get("refresh_s") and f["floor_s"]:
+        f["refresh_vs_floor"] = f["refresh_s"] / f["floor_s"]
+    last = daily or refresh or {}
+    if last.get("published_bytes") and last.get("compacted_bytes"):
+        f["published_gb"] = last["published_bytes"] / 1e9
+        f["compacted_gb"] = last["compacted_bytes"] / 1e9
+        f["published_vs_compacted"] = last["published_bytes"] / last["compacted_bytes"] - 1
     return f
+
+
+def is_text_search(row: dict) -> bool:
+    """A timed query that searches text: a search function called with a non-empty search box."""
+    return "search" in row.get("query", "") and "text=''" not in row.get("args", "") and "text=" in row.get("args", "")
+
+
+def search_p95(rows: list[dict]) -> tuple[float | None, str | None]:
+    """The slowest p95 of the explorer's text searches (bench/query_timing.py rows), and which one it was."""
+    timed = [r for r in rows if is_text_search(r) and "p95_ms" in r]
+    if not timed:
+        return None, None
+    worst = max(timed, key=lambda r: r["p95_ms"])
+    return worst["p95_ms"], worst.get("args")
 
 
 def _s(x: float | None, unit: str = " s", digits: int = 1) -> str:
@@ -131,7 +153,7 @@ ROWS: list[tuple[str, str, callable]] = [
     ("  workforce + marts", "workforce+marts_s", _s),
     ("  other assets", "other_s", _s),
     ("  asset checks", "checks_s", _s),
-    ("  publish (checkpoint + copy) and exit", "publish_s", _s),
+    ("  publish and exit", "publish_s", _s),
     ("peak RSS of `make refresh`", "refresh_rss_gib", lambda v: _s(v, " GiB", 2)),
     ("  during the snapshot load", "load_rss_gib", lambda v: _s(v, " GiB", 2)),
     ("  during classification", "classify_rss_gib", lambda v: _s(v, " GiB", 2)),
@@ -139,6 +161,7 @@ ROWS: list[tuple[str, str, callable]] = [
     ("warehouse file size", "warehouse_gb", lambda v: _s(v, " GB", 2)),
     ("  of which free blocks", "free_gb", lambda v: _s(v, " GB", 2)),
     ("load / floor", "load_vs_floor", _ratio),
+    ("`make refresh` / floor", "refresh_vs_floor", _ratio),
     ("naive / load", "naive_vs_load", _ratio),
     ("daily refresh (+1 day) wall clock", "daily_s", _s),
     ("  its snapshot load", "daily_load_s", _s),
@@ -149,7 +172,11 @@ ROWS: list[tuple[str, str, callable]] = [
     ("peak RSS of the daily refresh", "daily_rss_gib", lambda v: _s(v, " GiB", 2)),
     ("other processes' CPU during floor / refresh / daily (cores)", None, None),
     ("dashboard queries p50", "p50_ms", lambda v: _s(v, " ms", 0)),
-    ("dashboard queries p95", "p95_ms", lambda v: _s(v, " ms", 0)),
+    ("dashboard queries p95 (slowest page)", "p95_ms", lambda v: _s(v, " ms", 0)),
+    ("explorer text search p95 (slowest query)", "search_p95_ms", lambda v: _s(v, " ms", 0)),
+    ("published file after the last run", "published_gb", lambda v: _s(v, " GB", 2)),
+    ("  the same data compacted (COPY FROM DATABASE)", "compacted_gb", lambda v: _s(v, " GB", 2)),
+    ("  published over compacted", "published_vs_compacted", lambda v: f"{v * 100:+.1f} %"),
 ]
 
 
@@ -188,18 +215,22 @@ def _limit(name: str, value: float | None, limit: float, unit: str, fmt: str = "
 
 
 def verdicts(report: dict) -> tuple[int | None, list[Verdict]]:
-    """Targets of issue 6, judged at 2.7M records (or the largest size measured), and the 1M classification one."""
+    """The targets, judged at 2.7M records (or the largest size measured), and the 1M classification one."""
     figs = {f["n"]: f for f in (figures(s) for s in report["sizes"])}
     if not figs:
         return None, []
     n = TARGET_SIZE if TARGET_SIZE in figs else max(figs)
     f = figs[n]
+    compacted = f.get("published_vs_compacted")
+    compacted_pct = None if compacted is None else compacted * 100
     out = [
-        _limit("`make refresh` ≤ 5 min", f.get("refresh_s"), 300, " s"),
-        _limit("peak RSS ≤ 6 GiB", f.get("refresh_rss_gib"), 6, " GiB", ".2f"),
-        _limit("load ≤ 2x DuckDB read_json", f.get("load_vs_floor"), 2, "x", ".2f"),
-        _limit("page queries p95 ≤ 200 ms", f.get("p95_ms"), 200, " ms", ",.0f"),
-        _limit("+1 day: seconds, not minutes (≤ 60 s)", f.get("daily_s"), 60, " s"),
+        _limit("snapshot load ≤ 2x the floor", f.get("load_vs_floor"), 2, "x", ".2f"),
+        _limit("whole `make refresh` ≤ 4x the floor", f.get("refresh_vs_floor"), 4, "x", ".2f"),
+        _limit("peak RSS ≤ 4 GiB", f.get("refresh_rss_gib"), 4, " GiB", ".2f"),
+        _limit("one new day, end to end ≤ 10 s", f.get("daily_s"), 10, " s"),
+        _limit("published file ≤ 10 % over its compacted size", compacted_pct, 10, " %"),
+        _limit("explorer search p95 ≤ 100 ms", f.get("search_p95_ms"), 100, " ms", ",.0f"),
+        _limit("every page's uncached p95 ≤ 200 ms", f.get("p95_ms"), 200, " ms", ",.0f"),
     ]
     if f.get("refresh_ok") is False:
         out.append(Verdict("refresh completes", "failed steps: " + ", ".join(f.get("failed") or []), False, "-"))

@@ -156,7 +156,28 @@ def _refresh(run: Path, env: dict[str, str], name: str) -> dict:
             con.close()
         out["published_bytes"] = published.stat().st_size
         out["published_free_bytes"] = free * block_size
+        out["compacted_bytes"] = _compacted_bytes(published, run / f"{name}-compacted.duckdb")
     return out
+
+
+def _compacted_bytes(published: Path, scratch: Path) -> int:
+    """The size of the published data written compactly: COPY FROM DATABASE into a fresh file of the same storage
+    version (outside the timed phases)."""
+    scratch.unlink(missing_ok=True)
+    con = duckdb.connect(config={"enable_progress_bar": False})
+    try:
+        con.execute(f"ATTACH '{published}' AS src (READ_ONLY)")
+        version = con.execute("SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = 'src'")
+        storage = (version.fetchone()[0] or "").rstrip("+")
+        option = f" (STORAGE_VERSION '{storage}')" if storage else ""
+        con.execute(f"ATTACH '{scratch}' AS compact{option}")
+        con.execute("COPY FROM DATABASE src TO compact")
+        con.execute("DETACH compact")
+    finally:
+        con.close()
+    size = scratch.stat().st_size
+    scratch.unlink()
+    return size
 
 
 def _count_papers(warehouse: Path) -> int | None:
