@@ -79,9 +79,10 @@ def researchers_sha256(researchers: pl.DataFrame) -> str:
 def safety_authors(base: pl.DataFrame, researchers: pl.DataFrame | None) -> pl.Series:
     """Per row of `base` (columns _row and `authors`, a list of normalised names), the researchers among its
     authors as written in the roster, in author order (empty when none or no roster)."""
-    empty = pl.Series("safety_authors", [[]] * base.height, dtype=pl.List(pl.String))
     if researchers is None or researchers.height == 0 or "authors" not in base.columns or base.height == 0:
-        return empty
+        # Built in Polars: a Python list of n empty lists costs ~35 µs a row to convert.
+        no_one = pl.repeat(pl.lit([], dtype=pl.List(pl.String)), base.height)
+        return pl.select(no_one.alias("safety_authors")).to_series()
     matched = (
         base.select("_row", name_normalized=pl.col("authors"))
         .explode("name_normalized")
