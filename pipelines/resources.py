@@ -75,9 +75,11 @@ class WarehouseResource(dg.ConfigurableResource):
         """The private file of per-person places beside the working file; never published (people_assets.py)."""
         return Path(self.work_path).with_name("people.duckdb")
 
-    def publish(self) -> Path:
+    def publish(self, log: Callable[[str], None] = print) -> Path:
         with self.lock("publishing"):
-            return warehouse.publish(Path(self.work_path), Path(self.published_path))
+            return warehouse.publish(
+                Path(self.work_path), Path(self.published_path), log=log, memory_limit=self.memory_limit
+            )
 
 
 class SnapshotResource(dg.ConfigurableResource):
