@@ -271,7 +271,7 @@ def publish(
         con.execute("CHECKPOINT")
         total, free, block_size = con.execute(
             "SELECT total_blocks, free_blocks, block_size FROM pragma_database_size()"
-        ).fetchone()
+        ).fetchall()[0]
     finally:
         con.close()
     published_path.parent.mkdir(parents=True, exist_ok=True)
@@ -291,6 +291,18 @@ def publish(
         tmp.unlink(missing_ok=True)
     log(f"warehouse: published generation {generation} as {how}")
     return published_path
+
+
+def input_fingerprint(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> tuple:
+    """Row count and latest change time of each table (name -> its change-time column; absent tables count as
+    empty): equal fingerprints mean the pipeline has not written the tables in between."""
+    parts = []
+    for table, changed in sorted(columns.items()):
+        if table_exists(con, table):
+            parts.append((table, *con.execute(f'SELECT count(*), max("{changed}") FROM "{table}"').fetchall()[0]))
+        else:
+            parts.append((table, 0, None))
+    return tuple(parts)
 
 
 def record_row_count(con: duckdb.DuckDBPyConnection, table: str, run_id: str, n_rows: int) -> None:

@@ -54,7 +54,7 @@ class CatchUp:
 def stamp_generation(con: duckdb.DuckDBPyConnection) -> int:
     """Record the next generation in the open (working) file, inside the caller's transaction; returns it."""
     con.execute(contract.ddl(GENERATION_TABLE))
-    generation = con.execute(f"SELECT coalesce(max(generation), 0) + 1 FROM {GENERATION_TABLE}").fetchone()[0]
+    generation = con.execute(f"SELECT coalesce(max(generation), 0) + 1 FROM {GENERATION_TABLE}").fetchall()[0][0]
     con.execute(f"INSERT INTO {GENERATION_TABLE} VALUES (?, ?)", [generation, datetime.now()])
     return int(generation)
 
@@ -64,10 +64,10 @@ def generation_of(con: duckdb.DuckDBPyConnection, database: str) -> int | None:
     exists = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' AND table_name = ?",
         [database, GENERATION_TABLE],
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not exists:
         return None
-    return con.execute(f'SELECT max(generation) FROM "{database}".main.{GENERATION_TABLE}').fetchone()[0]
+    return con.execute(f'SELECT max(generation) FROM "{database}".main.{GENERATION_TABLE}').fetchall()[0][0]
 
 
 def sql_string(text: str) -> str:
@@ -158,7 +158,7 @@ def catch_up(
         return _copy_instead(work_path, published_path, f"a reader still holds it ({exc})", log)
     try:
         con.execute(f"ATTACH {sql_string(str(published_path))} AS _published (READ_ONLY)")
-        work = con.execute("SELECT current_database()").fetchone()[0]
+        work = con.execute("SELECT current_database()").fetchall()[0][0]
         behind, ahead = generation_of(con, work), generation_of(con, "_published")
         if behind is None or ahead is None or behind >= ahead:
             return CatchUp("current", f"generation {behind}, published {ahead}")
@@ -227,12 +227,12 @@ def _sync(con: duckdb.DuckDBPyConnection, work: str) -> tuple[list[str], dict[st
         con.execute(ddl)
         counts[name] = con.execute(
             f'INSERT INTO "{work}"."{schema}"."{name}" SELECT * FROM _published."{schema}"."{name}"'
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     return keyed, counts
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
 
 def _sync_keyed(con: duckdb.DuckDBPyConnection, work: str, name: str) -> int:
@@ -250,7 +250,7 @@ def _sync_keyed(con: duckdb.DuckDBPyConnection, work: str, name: str) -> int:
     con.execute(f"DELETE FROM {mine} WHERE {key} IN (SELECT key FROM _changed_{name})")
     n_rows = con.execute(
         f"INSERT INTO {mine} SELECT * FROM {theirs} WHERE {key} IN (SELECT key FROM _changed_{name})"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if _count(con, mine) != _count(con, theirs):  # rows deleted since (papers no longer in the sources)
         con.execute(f"DELETE FROM {mine} WHERE {key} NOT IN (SELECT {key} FROM {theirs})")
     return n_rows
@@ -263,7 +263,7 @@ def _differences(con: duckdb.DuckDBPyConnection, work: str, keyed: list[str]) ->
         key, changed = KEYED_TABLES[name]
         identity = ROW_IDENTITY.get(name, f"{key}, {changed}")
         sums = [
-            con.execute(f"SELECT count(*), sum(hash({identity})) FROM {db}.main.{name}").fetchone()
+            con.execute(f"SELECT count(*), sum(hash({identity})) FROM {db}.main.{name}").fetchall()[0]
             for db in (f'"{work}"', "_published")
         ]
         if sums[0] != sums[1]:

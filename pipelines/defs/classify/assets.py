@@ -156,7 +156,7 @@ def build_classification(con: duckdb.DuckDBPyConnection) -> dict:
     else:
         con.execute(CLASSIFICATION_TODO_SQL.format(origins=origins))
         con.execute("DELETE FROM paper_classification WHERE arxiv_id IN (SELECT arxiv_id FROM _classification_todo)")
-        written = con.execute(CLASSIFICATION_SQL.format(origins=origins, where=TODO_FILTER)).fetchone()[0]
+        written = con.execute(CLASSIFICATION_SQL.format(origins=origins, where=TODO_FILTER)).fetchall()[0][0]
         con.execute("DROP TABLE _classification_todo")
         con.execute(
             """DELETE FROM paper_classification WHERE arxiv_id NOT IN
