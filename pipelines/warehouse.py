@@ -258,8 +258,8 @@ def publish(
     """Put the working file in the published one's place atomically. Readers keep the old file until they reopen.
 
     The working file is stamped with the next generation and checkpointed. With more than COMPACT_ABOVE_FREE_SHARE
-    of its blocks free (and more than COMPACT_MIN_FREE_BYTES) it is published as a compact copy, and the working
-    file stays as it is. Otherwise it is renamed over the published file, which becomes the next working file
+    of its blocks free (and more than COMPACT_MIN_FREE_BYTES) it is first rewritten compactly (a first full load
+    leaves gigabytes free). Then it is renamed over the published file, which becomes the next working file
     (warehouse_sync.swap_into_place), or copied where that is impossible (nothing published yet, another file
     system)."""
     con = connect(work_path, memory_limit=memory_limit)
@@ -274,21 +274,23 @@ def publish(
         ).fetchall()[0]
     finally:
         con.close()
+    how = ""
+    if total and free / total > COMPACT_ABOVE_FREE_SHARE and free * block_size > COMPACT_MIN_FREE_BYTES:
+        compact = work_path.with_name(f".{work_path.name}.{uuid.uuid4().hex}.migrate")
+        copy_database(work_path, compact, memory_limit)
+        os.replace(compact, work_path)
+        how = f"compacted ({free:,} of {total:,} blocks were free), then "
     published_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = published_path.with_name(f".{published_path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        if total and free / total > COMPACT_ABOVE_FREE_SHARE and free * block_size > COMPACT_MIN_FREE_BYTES:
-            copy_database(work_path, tmp, memory_limit)
-            os.replace(tmp, published_path)
-            how = f"a compact copy ({free:,} of {total:,} blocks of the working file were free)"
-        elif swap_into_place(work_path, published_path):
-            how = "renamed into place; the file it replaced is the next working file"
-        else:
+    if swap_into_place(work_path, published_path):
+        how += "renamed into place; the file it replaced is the next working file"
+    else:
+        tmp = published_path.with_name(f".{published_path.name}.{uuid.uuid4().hex}.tmp")
+        try:
             shutil.copyfile(work_path, tmp)
             os.replace(tmp, published_path)
-            how = "a copy"
-    finally:
-        tmp.unlink(missing_ok=True)
+        finally:
+            tmp.unlink(missing_ok=True)
+        how += "copied"
     log(f"warehouse: published generation {generation} as {how}")
     return published_path
 
