@@ -9,8 +9,8 @@ the file, an object it does not copy, a check that differs) is copied whole from
 the log then says.
 
 Every publish stamps the file with the next generation (table warehouse_generation): a working file of a lower
-generation than the published one is behind; one of the same or a higher generation (a run failed after it was
-brought up to date, or its publish was killed) is current, and is used as it is.
+generation than the published one, or of none, is behind; one of the same or a higher generation (a run failed after
+it was brought up to date, or its publish was killed) is current, and is used as it is.
 """
 
 from __future__ import annotations
@@ -92,7 +92,16 @@ def is_behind(work_path: Path, published_path: Path) -> bool:
         return False
     finally:
         con.close()
-    return behind is not None and ahead is not None and behind < ahead
+    return _older(behind, ahead)
+
+
+def _older(mine: int | None, published: int | None) -> bool:
+    """Whether a working file of generation `mine` is behind the published file. A working file without a
+    generation under a published file with one is the file published before generations were stamped, renamed
+    into place by the first publish that stamped one."""
+    if published is None:
+        return False
+    return mine is None or mine < published
 
 
 def swap_into_place(work_path: Path, published_path: Path) -> bool:
@@ -160,7 +169,7 @@ def catch_up(
         con.execute(f"ATTACH {sql_string(str(published_path))} AS _published (READ_ONLY)")
         work = con.execute("SELECT current_database()").fetchall()[0][0]
         behind, ahead = generation_of(con, work), generation_of(con, "_published")
-        if behind is None or ahead is None or behind >= ahead:
+        if not _older(behind, ahead):
             return CatchUp("current", f"generation {behind}, published {ahead}")
         reason = _cannot_sync(con)
         if not reason:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from contextlib import nullcontext
@@ -235,3 +236,16 @@ def test_a_failed_publish_leaves_the_published_file_as_it_was(
         assert len(_tables(work)["papers"]) == 110  # the run's work is kept for the next publish
     else:  # no hard link possible: published by copying
         assert len(_tables(published)["papers"]) == 110
+
+
+def test_a_file_published_before_generations_is_brought_up_to_date_after_the_first_rename(tmp_path: Path) -> None:
+    work, published = _files(tmp_path)
+    _add_papers(work, 0, 100, T0)
+    shutil.copyfile(work, published)  # as publishing by copying left them: no generation in either
+    _add_papers(work, 500, 10, T0 + timedelta(days=1))
+    logs: list[str] = []
+    publish(work, published, log=logs.append)
+    assert "renamed into place" in logs[-1]
+    prepare_work_file(work, published, log=logs.append)
+    assert "brought the working file from generation None to 1" in logs[-1]
+    assert _tables(work) == _tables(published)
