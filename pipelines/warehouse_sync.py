@@ -177,6 +177,8 @@ def catch_up(
             try:
                 keyed, counts = _sync(con, work)
                 reason = _differences(con, work, keyed)
+            except duckdb.Error as exc:  # a copy does not depend on what failed here
+                reason = f"bringing it up to date failed ({exc})"
             except BaseException:
                 con.execute("ROLLBACK")
                 raise

@@ -249,3 +249,25 @@ def test_a_file_published_before_generations_is_brought_up_to_date_after_the_fir
     prepare_work_file(work, published, log=logs.append)
     assert "brought the working file from generation None to 1" in logs[-1]
     assert _tables(work) == _tables(published)
+
+
+def test_a_catch_up_that_fails_copies_the_published_file_instead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work, published = _files(tmp_path)
+    _add_papers(work, 0, 100, T0)
+    publish(work, published, log=print)
+    prepare_work_file(work, published, log=print)
+    _add_papers(work, 500, 10, T0 + timedelta(days=1))
+    publish(work, published, log=print)
+    import pipelines.warehouse_sync as sync
+
+    def broken(con: duckdb.DuckDBPyConnection, work: str, name: str) -> int:
+        con.execute("SELECT * FROM no_such_table")
+        return 0
+
+    monkeypatch.setattr(sync, "_sync_keyed", broken)
+    logs: list[str] = []
+    prepare_work_file(work, published, log=logs.append)
+    assert "bringing it up to date failed" in logs[-1] and "copied the published file" in logs[-1]
+    assert _tables(work) == _tables(published)
