@@ -578,6 +578,17 @@ TABLES: tuple[Table, ...] = (
             col("counted_at", "TIMESTAMP", "", not_null=True),
         ),
     ),
+    Table(
+        "warehouse_generation",
+        "bookkeeping",
+        "publish",
+        "One row per publish of the warehouse, the latest last: which publish this file is. The pipeline compares "
+        "it between its working file and the published one to bring the working file up to date.",
+        (
+            col("generation", "BIGINT", "1 for the first publish, one more for each after", not_null=True),
+            col("published_at", "TIMESTAMP", "", not_null=True),
+        ),
+    ),
 )
 
 BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

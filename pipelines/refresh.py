@@ -43,7 +43,7 @@ from pipelines.lib.backfill import (
     progress_line,
 )
 from pipelines.source_choice import choose_source
-from pipelines.warehouse import connect, table_exists
+from pipelines.warehouse import connect, prepare_work_file, table_exists
 from pipelines.writer_lock import WarehouseBusy, writer_lock
 
 EXIT_BUSY = 75  # EX_TEMPFAIL: try again later
@@ -243,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
             wait_seconds=args.wait_seconds,
             on_wait=lambda message: print(f"refresh: {message}", file=sys.stderr, flush=True),
         ):
+            # The working file is one publish behind after a publish: bring it up to date before the backfill
+            # plan reads what was pulled from it.
+            prepare_work_file(settings.work_warehouse_path(), settings.warehouse_path(), log=print)
             choice = choose_source()
             print(f"refresh: source = {choice.source}: {choice.reason}", flush=True)
             defs = load_defs()

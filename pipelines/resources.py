@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import dagster as dg
 import duckdb
@@ -14,6 +15,7 @@ from pydantic import PrivateAttr
 from pipelines import settings, warehouse
 from pipelines.writer_lock import writer_lock
 
+T = TypeVar("T")
 # A run launched while another process writes the warehouse waits this long for its turn, then fails saying who.
 LOCK_WAIT_SECONDS = 6 * 3600.0
 
@@ -30,6 +32,7 @@ class WarehouseResource(dg.ConfigurableResource):
     lock_wait_seconds: float = LOCK_WAIT_SECONDS
 
     _run_lock: ExitStack | None = PrivateAttr(default=None)
+    _memo: dict[tuple, Any] = PrivateAttr(default_factory=dict)
 
     @classmethod
     def from_settings(cls) -> WarehouseResource:
@@ -53,6 +56,7 @@ class WarehouseResource(dg.ConfigurableResource):
         self._run_lock = stack
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self._memo.clear()
         if self._run_lock is not None:
             self._run_lock.close()
             self._run_lock = None
@@ -60,6 +64,14 @@ class WarehouseResource(dg.ConfigurableResource):
     def lock(self, what: str, on_wait: Callable[[str], None] | None = None) -> AbstractContextManager[None]:
         """The writer lock; re-entrant in this process, waits up to lock_wait_seconds for another process."""
         return writer_lock(Path(self.work_path), what, wait_seconds=self.lock_wait_seconds, on_wait=on_wait)
+
+    def memo(self, key: tuple, compute: Callable[[], T]) -> T:
+        """`compute()`, or what it returned earlier in this run for the same key. The key must name the state of
+        the tables it reads (see warehouse.input_fingerprint): steps of one run in one process then share a result
+        (the marts' paper cells) instead of each aggregating the papers again."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -75,9 +87,11 @@ class WarehouseResource(dg.ConfigurableResource):
         """The private file of per-person places beside the working file; never published (people_assets.py)."""
         return Path(self.work_path).with_name("people.duckdb")
 
-    def publish(self) -> Path:
+    def publish(self, log: Callable[[str], None] = print) -> Path:
         with self.lock("publishing"):
-            return warehouse.publish(Path(self.work_path), Path(self.published_path))
+            return warehouse.publish(
+                Path(self.work_path), Path(self.published_path), log=log, memory_limit=self.memory_limit
+            )
 
 
 class SnapshotResource(dg.ConfigurableResource):

@@ -1,9 +1,11 @@
 """The DuckDB warehouse: a private working file the pipeline writes, and a published copy everyone else reads.
 
 Every asset writes inside one transaction, so a failed or killed step leaves the working file as it was.
-A successful run ends by publishing: the working file is checkpointed, copied beside the published file
-and renamed over it (atomic on POSIX). Readers (the dashboard, users' SQL) only ever open the published file,
-read-only, so they never hold the pipeline's lock and never see a half-written run.
+A successful run ends by publishing: the working file is checkpointed and renamed over the published file (atomic
+on POSIX), and the file it replaced becomes the next working file, which the next run first brings up to date
+(pipelines/warehouse_sync.py). A file with many free blocks (a first full load) is published as a compact copy
+instead. Readers (the dashboard, users' SQL) only ever open the published file, read-only, so they never hold the
+pipeline's lock and never see a half-written run.
 
 Both files are written in DuckDB's storage format of STORAGE_VERSION, so that clients older than the writer (the
 DuckDB CLI on PyPI, a colleague's notebook) can open what is published.
@@ -24,9 +26,23 @@ import duckdb
 import polars as pl
 
 from pipelines import contract
+from pipelines.warehouse_sync import (
+    catch_up,
+    copy_published,
+    is_behind,
+    is_lock_error,
+    recover_next,
+    sql_string,
+    stamp_generation,
+    swap_into_place,
+)
 
 # The oldest DuckDB release that opens the published file: 1.4 (the long-term-support line) and newer.
 STORAGE_VERSION = "v1.4.0"
+# A file whose free blocks are more than this share of its blocks, and more than COMPACT_MIN_FREE_BYTES, is published
+# as a compact copy.
+COMPACT_ABOVE_FREE_SHARE = 0.10
+COMPACT_MIN_FREE_BYTES = 64 * 2**20
 # Errors DuckDB raises for a file that is damaged, as opposed to busy or missing.
 _CORRUPTION_MARKERS = (
     "not a valid DuckDB database file",
@@ -156,34 +172,49 @@ def _set_aside(path: Path) -> Path:
 def _rewrite_in_storage_version(path: Path, log: Callable[[str], None]) -> None:
     """Copy a file written in a newer storage format into STORAGE_VERSION's, and put it in its place."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.migrate")
-    con = duckdb.connect()
+    copy_database(path, tmp)
+    os.replace(tmp, path)
+    log(f"warehouse: rewrote {path} in DuckDB's {STORAGE_VERSION} storage format, so older clients can open it")
+
+
+def copy_database(source: Path, target: Path, memory_limit: str = "4GB") -> None:
+    """Write every object of `source` into the new file `target`, compactly, in STORAGE_VERSION's format (a
+    half-written `target` is removed)."""
+    con = duckdb.connect(config={"memory_limit": memory_limit})
     try:
-        con.execute(f"ATTACH '{path}' AS old (READ_ONLY)")
-        con.execute(f"ATTACH '{tmp}' AS new (STORAGE_VERSION '{STORAGE_VERSION}')")
+        con.execute(f"ATTACH {sql_string(str(source))} AS old (READ_ONLY)")
+        con.execute(f"ATTACH {sql_string(str(target))} AS new (STORAGE_VERSION '{STORAGE_VERSION}')")
         con.execute("COPY FROM DATABASE old TO new")
         con.execute("DETACH new")
         con.execute("DETACH old")
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        target.unlink(missing_ok=True)
         raise
     finally:
         con.close()
-    os.replace(tmp, path)
-    log(f"warehouse: rewrote {path} in DuckDB's {STORAGE_VERSION} storage format, so older clients can open it")
 
 
 def prepare_work_file(work_path: Path, published_path: Path, log: Callable[[str], None] = print) -> None:
     """Make the working file ready for a run. Call only while holding the writer lock.
 
-    Removes half-written copies of a killed publish or rewrite; sets aside a working file DuckDB cannot read and
-    rebuilds it from the published copy; rewrites a file created in a newer storage format than STORAGE_VERSION."""
+    Removes half-written copies of a killed publish or rewrite and finishes a killed swap; sets aside a working
+    file DuckDB cannot read and rebuilds it from the published copy; rewrites a file created in a newer storage
+    format than STORAGE_VERSION; brings a working file one publish behind up to date from the published file."""
     for stale in remove_stale_files(published_path, work_path):
         log(f"warehouse: removed {stale}, left half-written by an interrupted run")
+    recover_next(work_path, log)
     if not work_path.exists():
         return
     try:
         version = _open_and_read_version(work_path)
     except duckdb.Error as exc:
+        if is_lock_error(exc) and published_path.exists() and is_behind(work_path, published_path):
+            copy_published(work_path, published_path)
+            log(
+                f"warehouse: the working file {work_path} (the previous published file) is still open in a reader "
+                f"({exc}); copied the published file to it instead of bringing it up to date"
+            )
+            return
         if not _is_corruption(exc):
             raise
         aside = _set_aside(work_path)
@@ -201,6 +232,7 @@ def prepare_work_file(work_path: Path, published_path: Path, log: Callable[[str]
         version = _open_and_read_version(work_path)
     if _version_tuple(version) > _version_tuple(STORAGE_VERSION):
         _rewrite_in_storage_version(work_path, log)
+    catch_up(work_path, published_path, lambda path: connect(path, memory_limit="2GB"), log)
 
 
 def _open_and_read_version(path: Path) -> str:
@@ -220,22 +252,59 @@ def _version_tuple(version: str) -> tuple[int, ...]:
         return ()
 
 
-def publish(work_path: Path, published_path: Path) -> Path:
-    """Copy the working file over the published one atomically. Readers keep the old file until they reopen."""
-    con = connect(work_path)
+def publish(
+    work_path: Path, published_path: Path, log: Callable[[str], None] = print, memory_limit: str = "4GB"
+) -> Path:
+    """Put the working file in the published one's place atomically. Readers keep the old file until they reopen.
+
+    The working file is stamped with the next generation and checkpointed. With more than COMPACT_ABOVE_FREE_SHARE
+    of its blocks free (and more than COMPACT_MIN_FREE_BYTES) it is first rewritten compactly (a first full load
+    leaves gigabytes free). Then it is renamed over the published file, which becomes the next working file
+    (warehouse_sync.swap_into_place), or copied where that is impossible (nothing published yet, another file
+    system)."""
+    con = connect(work_path, memory_limit=memory_limit)
     try:
         ensure_schema(con)
+        con.execute("BEGIN TRANSACTION")
+        generation = stamp_generation(con)
+        con.execute("COMMIT")
         con.execute("CHECKPOINT")
+        total, free, block_size = con.execute(
+            "SELECT total_blocks, free_blocks, block_size FROM pragma_database_size()"
+        ).fetchall()[0]
     finally:
         con.close()
+    how = ""
+    if total and free / total > COMPACT_ABOVE_FREE_SHARE and free * block_size > COMPACT_MIN_FREE_BYTES:
+        compact = work_path.with_name(f".{work_path.name}.{uuid.uuid4().hex}.migrate")
+        copy_database(work_path, compact, memory_limit)
+        os.replace(compact, work_path)
+        how = f"compacted ({free:,} of {total:,} blocks were free), then "
     published_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = published_path.with_name(f".{published_path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        shutil.copyfile(work_path, tmp)
-        os.replace(tmp, published_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    if swap_into_place(work_path, published_path):
+        how += "renamed into place; the file it replaced is the next working file"
+    else:
+        tmp = published_path.with_name(f".{published_path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            shutil.copyfile(work_path, tmp)
+            os.replace(tmp, published_path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        how += "copied"
+    log(f"warehouse: published generation {generation} as {how}")
     return published_path
+
+
+def input_fingerprint(con: duckdb.DuckDBPyConnection, columns: dict[str, str]) -> tuple:
+    """Row count and latest change time of each table (name -> its change-time column; absent tables count as
+    empty): equal fingerprints mean the pipeline has not written the tables in between."""
+    parts = []
+    for table, changed in sorted(columns.items()):
+        if table_exists(con, table):
+            parts.append((table, *con.execute(f'SELECT count(*), max("{changed}") FROM "{table}"').fetchall()[0]))
+        else:
+            parts.append((table, 0, None))
+    return tuple(parts)
 
 
 def record_row_count(con: duckdb.DuckDBPyConnection, table: str, run_id: str, n_rows: int) -> None:

@@ -42,7 +42,11 @@ def stub() -> Iterator[StubArxiv]:
 
 def _client(stub: StubArxiv, tmp_path, **overrides) -> ArxivClient:
     options = dict(
-        page_size=10, delay_seconds=0.0, num_retries=3, timeout_seconds=5.0, backoff_seconds=0.01,
+        page_size=10,
+        delay_seconds=0.0,
+        num_retries=3,
+        timeout_seconds=5.0,
+        backoff_seconds=0.01,
         lock_path=tmp_path / "arxiv.lock",
     )
     return ArxivClient(stub.base_url, **{**options, **overrides})

@@ -88,8 +88,7 @@ def test_split_windows_keeps_every_query_under_the_cap_and_loses_nothing():
     day = api.day_window(date(2025, 1, 2))
     # A busy afternoon: most submissions between 13:00 and 14:00.
     stamps = sorted(
-        day.start + timedelta(minutes=rng.choice([rng.randrange(1440), 780 + rng.randrange(60)]))
-        for _ in range(5000)
+        day.start + timedelta(minutes=rng.choice([rng.randrange(1440), 780 + rng.randrange(60)])) for _ in range(5000)
     )
     count, calls = _counter(stamps)
     cap = 400
@@ -157,9 +156,7 @@ def test_convert_results_builds_papers_rows():
     assert papers.height == len(results) == 3
     row = papers.filter(pl.col("arxiv_id") == "2501.01234").row(0, named=True)
     assert row["latest_version"] == 2
-    assert row["title"] == (
-        "Scalable Oversight of Language Models via Debate: Evidence from Reward Hacking Benchmarks"
-    )
+    assert row["title"] == ("Scalable Oversight of Language Models via Debate: Evidence from Reward Hacking Benchmarks")
     assert row["abstract"].startswith("We study whether debate") and "\n" not in row["abstract"]
     assert row["abstract"].endswith("from 61% to 78%.")
     assert row["categories"] == ["cs.LG", "cs.AI", "cs.CL"]

@@ -20,7 +20,7 @@ from pipelines.lib.relevance import (
 from pipelines.lib.relevance_model import RelevanceModel
 from pipelines.lib.taxonomy import Taxonomy
 from pipelines.resources import WarehouseResource
-from pipelines.warehouse import append_rows, table_exists, write_table
+from pipelines.warehouse import append_rows, table_columns, table_exists, write_table
 
 # Papers classified per batch: bounds memory (about 1 GiB of Polars working set per 250k papers).
 BATCH_SIZE = 250_000
@@ -71,7 +71,19 @@ SELECT r.arxiv_id, r.is_safety_broad, r.is_safety_narrow, r.safety_score, r.topi
 FROM paper_relevance r
 JOIN papers p USING (arxiv_id)
 LEFT JOIN {origins} o USING (arxiv_id)
+{where}
 """
+# Papers whose paper_classification row is missing or older than its relevance or origin row.
+CLASSIFICATION_TODO_SQL = """
+CREATE OR REPLACE TEMP TABLE _classification_todo AS
+SELECT r.arxiv_id
+FROM paper_relevance r
+JOIN papers p USING (arxiv_id)
+LEFT JOIN {origins} o USING (arxiv_id)
+LEFT JOIN paper_classification c USING (arxiv_id)
+WHERE c.arxiv_id IS NULL OR c.classified_at IS DISTINCT FROM greatest(r.classified_at, o.classified_at)
+"""
+TODO_FILTER = "WHERE r.arxiv_id IN (SELECT arxiv_id FROM _classification_todo)"
 
 # Stand-in while paper_origins has not been built yet: every origin is then 'unknown'.
 NO_ORIGINS = contract.table("paper_origins").empty_select()
@@ -131,11 +143,25 @@ def update_relevance(
 
 
 def build_classification(con: duckdb.DuckDBPyConnection) -> dict:
-    """Recreate paper_classification from paper_relevance and paper_origins (in-DuckDB join)."""
+    """Bring paper_classification up to date with paper_relevance and paper_origins (in-DuckDB join): only the rows
+    of papers classified since are written again; the whole table when it is missing or its columns changed."""
     con.execute(PAPER_RELEVANCE_DDL)
     origins = "paper_origins" if table_exists(con, "paper_origins") else NO_ORIGINS
-    con.execute(contract.table("paper_classification").ddl(replace=True))
-    con.execute(CLASSIFICATION_SQL.format(origins=origins))
+    spec = contract.table("paper_classification")
+    full = table_columns(con, "paper_classification") != set(spec.column_names)
+    written: int | None = None
+    if full:
+        con.execute(spec.ddl(replace=True))
+        con.execute(CLASSIFICATION_SQL.format(origins=origins, where=""))
+    else:
+        con.execute(CLASSIFICATION_TODO_SQL.format(origins=origins))
+        con.execute("DELETE FROM paper_classification WHERE arxiv_id IN (SELECT arxiv_id FROM _classification_todo)")
+        written = con.execute(CLASSIFICATION_SQL.format(origins=origins, where=TODO_FILTER)).fetchall()[0][0]
+        con.execute("DROP TABLE _classification_todo")
+        con.execute(
+            """DELETE FROM paper_classification WHERE arxiv_id NOT IN
+            (SELECT arxiv_id FROM paper_relevance JOIN papers USING (arxiv_id))"""
+        )
     rows, broad, narrow, unknown = con.execute(
         """SELECT count(*), count(*) FILTER (WHERE is_safety_broad), count(*) FILTER (WHERE is_safety_narrow),
                   count(*) FILTER (WHERE origin = 'unknown')
@@ -147,6 +173,7 @@ def build_classification(con: duckdb.DuckDBPyConnection) -> dict:
         "safety_narrow": narrow,
         "unknown_origin": unknown,
         "origins_available": origins == "paper_origins",
+        "rows_written": rows if written is None else written,
     }
 
 
@@ -179,7 +206,8 @@ def paper_relevance(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     kinds={"duckdb"},
     deps=[paper_relevance, dg.AssetDep("paper_origins")],
     description="What users query: relevance, topics and evidence joined with origin (LEFT JOIN: papers without "
-    "an origin row are 'unknown'). Rebuilt in full in DuckDB each run (about a second per million papers).",
+    "an origin row are 'unknown'). Incremental: only papers whose relevance or origin was classified since are "
+    "written again (in full when the table is missing or its columns changed).",
 )
 def paper_classification(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.transaction() as con:

@@ -11,6 +11,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from pipelines.cells import paper_cells
 from pipelines.inputs import ai_categories, claim_sources
 from pipelines.judged_sample import judged_ai_papers
 from pipelines.lib import claims, estimates, metrics, origin_shares
@@ -43,9 +44,11 @@ GROUP BY ALL
 """
 
 
-def covered_cells(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def covered_cells(
+    con: duckdb.DuckDBPyConnection, warehouse: WarehouseResource
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(cells restricted to covered months, covered months, category_month_counts)."""
-    cells = metrics.paper_cells(con, ai_categories())
+    cells = paper_cells(con, warehouse)
     month_counts = con.sql(MONTH_COUNTS_SQL).pl()
     months = metrics.covered_months(month_counts, cells)
     return metrics.restrict_to_months(cells, months), months, month_counts
@@ -53,7 +56,7 @@ def covered_cells(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.Data
 
 def _materialize(context: dg.AssetExecutionContext, warehouse: WarehouseResource, table: str, compute) -> dict:
     with warehouse.transaction() as con:
-        cells, months, month_counts = covered_cells(con)
+        cells, months, month_counts = covered_cells(con, warehouse)
         frame = compute(cells, months, month_counts)
         write_table(con, table, frame, context.run_id)
     first, last = (months["month"].min(), months["month"].max()) if months.height else (None, None)
@@ -121,7 +124,7 @@ def safety_papers_by_organization_monthly(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     with warehouse.transaction() as con:
-        _, months, _ = covered_cells(con)
+        _, months, _ = covered_cells(con, warehouse)
         cells = metrics.restrict_to_months(metrics.organization_cells(con), months)
         frame = metrics.safety_papers_by_organization_monthly(cells)
         write_table(con, "safety_papers_by_organization_monthly", frame, context.run_id)
@@ -150,7 +153,7 @@ def lab_share_yearly(context: dg.AssetExecutionContext, warehouse: WarehouseReso
 )
 def origin_shares_yearly(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.transaction() as con:
-        _, months, _ = covered_cells(con)
+        _, months, _ = covered_cells(con, warehouse)
         involvement = metrics.restrict_to_months(origin_shares.involvement_cells(con, ai_categories()), months)
         frame = origin_shares.origin_shares_yearly(involvement)
         write_table(con, "origin_shares_yearly", frame, context.run_id)
@@ -213,7 +216,7 @@ CLAIM_TABLES = (
 def claims_check(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.transaction() as con:
         tables = {t: con.sql(f"SELECT * FROM {t}").pl() for t in CLAIM_TABLES}
-        cells, _, _ = covered_cells(con)
+        cells, _, _ = covered_cells(con, warehouse)
         inputs = claims.ClaimInputs(
             estimates=tables["field_size_estimates"],
             positions=tables["workforce_positions_yearly"],

@@ -45,9 +45,9 @@ def publish_blockers(con: duckdb.DuckDBPyConnection) -> list[str]:
     group_name="publish",
     kinds={"duckdb"},
     deps=[dg.AssetDep(name) for name in FINAL_TABLES],
-    description="data/warehouse.duckdb (WAREHOUSE_PATH): the working file, checkpointed and copied over the "
-    "published one atomically. It runs only when every step upstream succeeded and no blocking check failed, "
-    "so readers never see a failed or half-finished run.",
+    description="data/warehouse.duckdb (WAREHOUSE_PATH): the working file, checkpointed and put in the published "
+    "one's place atomically (renamed, or a compact copy when it has many free blocks). It runs only when every "
+    "step upstream succeeded and no blocking check failed, so readers never see a failed or half-finished run.",
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.transaction() as con:
@@ -58,7 +58,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "or downstream_refresh_job), not published_warehouse alone.",
             metadata={"blockers": blockers},
         )
-    path = warehouse.publish()
+    path = warehouse.publish(log=context.log.info)
     con = connect(path, read_only=True, memory_limit="1GB")
     try:
         version = storage_version(con)

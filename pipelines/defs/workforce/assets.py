@@ -4,6 +4,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines import inputs, settings
+from pipelines.cells import paper_cells
 from pipelines.lib import estimates, growth, metrics, positions
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import write_table
@@ -126,7 +127,7 @@ def workforce_growth_fit(context: dg.AssetExecutionContext, warehouse: Warehouse
 )
 def workforce_authors_yearly(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.transaction() as con:
-        cells = metrics.paper_cells(con, inputs.ai_categories())
+        cells = paper_cells(con, warehouse)
         month_counts = con.sql("SELECT category, month, n_papers, source, counted_at FROM category_month_counts").pl()
         years = sorted(set(metrics.covered_months(month_counts, cells)["month"].dt.year().to_list()))
         frame = metrics.workforce_authors_yearly(con, inputs.ai_categories(), years)

@@ -52,13 +52,19 @@ def test_a_file_with_many_rejected_lines_blocks_publishing_and_names_the_file(
     (snapshot / "late.jsonl").write_text("\n".join([*good, "{broken", '{"id": 7}']) + "\n")  # 2 of 20 rejected
     result = _run_snapshot_job(monkeypatch, env)
     assert not result.success
-    checks = {e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
-              for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    checks = {
+        e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
     failed = checks["snapshot_rejects_are_rare"]
     assert not failed.passed
     assert "late.jsonl: 2 of 20 lines rejected (10.0%)" in failed.description
-    assert not [e for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"
-                and e.asset_key == dg.AssetKey("published_warehouse")]
+    assert not [
+        e
+        for e in result.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key == dg.AssetKey("published_warehouse")
+    ]
     assert hashlib.sha256(published.read_bytes()).hexdigest() == before
 
     # Still blocked on the next run (the file is known, so it is not read again) ...

@@ -266,3 +266,50 @@ def test_classifier_accuracy_compares_stored_labels_with_the_judged_sample(wareh
     )
     assert rows == [(1, 1.0, 1.0, 1.0)]
     assert _rows(warehouse, "SELECT count(*) FROM classifier_accuracy") == [(6,)]
+
+
+def test_an_incremental_classification_equals_a_full_rebuild(after_first_run):
+    warehouse = after_first_run
+    with warehouse.transaction() as con:
+        from pipelines.defs.classify.origin_assets import PAPER_ORIGINS_DDL
+
+        con.execute(PAPER_ORIGINS_DDL)
+        con.execute(
+            """INSERT INTO paper_origins (arxiv_id, origin, organizations, origin_evidence, origin_confidence,
+                has_frontier_lab_author, first_author_class, last_author_class, n_authors, n_authors_placed,
+                origin_version, classified_at)
+            VALUES ('2501.00002', 'frontier_lab', ['Anthropic'], 'affiliation: Anthropic', 0.9, true, 'frontier_lab',
+                'unknown', 2, 1, 'v', now())"""
+        )
+        con.execute("DELETE FROM papers WHERE arxiv_id = '2501.00004'")
+        con.execute("DELETE FROM papers WHERE arxiv_id = '2501.00003'")
+        _insert(
+            con,
+            "2501.00003",
+            "Reward Hacking in Video Agents",
+            "Agents exploit misspecified rewards.",
+            ["cs.AI"],
+            ingested_at=datetime(2025, 2, 1),
+        )
+        _insert(
+            con,
+            "2501.00006",
+            "Deceptive Alignment Probes",
+            "Probing models for deception.",
+            ["cs.LG"],
+            ingested_at=datetime(2025, 2, 1),
+        )
+    assert _run(warehouse).success
+    [event] = [
+        e for e in _run(warehouse).get_asset_materialization_events() if e.asset_key.path == ["paper_classification"]
+    ]
+    assert event.materialization.metadata["rows_written"].value == 0  # nothing changed since
+    incremental = _rows(warehouse, "FROM paper_classification ORDER BY arxiv_id")
+    with warehouse.transaction() as con:
+        con.execute("DROP TABLE paper_classification")
+        assert classify_assets.build_classification(con)["rows_written"] == 5  # rebuilt in full
+    assert _rows(warehouse, "FROM paper_classification ORDER BY arxiv_id") == incremental
+    ids = [r[0] for r in incremental]
+    assert ids == ["2501.00001", "2501.00002", "2501.00003", "2501.00005", "2501.00006"]
+    origin = {r[0]: r[1] for r in _rows(warehouse, "SELECT arxiv_id, origin FROM paper_classification")}
+    assert origin["2501.00002"] == "frontier_lab"
