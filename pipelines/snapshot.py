@@ -16,7 +16,7 @@ it has been read to its end, before its last block is merged, and blocks of it m
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -294,6 +294,19 @@ class _Load:
         return refuse
 
 
+def _read(files: list[SnapshotFile]) -> Iterator[tuple[SnapshotFile, Chunk | ReadOutcome]]:
+    """Every file's blocks of lines, each file followed by how its reading ended."""
+    for file in files:
+        outcome = ReadOutcome()
+        for chunk in iter_chunks(file.path, outcome, name=file.name):
+            yield file, chunk
+        yield file, outcome
+
+
+def _weight(item: tuple[SnapshotFile, Chunk | ReadOutcome]) -> int:
+    return item[1].n_bytes if isinstance(item[1], Chunk) else 0
+
+
 def load_snapshot(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -313,18 +326,18 @@ def load_snapshot(
     done_before = 0
     pending: list[Chunk] = []
     pending_bytes = 0
-    for file in todo:
-        outcome = ReadOutcome()
-        for chunk in prefetch(iter_chunks(file.path, outcome, name=file.name)):
-            pending.append(chunk)
-            pending_bytes += chunk.n_bytes
-            if pending_bytes >= BLOCK_BYTES:
-                before = run.n_read
-                load.flush(pending)
-                progress.update(run.n_read - before, done_before + chunk.compressed_pos)
-                pending, pending_bytes = [], 0
-        load.read.append((file, outcome))
-        done_before += file.size_bytes
+    for file, item in prefetch(_read(todo), _weight, limit=BLOCK_BYTES):
+        if isinstance(item, ReadOutcome):  # the file has been read to its end, or to its damage
+            load.read.append((file, item))
+            done_before += file.size_bytes
+            continue
+        pending.append(item)
+        pending_bytes += item.n_bytes
+        if pending_bytes >= BLOCK_BYTES:
+            before = run.n_read
+            load.flush(pending)
+            progress.update(run.n_read - before, done_before + item.compressed_pos)
+            pending, pending_bytes = [], 0
     before = run.n_read
     load.flush(pending)
     progress.update(run.n_read - before, total, force=True)

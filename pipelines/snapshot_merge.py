@@ -113,11 +113,9 @@ def _select_block(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
         SELECT unnest(?::VARCHAR[]) AS source_file, unnest(range(1, len(?::VARCHAR[]) + 1)) AS file_order""",
         [files, files],
     )
-    accepted = f"{PAPERS_FROM_PARSED_SQL} WHERE reject_reason IS NULL AND source_file IN (SELECT source_file FROM _block_files)"
-    repeats = con.execute(
-        """SELECT count(*) - count(DISTINCT arxiv_id) FROM _parsed
-        WHERE reject_reason IS NULL AND source_file IN (SELECT source_file FROM _block_files)"""
-    ).fetchone()[0]
+    of_files = "reject_reason IS NULL AND source_file IN (SELECT source_file FROM _block_files)"
+    accepted = f"{PAPERS_FROM_PARSED_SQL} WHERE {of_files}"
+    repeats = con.execute(f"SELECT count(*) - count(DISTINCT arxiv_id) FROM _parsed WHERE {of_files}").fetchone()[0]
     if not repeats:
         con.execute(f"CREATE OR REPLACE TEMP VIEW _block AS {accepted}")
         return

@@ -16,9 +16,10 @@ import hashlib
 import queue
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -27,6 +28,7 @@ BLOCK_BYTES = 64 * 1024 * 1024
 READ_BYTES = 1024 * 1024  # compressed bytes per read: damage costs at most the lines after it
 BOM = b"\xef\xbb\xbf"
 GZIP_WBITS = 31  # zlib's window bits for the gzip container
+T = TypeVar("T")
 
 
 @dataclass
@@ -249,33 +251,47 @@ def iter_chunks(
         yield Chunk(name, line_no, lines, pos, errors, len(block))
 
 
-def prefetch(items: Iterator[Chunk], depth: int = 2) -> Iterator[Chunk]:
-    """Reads ahead in a thread: decompression (which releases the GIL) overlaps DuckDB's parsing."""
-    buffer: queue.Queue = queue.Queue(maxsize=depth)
+def prefetch(items: Iterator[T], weight: Callable[[T], int], limit: int) -> Iterator[T]:
+    """Reads ahead in a thread: decompression (which releases the GIL) overlaps DuckDB's parsing.
+
+    Holds items of at most `limit` total weight (and always at least one), so reading goes on across small files
+    while a block is parsed, and memory stays bounded."""
+    buffer: queue.Queue = queue.Queue()
     done = object()
     stop = threading.Event()
+    room = threading.Condition()
+    held = [0]
 
     def produce() -> None:
         try:
             for item in items:
-                if stop.is_set():
-                    return
-                buffer.put(item)
-            buffer.put(done)
+                w = weight(item)
+                with room:
+                    while held[0] > 0 and held[0] + w > limit and not stop.is_set():
+                        room.wait(0.1)
+                    if stop.is_set():
+                        return
+                    held[0] += w
+                buffer.put((item, w))
+            buffer.put((done, 0))
         except BaseException as exc:  # handed to the consumer, which raises it
-            buffer.put(exc)
+            buffer.put((exc, 0))
 
     thread = threading.Thread(target=produce, name="snapshot-reader", daemon=True)
     thread.start()
     try:
-        while (item := buffer.get()) is not done:
+        while True:
+            item, w = buffer.get()
+            with room:
+                held[0] -= w
+                room.notify()
+            if item is done:
+                return
             if isinstance(item, BaseException):
                 raise item
             yield item
     finally:
         stop.set()
-        while thread.is_alive():  # unblock a producer waiting on a full buffer
-            try:
-                buffer.get_nowait()
-            except queue.Empty:
-                thread.join(timeout=0.1)
+        with room:
+            room.notify()
+        thread.join()
