@@ -15,7 +15,7 @@ import pytest
 from pipelines import snapshot
 from pipelines import warehouse as wh
 from pipelines.ingest import PAPER_COLUMNS, RunRecord, upsert_papers
-from pipelines.snapshot_reader import decode_lines, iter_chunks, lines_array
+from pipelines.snapshot_reader import iter_chunks
 
 COMPARED = [c for c in PAPER_COLUMNS if c != "source_detail"]
 
@@ -232,21 +232,3 @@ def test_a_stored_row_of_a_higher_version_on_the_same_date_is_kept_by_every_load
         counts = upsert_papers(con, papers.with_columns(authors=pl.lit([], pl.List(pl.String))), authors)
     assert counts["older"] == 1
     assert _rows(db, "SELECT title FROM papers") == [("v3",)]
-
-
-@pytest.mark.parametrize(
-    "block",
-    [
-        b'{"a": 1}\n\n{"b": "caf\xc3\xa9"}\n  \nlast',
-        b"one\r\ntwo\r\n\xef\xbb\xbfthree",
-        b"good\nbad \xff here\nok",
-        b"",
-        b"\n\n",
-        "snowman \u2603 and emoji \U0001f600".encode(),
-    ],
-)
-def test_lines_array_matches_the_line_by_line_decoding(block: bytes) -> None:
-    lines, errors = lines_array(block)
-    expected_lines, expected_errors = decode_lines(block)
-    assert lines.to_pylist() == expected_lines
-    assert errors == expected_errors
