@@ -13,6 +13,8 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from pipelines.lib.record_order import NEWEST_FIRST, ranks_above_sql
+
 PAPER_COLUMNS = [
     "arxiv_id",
     "title",
@@ -68,8 +70,7 @@ def dedupe_staged(con: duckdb.DuckDBPyConnection) -> None:
         f"""CREATE TEMP TABLE _dedup_rows AS
         SELECT * FROM _staged
         QUALIFY row_number() OVER (
-            PARTITION BY arxiv_id ORDER BY updated_date DESC NULLS LAST, latest_version DESC NULLS LAST,
-            {LATER_IN_THE_INPUT}) = 1"""
+            PARTITION BY arxiv_id ORDER BY {NEWEST_FIRST}, {LATER_IN_THE_INPUT}) = 1"""
     )
     con.execute("CREATE TEMP VIEW _dedup AS SELECT * FROM _dedup_rows")
 
@@ -79,13 +80,16 @@ def drop_dedup(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def apply_upsert(con: duckdb.DuckDBPyConnection, now: datetime) -> UpsertCounts:
-    """Merge `_dedup` (papers columns) and `_dedup_authors` into papers and paper_authors."""
+    """Merge `_dedup` (papers columns) and `_dedup_authors` into papers and paper_authors.
+
+    A stored row that ranks above the new one (pipelines/lib/record_order.py) is kept, counted `older`; on a tie
+    the new record, read later, wins."""
     same = " AND ".join(f"p.{c} IS NOT DISTINCT FROM s.{c}" for c in _CONTENT_COLUMNS)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _decision AS
         SELECT s.arxiv_id, CASE
             WHEN p.arxiv_id IS NULL THEN 'inserted'
-            WHEN p.updated_date > s.updated_date THEN 'older'
+            WHEN {ranks_above_sql("p", "s")} THEN 'older'
             WHEN {same} THEN 'unchanged'
             ELSE 'updated' END AS decision
         FROM _dedup s LEFT JOIN papers p USING (arxiv_id)"""

@@ -1,29 +1,33 @@
 """Streams a bulk JSON-lines snapshot (arXiv metadata field names) into the warehouse.
 
 Files are read in blocks of lines (pipelines/snapshot_reader.py); each block is parsed by DuckDB
-(pipelines/lib/snapshot_sql.py) and merged (pipelines/ingest.py). The caller owns the transaction: a failure anywhere
+(pipelines/lib/snapshot_sql.py) and merged at once into papers and paper_authors (pipelines/snapshot_merge.py), so
+every record is written once and memory stays at about a block. The caller owns the transaction: a failure anywhere
 leaves the warehouse unchanged.
 
 A file is known by its name inside the snapshot folder and the SHA-256 of its bytes (`snapshot_files`): the same
 corpus at another path is not read again, and a file whose content changed (a completed download, a fix) is.
 A damaged file loads every line before the damage; the rest is recorded in `rejected_records` at the line where
 reading stopped, and the file is marked incomplete until its content changes. A file with more than
-MAX_FILE_REJECT_SHARE of its lines rejected, or whose gzip checksum fails, is refused whole.
+MAX_FILE_REJECT_SHARE of its lines rejected, or whose gzip checksum fails, is refused whole: a file is judged once
+it has been read to its end, before its last block is merged, and blocks of it merged before then are taken back.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
-from pipelines.ingest import RunRecord, apply_upsert, dedupe_staged, drop_dedup
-from pipelines.lib.snapshot_sql import AUTHORS_FROM_STAGED_SQL, PAPERS_FROM_PARSED_SQL, PARSE_CHUNK_SQL
+from pipelines.ingest import RunRecord
+from pipelines.lib.snapshot_sql import PARSE_CHUNK_SQL
+from pipelines.snapshot_merge import end_merge, keep_file, load_counts, merge_block, start_merge, undo_file
 from pipelines.snapshot_reader import BLOCK_BYTES, Chunk, ReadOutcome, file_sha256, iter_chunks, prefetch
 
 SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
@@ -136,30 +140,25 @@ def _as_batches(chunks: list[Chunk]) -> pa.RecordBatchReader:
         encoding_error = pa.nulls(n, pa.string())
     table = pa.table(
         {
-            "source_file": pa.array([c.file_name for c in chunks for _ in c.lines], pa.string()),
-            "line_no": pa.array(
-                [n for c in chunks for n in range(c.first_line, c.first_line + len(c.lines))], pa.int64()
+            "source_file": pa.chunked_array([pa.repeat(c.file_name, len(c.lines)) for c in chunks], pa.string()),
+            "line_no": pa.chunked_array(
+                [pa.array(np.arange(c.first_line, c.first_line + len(c.lines), dtype=np.int64)) for c in chunks]
             ),
-            "raw": pa.array([line for c in chunks for line in c.lines], pa.string()),
+            "raw": pa.chunked_array([c.lines.cast(pa.large_string()) for c in chunks], pa.large_string()),
             "encoding_error": encoding_error,
         }
     )
     return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=4096))
 
 
-def _stage_lines(
+def _parse_lines(
     con: duckdb.DuckDBPyConnection,
     chunks: list[Chunk],
     run: RunRecord,
     tallies: dict[str, FileTally],
     now: datetime,
-    first: bool,
 ) -> None:
-    """Parse blocks of lines: accepted rows go to `_staged`, the others to rejected_records.
-
-    `_staged` is a table of the warehouse itself, not a TEMP table: inside the load's transaction its rows are
-    written to the database file as they accumulate, so memory stays bounded at any snapshot size, and a
-    rollback (failure, kill) removes it with everything else."""
+    """Parse blocks of lines into TEMP table `_parsed`; rejected lines go to rejected_records."""
     con.register("_chunk", _as_batches(chunks))
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _parsed AS {PARSE_CHUNK_SQL}")
@@ -179,11 +178,6 @@ def _stage_lines(
             FROM _parsed WHERE reject_reason IS NOT NULL""",
             [run.run_id, now],
         )
-    accepted = f"{PAPERS_FROM_PARSED_SQL} WHERE reject_reason IS NULL"
-    if first:
-        con.execute(f"CREATE OR REPLACE TABLE _staged AS {accepted}")  # not TEMP: spills to the file
-    else:
-        con.execute(f"INSERT INTO _staged {accepted}")
 
 
 def _record_damage(
@@ -249,6 +243,70 @@ def _mark_seen(con: duckdb.DuckDBPyConnection, files: list[SnapshotFile], load_n
     )
 
 
+class _Load:
+    """One load's state: parsed blocks are merged as they come; each file is judged once it has been read whole."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, run: RunRecord, log: Callable[[str], None]) -> None:
+        self.con, self.run, self.log = con, run, log
+        self.now = datetime.now()
+        self.load_number = con.execute("SELECT coalesce(max(seen_in_load), 0) + 1 FROM snapshot_files").fetchone()[0]
+        self.tallies: dict[str, FileTally] = {}
+        self.read: list[tuple[SnapshotFile, ReadOutcome]] = []  # files read to their end (or their damage)
+        self.judged: dict[str, bool] = {}  # file name -> refused
+        self.open_file: str | None = None  # merged in part, not judged yet
+
+    def flush(self, chunks: list[Chunk]) -> None:
+        """Parse and merge a block: files read whole are judged first, so a refused one is never merged."""
+        if chunks:
+            _parse_lines(self.con, chunks, self.run, self.tallies, self.now)
+        for file, outcome in self.read:
+            if file.name not in self.judged:
+                self.judged[file.name] = self._judge(file, outcome)
+        if self.open_file is not None and self.open_file in self.judged:
+            if self.judged[self.open_file]:
+                undo_file(self.con, self.open_file, self.now)
+            else:
+                keep_file(self.con)
+            self.open_file = None
+        names = list(dict.fromkeys(c.file_name for c in chunks))
+        accepted = [n for n in names if self.judged.get(n) is False]
+        if accepted:
+            merge_block(self.con, accepted, self.now, keep_undo=False)
+        if names and names[-1] not in self.judged:  # continues in the next block
+            merge_block(self.con, [names[-1]], self.now, keep_undo=True)
+            self.open_file = names[-1]
+        if chunks:
+            self.con.execute("DROP TABLE _parsed")
+
+    def _judge(self, file: SnapshotFile, outcome: ReadOutcome) -> bool:
+        """Record how the file ended; True when it is refused whole."""
+        tally = self.tallies.setdefault(file.name, FileTally())
+        if outcome.error is not None:
+            _record_damage(self.con, file, outcome, self.run, tally, self.now, self.log)
+        refuse = outcome.untrustworthy or tally.n_rejected > MAX_FILE_REJECT_SHARE * max(tally.n_lines, 1)
+        if refuse:
+            self.log(
+                f"snapshot: {file.name} refused: {tally.n_rejected:,} of {tally.n_lines:,} lines rejected"
+                + (f" ({outcome.error})" if outcome.untrustworthy else "")
+                + "; none of its records are loaded until the file changes"
+            )
+        _record_file(self.con, file, tally, outcome, refuse, self.load_number, self.now)
+        return refuse
+
+
+def _read(files: list[SnapshotFile]) -> Iterator[tuple[SnapshotFile, Chunk | ReadOutcome]]:
+    """Every file's blocks of lines, each file followed by how its reading ended."""
+    for file in files:
+        outcome = ReadOutcome()
+        for chunk in iter_chunks(file.path, outcome, name=file.name):
+            yield file, chunk
+        yield file, outcome
+
+
+def _weight(item: tuple[SnapshotFile, Chunk | ReadOutcome]) -> int:
+    return item[1].n_bytes if isinstance(item[1], Chunk) else 0
+
+
 def load_snapshot(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -263,61 +321,29 @@ def load_snapshot(
     log(f"snapshot: {path}: {len(files)} files, {len(todo)} not loaded before")
     total = sum(f.size_bytes for f in todo)
     progress = Progress(total, log)
+    load = _Load(con, run, log)
+    start_merge(con)
     done_before = 0
-    now = datetime.now()
-    staged = False
     pending: list[Chunk] = []
     pending_bytes = 0
-    tallies: dict[str, FileTally] = {}
-    load_number = con.execute("SELECT coalesce(max(seen_in_load), 0) + 1 FROM snapshot_files").fetchall()[0][0]
-
-    def flush() -> None:
-        nonlocal staged, pending, pending_bytes
-        if pending:
+    for file, item in prefetch(_read(todo), _weight, limit=BLOCK_BYTES):
+        if isinstance(item, ReadOutcome):  # the file has been read to its end, or to its damage
+            load.read.append((file, item))
+            done_before += file.size_bytes
+            continue
+        pending.append(item)
+        pending_bytes += item.n_bytes
+        if pending_bytes >= BLOCK_BYTES:
             before = run.n_read
-            _stage_lines(con, pending, run, tallies, now, first=not staged)
-            staged = True
-            progress.update(run.n_read - before, done_before + pending[-1].compressed_pos)
+            load.flush(pending)
+            progress.update(run.n_read - before, done_before + item.compressed_pos)
             pending, pending_bytes = [], 0
-
-    read: list[tuple[SnapshotFile, ReadOutcome]] = []
-    for file in todo:
-        outcome = ReadOutcome()
-        for chunk in prefetch(iter_chunks(file.path, outcome, name=file.name)):
-            pending.append(chunk)
-            pending_bytes += sum(len(line) for line in chunk.lines)
-            if pending_bytes >= BLOCK_BYTES:
-                flush()
-        read.append((file, outcome))
-        done_before += file.size_bytes
-    flush()
-    refused = []
-    for file, outcome in read:  # after the last flush, so every file's tally is complete
-        tally = tallies.setdefault(file.name, FileTally())
-        if outcome.error is not None:
-            _record_damage(con, file, outcome, run, tally, now, log)
-        refuse = outcome.untrustworthy or tally.n_rejected > MAX_FILE_REJECT_SHARE * max(tally.n_lines, 1)
-        if refuse:
-            refused.append(file.name)
-            log(
-                f"snapshot: {file.name} refused: {tally.n_rejected:,} of {tally.n_lines:,} lines rejected"
-                + (f" ({outcome.error})" if outcome.untrustworthy else "")
-                + "; none of its records are loaded until the file changes"
-            )
-        _record_file(con, file, tally, outcome, refuse, load_number, now)
-    if refused and staged:
-        con.execute(
-            "DELETE FROM _staged WHERE regexp_replace(source_detail, ':\\d+$', '') IN (SELECT unnest(?::VARCHAR[]))",
-            [refused],
-        )
-    _mark_seen(con, files, load_number)
-    if staged:
-        progress.update(0, total, force=True)
-        dedupe_staged(con)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _dedup_authors AS {AUTHORS_FROM_STAGED_SQL}")
-        run.counts.add(apply_upsert(con, now))
-        drop_dedup(con)
-        con.execute("DROP TABLE _dedup_authors; DROP TABLE _staged")
+    before = run.n_read
+    load.flush(pending)
+    progress.update(run.n_read - before, total, force=True)
+    _mark_seen(con, files, load.load_number)
+    run.counts.add(load_counts(con, load.now))
+    end_merge(con)
     c = run.counts
     log(
         f"snapshot done: read {run.n_read:,}, inserted {c.inserted:,}, updated {c.updated:,}, "

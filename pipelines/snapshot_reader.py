@@ -4,6 +4,10 @@ A damaged file (a truncated download, corrupt gzip data) is read up to the damag
 yielded, and `ReadOutcome` says where and why reading stopped, so the loader keeps those lines and records the rest
 as rejected instead of failing the whole load. A UTF-8 byte-order mark at the start of a file is dropped; a line
 that is not valid UTF-8 is passed on with the reason, for the loader to reject with its number.
+
+A block's lines become one Arrow string array straight from the decompressed bytes (no Python string per line):
+the newlines are found and dropped with numpy, and the block is checked for UTF-8 once. Only a block that fails the
+check, or holds a carriage return or a byte-order mark, is split line by line in Python.
 """
 
 from __future__ import annotations
@@ -12,23 +16,29 @@ import hashlib
 import queue
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+import pyarrow as pa
 
 BLOCK_BYTES = 64 * 1024 * 1024
 READ_BYTES = 1024 * 1024  # compressed bytes per read: damage costs at most the lines after it
 BOM = b"\xef\xbb\xbf"
 GZIP_WBITS = 31  # zlib's window bits for the gzip container
+T = TypeVar("T")
 
 
 @dataclass
 class Chunk:
     file_name: str
     first_line: int
-    lines: list[str]
+    lines: pa.Array  # the block's lines, without line ends
     compressed_pos: int  # bytes of the file consumed so far, for progress
     encoding_errors: dict[int, str] = field(default_factory=dict)  # index in `lines` -> why it is not UTF-8
+    n_bytes: int = 0  # decompressed bytes of the block
 
 
 @dataclass
@@ -75,6 +85,30 @@ def decode_lines(block: bytes) -> tuple[list[str], dict[int, str]]:
             lines.append(_clean(raw.decode("utf-8", errors="replace")))
             errors[i] = f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}"
     return lines, errors
+
+
+def lines_array(block: bytes) -> tuple[pa.Array, dict[int, str]]:
+    """decode_lines as one Arrow array, built from the block's bytes without a Python string per line."""
+    if b"\r" in block or BOM in block:
+        return _array_of(*decode_lines(block))
+    buffer = np.frombuffer(block, np.uint8)
+    newlines = np.flatnonzero(buffer == ord("\n"))
+    offsets = np.empty(len(newlines) + 2, np.int64 if len(block) >= 2**31 else np.int32)
+    offsets[0] = 0
+    offsets[1:-1] = newlines - np.arange(len(newlines))  # each line ends where its newline was, minus the earlier ones
+    offsets[-1] = len(block) - len(newlines)
+    data = np.delete(buffer, newlines)
+    kind = pa.LargeStringArray if offsets.dtype == np.int64 else pa.StringArray
+    lines = kind.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data))
+    try:
+        lines.validate(full=True)  # UTF-8 of every line
+    except pa.ArrowInvalid:
+        return _array_of(*decode_lines(block))
+    return lines, {}
+
+
+def _array_of(lines: list[str], errors: dict[int, str]) -> tuple[pa.Array, dict[int, str]]:
+    return pa.array(lines, pa.large_string()), errors
 
 
 class _GzipInflater:
@@ -193,10 +227,10 @@ def iter_chunks(
         if cut < 0:
             parts = [pending]
             continue
-        lines, errors = decode_lines(pending[:cut])
+        lines, errors = lines_array(pending[:cut])
         parts = [pending[cut + 1 :]]
         size = len(parts[0])
-        yield Chunk(name, line_no, lines, pos, errors)
+        yield Chunk(name, line_no, lines, pos, errors, cut)
         line_no += len(lines)
     pending = b"".join(parts)
     if at_start:
@@ -204,45 +238,60 @@ def iter_chunks(
     if outcome.error is not None:
         cut = pending.rfind(b"\n")
         if cut >= 0:
-            lines, errors = decode_lines(pending[:cut])
-            yield Chunk(name, line_no, lines, pos, errors)
+            lines, errors = lines_array(pending[:cut])
+            yield Chunk(name, line_no, lines, pos, errors, cut)
             line_no += len(lines)
             pending = pending[cut + 1 :]
         outcome.error_line = line_no
         outcome.partial_line = pending.decode("utf-8", errors="replace")
         return
     if pending.strip():
-        lines, errors = decode_lines(pending.removesuffix(b"\n"))
-        yield Chunk(name, line_no, lines, pos, errors)
+        block = pending.removesuffix(b"\n")
+        lines, errors = lines_array(block)
+        yield Chunk(name, line_no, lines, pos, errors, len(block))
 
 
-def prefetch(items: Iterator[Chunk], depth: int = 2) -> Iterator[Chunk]:
-    """Reads ahead in a thread: decompression (which releases the GIL) overlaps DuckDB's parsing."""
-    buffer: queue.Queue = queue.Queue(maxsize=depth)
+def prefetch(items: Iterator[T], weight: Callable[[T], int], limit: int) -> Iterator[T]:
+    """Reads ahead in a thread: decompression (which releases the GIL) overlaps DuckDB's parsing.
+
+    Holds items of at most `limit` total weight (and always at least one), so reading goes on across small files
+    while a block is parsed, and memory stays bounded."""
+    buffer: queue.Queue = queue.Queue()
     done = object()
     stop = threading.Event()
+    room = threading.Condition()
+    held = [0]
 
     def produce() -> None:
         try:
             for item in items:
-                if stop.is_set():
-                    return
-                buffer.put(item)
-            buffer.put(done)
+                w = weight(item)
+                with room:
+                    while held[0] > 0 and held[0] + w > limit and not stop.is_set():
+                        room.wait(0.1)
+                    if stop.is_set():
+                        return
+                    held[0] += w
+                buffer.put((item, w))
+            buffer.put((done, 0))
         except BaseException as exc:  # handed to the consumer, which raises it
-            buffer.put(exc)
+            buffer.put((exc, 0))
 
     thread = threading.Thread(target=produce, name="snapshot-reader", daemon=True)
     thread.start()
     try:
-        while (item := buffer.get()) is not done:
+        while True:
+            item, w = buffer.get()
+            with room:
+                held[0] -= w
+                room.notify()
+            if item is done:
+                return
             if isinstance(item, BaseException):
                 raise item
             yield item
     finally:
         stop.set()
-        while thread.is_alive():  # unblock a producer waiting on a full buffer
-            try:
-                buffer.get_nowait()
-            except queue.Empty:
-                thread.join(timeout=0.1)
+        with room:
+            room.notify()
+        thread.join()

@@ -5,8 +5,6 @@ line is not UTF-8, else NULL) and are executed by
 pipelines/snapshot.py. Parsing runs inside DuckDB, vectorised, so no Python code touches individual records.
 """
 
-from pipelines.lib.names import normalize_name_sql
-
 ID_PATTERN = r"(\d{4}\.\d{4,5}|[a-z][a-z.\-]*(\.[A-Z]{2})?/\d{7})(v\d+)?"
 
 # Commas and " and " inside parentheses belong to an affiliation, not the author list: protect them first.
@@ -176,7 +174,8 @@ SELECT
 FROM checked
 """
 
-# Turns parsed rows into `papers` columns (plus author_structs); runs over `_parsed`, PARSE_CHUNK_SQL's result.
+# Turns parsed rows into `papers` columns (plus author_structs, source_file and line_no); runs over `_parsed`,
+# PARSE_CHUNK_SQL's result.
 PAPERS_FROM_PARSED_SQL = """
 SELECT
     arxiv_id,
@@ -204,18 +203,8 @@ SELECT
     latest_version,
     'arxiv_snapshot' AS source,
     source_file || ':' || line_no AS source_detail,
-    author_structs
+    author_structs,
+    source_file,
+    line_no
 FROM _parsed
-"""
-
-AUTHORS_FROM_STAGED_SQL = f"""
-SELECT arxiv_id, position, name, {normalize_name_sql("name")} AS name_normalized, affiliation
-FROM (
-    SELECT arxiv_id,
-           unnest(range(1, len(author_structs) + 1)) AS position,
-           unnest(author_structs) AS a
-    FROM _dedup
-)
-CROSS JOIN LATERAL (SELECT a.name AS name, a.affiliation AS affiliation)
-WHERE name <> ''
 """
