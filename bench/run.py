@@ -164,8 +164,9 @@ def _compacted_bytes(published: Path, scratch: Path) -> int:
     """The size of the published data written compactly: COPY FROM DATABASE into a fresh file of the same storage
     version (outside the timed phases)."""
     scratch.unlink(missing_ok=True)
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")
         con.execute(f"ATTACH '{published}' AS src (READ_ONLY)")
         version = con.execute("SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = 'src'")
         storage = (version.fetchone()[0] or "").rstrip("+")
