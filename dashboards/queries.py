@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from pipelines import contract
+from pipelines import contract, search_index
+from pipelines.lib import search_query
 
 BUILD_COMMAND = "make refresh"
 
@@ -29,7 +30,7 @@ CONTRACT_TABLES = contract.names()
 # Tables a pipeline step after ingestion writes: each may be missing while that step has not run.
 DERIVED_TABLES = tuple(t for t in CONTRACT_TABLES if t not in contract.names("ingest"))
 
-MAX_SEARCH_TERMS = 6
+MAX_SEARCH_TERMS = search_query.MAX_SEARCH_TERMS
 MAX_ROWS = 5000
 
 
@@ -455,27 +456,15 @@ def explorer_options(path: Path) -> pl.DataFrame:
     return _frame(path, sql, tables=("category_month_counts", "safety_papers_by_topic_monthly"))
 
 
-_TERM = re.compile(r'"([^"]+)"|(\S+)')
+SEARCH_ORDERS = ("relevance", "newest")
+# Candidates the index returns per row wanted when filters outside it (labels, text checks) may drop some.
+_OVERFETCH = 4
+_GROWTH = 8
 
 
-def search_terms(text: str) -> list[str]:
-    """Words of the search box; "quoted phrases" stay together. Capped so the query stays bounded."""
-    terms = [(m.group(1) or m.group(2)).strip() for m in _TERM.finditer(text or "")]
-    return [t for t in terms if t][:MAX_SEARCH_TERMS]
-
-
-def literal_regex(term: str) -> str:
-    """A case-insensitive RE2 pattern matching `term` as plain text: ASCII punctuation is escaped, and a run of
-    spaces matches any whitespace (abstracts keep the line breaks of the source).
-
-    RE2 with (?i) scans abstracts about twice as fast as ILIKE in DuckDB, and folds case beyond ASCII.
-    """
-    words = ["".join(_escape(ch) for ch in word) for word in term.split()]
-    return "(?i)" + r"\s+".join(words)
-
-
-def _escape(ch: str) -> str:
-    return f"\\{ch}" if ch.isascii() and not ch.isalnum() and ch != "_" else ch
+class SearchIndexUnavailable(WarehouseError):
+    def __init__(self, error: search_index.SearchIndexError) -> None:
+        super().__init__(str(error))
 
 
 def search_papers(
@@ -489,40 +478,89 @@ def search_papers(
     origins: Sequence[str] = (),
     categories: Sequence[str] = (),
     limit: int = 500,
+    order: str = "relevance",
 ) -> pl.DataFrame:
-    """Papers matching every search term (in title, abstract or an author), newest first, at most `limit`+1 rows,
-    with their labels and the evidence behind them (safety_evidence, origin_evidence).
+    """Papers matching every search term (pipelines.lib.search_query: words in title, abstract or an author, "quoted
+    phrases", author:name), best BM25 match first (`order='newest'`: newest first; without text always newest), at
+    most `limit`+1 rows, with their labels and the evidence behind them (safety_evidence, origin_evidence).
 
-    The SQL text depends only on which filters are set, never on their values: those are bound parameters.
-    One row beyond `limit` is returned so the caller can tell that more papers match.
+    Text goes through the full-text index beside the warehouse: it returns the best candidates within the dates and
+    categories; labels and the text check of punctuated words are applied here in SQL, and more candidates are
+    fetched while fewer than `limit`+1 survive. The SQL text depends only on which filters are set, never on their
+    values: those are bound parameters. One row beyond `limit` is returned so the caller can tell that more match.
     """
     _check(safety, SAFETY_FILTERS, "safety")
+    _check(order, SEARCH_ORDERS, "order")
     limit = max(1, min(int(limit), MAX_ROWS))
+    query = search_query.parse(text)
+    filters = _Filters(safety, tuple(topics), tuple(origins), tuple(categories))
+    if not query.uses_index:
+        return _papers_frame(path, filters, start, end, query.text_checks, None, "newest", limit)
+    wanted = limit + 1
+    fetch = wanted if not (filters.by_label or query.text_checks) else wanted * _OVERFETCH
+    while True:
+        try:
+            hits = search_index.search(
+                path, query, start=start, end=end, categories=categories, limit=fetch, newest_first=order == "newest"
+            )
+        except search_index.SearchIndexError as exc:
+            raise SearchIndexUnavailable(exc) from exc
+        frame = _papers_frame(path, filters, start, end, query.text_checks, hits.arxiv_ids, order, limit)
+        if frame.height >= wanted or len(hits.arxiv_ids) >= hits.total:
+            return frame
+        fetch *= _GROWTH
+
+
+@dataclass(frozen=True)
+class _Filters:
+    safety: str
+    topics: tuple[str, ...]
+    origins: tuple[str, ...]
+    categories: tuple[str, ...]
+
+    @property
+    def by_label(self) -> bool:
+        return self.safety != "any" or bool(self.topics or self.origins)
+
+
+def _papers_frame(
+    path: Path,
+    filters: _Filters,
+    start: dt.date,
+    end: dt.date,
+    checks: Sequence[search_query.Term],
+    candidates: Sequence[str] | None,
+    order: str,
+    limit: int,
+) -> pl.DataFrame:
+    """The papers passing every filter and text check, among `candidates` (ids, best first) when given."""
     where = ["p.published_date BETWEEN ? AND ?"]
     params: list[object] = [start, end]
-    for term in search_terms(text):
+    authors = "array_to_string(p.authors, ' ; ')"
+    for term in checks:
+        if term.field == search_query.AUTHORS_FIELD:
+            where.append(f"regexp_matches({authors}, ?)")
+            params.append(search_query.literal_regex(term.text))
+            continue
         # Short columns first: OR evaluates the abstract only where title and authors did not match.
-        where.append(
-            "(regexp_matches(p.title, ?) OR regexp_matches(array_to_string(p.authors, ' ; '), ?)"
-            " OR regexp_matches(p.abstract, ?))"
-        )
-        params += [literal_regex(term)] * 3
-    if categories:
+        where.append(f"(regexp_matches(p.title, ?) OR regexp_matches({authors}, ?) OR regexp_matches(p.abstract, ?))")
+        params += [search_query.literal_regex(term.text)] * 3
+    if filters.categories:
         where.append("list_has_any(p.categories, ?::VARCHAR[])")
-        params.append(list(categories))
+        params.append(list(filters.categories))
 
     class_where: list[str] = []
     class_params: list[object] = []
-    if safety != "any":
-        class_where.append(_SAFETY_COLUMN[safety])
-    if topics:
+    if filters.safety != "any":
+        class_where.append(_SAFETY_COLUMN[filters.safety])
+    if filters.topics:
         class_where.append("list_has_any(c.topics, ?::VARCHAR[])")
-        class_params.append(list(topics))
-    if origins:
+        class_params.append(list(filters.topics))
+    if filters.origins:
         class_where.append("list_contains(?::VARCHAR[], c.origin)")
-        class_params.append(list(origins))
+        class_params.append(list(filters.origins))
 
-    # Classification filters select a (small) set of ids first; the newest `limit` hits are then joined back.
+    # Classification filters select a (small) set of ids first; the first `limit` hits are then joined back.
     classified = ""
     if class_where:
         classified = (
@@ -530,12 +568,21 @@ def search_papers(
             + " AND ".join(class_where)
             + ") f ON f.arxiv_id = p.arxiv_id"
         )
+    source, rank, source_params = "papers p", "", []
+    if candidates is not None:
+        # The index's candidates in its order; the join reads only their rows of `papers`.
+        source = (
+            "(SELECT unnest(ids) AS arxiv_id, generate_subscripts(ids, 1) AS rank FROM (SELECT ?::VARCHAR[] AS ids))"
+            " r JOIN papers p ON p.arxiv_id = r.arxiv_id"
+        )
+        rank, source_params = ", r.rank", [list(candidates)]
+    ranked = candidates is not None and order == "relevance"
     sql = f"""
         WITH hits AS (
-            SELECT p.arxiv_id, p.published_date, p.title, p.authors, p.primary_category, p.categories
-            FROM papers p {classified}
+            SELECT p.arxiv_id, p.published_date, p.title, p.authors, p.primary_category, p.categories{rank}
+            FROM {source} {classified}
             WHERE {" AND ".join(where)}
-            ORDER BY p.published_date DESC, p.arxiv_id DESC
+            ORDER BY {"r.rank" if ranked else "p.published_date DESC, p.arxiv_id DESC"}
             LIMIT ?
         )
         SELECT h.arxiv_id, h.published_date, h.title,
@@ -549,7 +596,7 @@ def search_papers(
                c.safety_evidence, c.origin_evidence,
                'https://arxiv.org/abs/' || h.arxiv_id AS url
         FROM hits h LEFT JOIN paper_classification c ON c.arxiv_id = h.arxiv_id
-        ORDER BY h.published_date DESC, h.arxiv_id DESC
+        ORDER BY {"h.rank" if ranked else "h.published_date DESC, h.arxiv_id DESC"}
     """
-    all_params = [*class_params, *params, limit + 1] if classified else [*params, limit + 1]
+    all_params = [*source_params, *class_params, *params, limit + 1]
     return _frame(path, sql, all_params, tables=("papers", "paper_classification"))

@@ -4,6 +4,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.resources import WarehouseResource
+from pipelines.search_index import update_search_index
 from pipelines.warehouse import connect, storage_version, table_exists
 
 # The tables at the ends of the graph; every other table of a refresh is upstream of one of them.
@@ -59,6 +60,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             metadata={"blockers": blockers},
         )
     path = warehouse.publish()
+    update_search_index(path, log=context.log.info)
     con = connect(path, read_only=True, memory_limit="1GB")
     try:
         version = storage_version(con)

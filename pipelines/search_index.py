@@ -1,0 +1,334 @@
+"""The full-text index of the published papers (tantivy), beside the published warehouse: data/warehouse.search/.
+
+Layout: `CURRENT` names the live generation, a folder holding a tantivy index and `state.json` (index-schema
+version, watermark, document count). Readers open the generation CURRENT names and never lock anything.
+
+Updates run after each publish, from the published file (read-only). The papers inserted or updated since the
+watermark (the largest `ingested_at` indexed; a run stamps its rows later than any earlier run's) replace their old
+documents in one tantivy commit: a failed update leaves the previous commit in place. A missing or unreadable index,
+one built by another index-schema version, or one whose document count differs from the papers' is rebuilt in a new
+generation, which CURRENT then names (an atomic rename); the old generation is removed, and readers that still hold
+its files keep reading them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import tantivy
+
+from pipelines.lib.search_query import AUTHORS_FIELD, TEXT_FIELD, SearchQuery, Term
+
+# Raise when the schema or the tokenizer changes: an index of another version is rebuilt, not updated.
+SCHEMA_VERSION = 1
+ANALYZER = "words"
+CURRENT = "CURRENT"
+STATE = "state.json"
+_BATCH_ROWS = 20_000
+_WRITER_HEAP = 256_000_000
+_EPOCH = dt.date(1970, 1, 1)
+_PAPER_COLUMNS = "arxiv_id, title, abstract, authors, categories, published_date"
+
+
+class SearchIndexError(RuntimeError):
+    """The search index cannot answer; running the refresh (which publishes and indexes) fixes it."""
+
+
+class SearchIndexMissing(SearchIndexError):
+    def __init__(self, root: Path, reason: str) -> None:
+        super().__init__(f"No usable search index at {root} ({reason}). It is built when the warehouse is published.")
+        self.root = root
+
+
+def index_root(warehouse: Path) -> Path:
+    """The index folder of a published warehouse: data/warehouse.duckdb -> data/warehouse.search."""
+    return warehouse.with_name(warehouse.stem + ".search")
+
+
+@dataclass(frozen=True)
+class IndexState:
+    schema_version: int
+    watermark: str | None  # ISO timestamp: the largest ingested_at indexed
+    n_docs: int
+
+
+@dataclass(frozen=True)
+class UpdateReport:
+    mode: str  # 'rebuild' | 'incremental'
+    reason: str
+    n_indexed: int
+    n_docs: int
+    seconds: float
+    path: Path
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class Hits:
+    arxiv_ids: list[str]
+    total: int  # every document the query matches, beyond the ones returned
+
+
+def schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("arxiv_id", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field(TEXT_FIELD, tokenizer_name=ANALYZER, index_option="position")
+    builder.add_text_field(AUTHORS_FIELD, tokenizer_name=ANALYZER, index_option="position")
+    builder.add_text_field("categories", tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("day", indexed=True, fast=True)
+    return builder.build()
+
+
+def _analyzer() -> tantivy.TextAnalyzer:
+    """Lower-cased runs of letters and digits, however long (search_query.tokenize is its Python twin)."""
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.lowercase()).build()
+
+
+def _open(path: Path, create: bool = False) -> tantivy.Index:
+    index = tantivy.Index(schema(), path=str(path), reuse=not create) if create else tantivy.Index.open(str(path))
+    index.register_tokenizer(ANALYZER, _analyzer())
+    return index
+
+
+def _read_state(root: Path) -> tuple[Path, IndexState]:
+    """The live generation and its state; SearchIndexMissing says why there is none usable."""
+    try:
+        generation = root / (root / CURRENT).read_text().strip()
+        raw = json.loads((generation / STATE).read_text())
+        state = IndexState(int(raw["schema_version"]), raw["watermark"], int(raw["n_docs"]))
+    except FileNotFoundError as exc:
+        raise SearchIndexMissing(root, f"missing {Path(exc.filename).name}") from exc
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SearchIndexMissing(root, f"unreadable state: {exc}") from exc
+    if state.schema_version != SCHEMA_VERSION:
+        raise SearchIndexMissing(root, f"index-schema version {state.schema_version}, not {SCHEMA_VERSION}")
+    return generation, state
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_state(generation: Path, state: IndexState) -> None:
+    _write_atomically(generation / STATE, json.dumps(state.__dict__))
+
+
+def _documents(rows: Iterable[dict]) -> Iterator[tuple[str, tantivy.Document]]:
+    for row in rows:
+        authors = [a for a in (row["authors"] or []) if a]
+        values = [row["title"] or "", row["abstract"] or "", *authors]  # separate values: phrases stay within one
+        doc = tantivy.Document(
+            arxiv_id=row["arxiv_id"],
+            text=values,
+            authors=authors,
+            categories=[c for c in (row["categories"] or []) if c],
+        )
+        if row["published_date"] is not None:
+            doc.add_integer("day", (row["published_date"] - _EPOCH).days)
+        yield row["arxiv_id"], doc
+
+
+def _batches(con: duckdb.DuckDBPyConnection, where: str, params: list) -> Iterator[list[dict]]:
+    relation = con.sql(f"SELECT {_PAPER_COLUMNS} FROM papers {where}", params=params or None)
+    reader = relation.to_arrow_reader(_BATCH_ROWS)
+    for batch in reader:
+        yield batch.to_pylist()
+
+
+def add_papers(writer: tantivy.IndexWriter, batches: Iterable[list[dict]], replace: bool) -> int:
+    """Add papers (dicts of _PAPER_COLUMNS) to an open writer; `replace` deletes each paper's old document first."""
+    n = 0
+    for rows in batches:
+        for arxiv_id, doc in _documents(rows):
+            if replace:
+                writer.delete_documents_by_term("arxiv_id", arxiv_id)
+            writer.add_document(doc)
+            n += 1
+    return n
+
+
+def _size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def build_generation(root: Path, batches: Iterable[list[dict]], watermark: str | None) -> Path:
+    """A new generation folder holding every paper of `batches`; not live until `make_current`."""
+    generation = root / f"index-{uuid.uuid4().hex[:12]}"
+    generation.mkdir(parents=True)
+    try:
+        index = _open(generation, create=True)
+        writer = index.writer(_WRITER_HEAP, 1)
+        n = add_papers(writer, batches, replace=False)
+        writer.commit()
+        writer.wait_merging_threads()
+        _write_state(generation, IndexState(SCHEMA_VERSION, watermark, n))
+    except BaseException:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    return generation
+
+
+def make_current(root: Path, generation: Path) -> None:
+    """Point CURRENT at `generation` (atomic) and remove the other generations."""
+    _write_atomically(root / CURRENT, generation.name + "\n")
+    for other in root.glob("index-*"):
+        if other != generation:
+            shutil.rmtree(other, ignore_errors=True)
+
+
+def _rebuild(con: duckdb.DuckDBPyConnection, root: Path, watermark: str | None) -> Path:
+    generation = build_generation(root, _batches(con, "", []), watermark)
+    make_current(root, generation)
+    return generation
+
+
+def _incremental(con: duckdb.DuckDBPyConnection, generation: Path, state: IndexState, watermark: str | None) -> int:
+    """Replace the documents of papers ingested since the recorded watermark; one commit, or none on failure."""
+    index = _open(generation)
+    writer = index.writer(_WRITER_HEAP, 1)
+    try:
+        where, params = ("WHERE ingested_at > ?::TIMESTAMP", [state.watermark]) if state.watermark else ("", [])
+        n = add_papers(writer, _batches(con, where, params), replace=True)
+        writer.commit()
+        writer.wait_merging_threads()
+    except BaseException:
+        writer.rollback()
+        raise
+    index.reload()
+    n_docs = index.searcher().num_docs
+    _write_state(generation, IndexState(SCHEMA_VERSION, watermark, n_docs))
+    return n
+
+
+def update_search_index(warehouse: Path, log: Callable[[str], None] = print) -> UpdateReport:
+    """Bring the index beside the published `warehouse` up to date with its papers (see the module's docstring)."""
+    started = time.perf_counter()
+    root = index_root(warehouse)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        n_papers, latest = con.execute("SELECT count(*), max(ingested_at)::VARCHAR FROM papers").fetchall()[0]
+        try:
+            generation, state = _read_state(root)
+            _open(generation).searcher()
+            reason = ""
+        except (SearchIndexMissing, ValueError, OSError) as exc:
+            reason = str(exc)
+        n_indexed = 0
+        if not reason:
+            n_indexed = _incremental(con, generation, state, latest)
+            n_docs = _read_state(root)[1].n_docs
+            if n_docs != n_papers:
+                reason = f"the index holds {n_docs:,} documents for {n_papers:,} papers"
+        mode = "rebuild" if reason else "incremental"
+        if reason:
+            log(f"search index: rebuilding ({reason})")
+            generation = _rebuild(con, root, latest)
+            n_indexed = n_papers
+    finally:
+        con.close()
+    n_docs = _read_state(root)[1].n_docs
+    report = UpdateReport(mode, reason, n_indexed, n_docs, time.perf_counter() - started, generation, _size(generation))
+    log(f"search index: {mode}, {n_indexed:,} papers indexed, {n_docs:,} documents, {report.seconds:.1f} s")
+    return report
+
+
+# ---------------------------------------------------------------- reading
+
+
+_OPEN: dict[str, tuple[int, tantivy.Index]] = {}
+
+
+def _reader(root: Path) -> tantivy.Index:
+    """The live generation's index, opened once per process and reloaded when a commit changed it."""
+    generation, _ = _read_state(root)
+    key = str(generation)
+    try:
+        mtime = (generation / "meta.json").stat().st_mtime_ns
+        cached = _OPEN.get(key)
+        if cached is None:
+            _OPEN.clear()  # a new generation replaced the one opened before
+            index = _open(generation)
+        else:
+            index = cached[1]
+            if cached[0] != mtime:
+                index.reload()
+    except (ValueError, OSError) as exc:
+        raise SearchIndexMissing(root, f"cannot open {generation.name}: {exc}") from exc
+    _OPEN[key] = (mtime, index)
+    return index
+
+
+def _word_query(sch: tantivy.Schema, term: Term) -> tantivy.Query:
+    """All patterns of the word must match; a word of letters and digits ranks whole-token matches by BM25."""
+    clauses = []
+    for pattern in term.patterns():
+        regex = pattern.regex()
+        if regex is None:
+            clauses.append(tantivy.Query.term_query(sch, term.field, pattern.token))
+            continue
+        expanded = tantivy.Query.const_score_query(tantivy.Query.regex_query(sch, term.field, regex), 0.0)
+        exact = tantivy.Query.term_query(sch, term.field, pattern.token)
+        either = tantivy.Query.boolean_query([(tantivy.Occur.Should, exact), (tantivy.Occur.Should, expanded)])
+        clauses.append(either)
+    return _all_of(clauses)
+
+
+def _all_of(clauses: list[tantivy.Query]) -> tantivy.Query:
+    if len(clauses) == 1:
+        return clauses[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, c) for c in clauses])
+
+
+def _term_query(sch: tantivy.Schema, term: Term) -> tantivy.Query:
+    if term.phrase and len(term.tokens) == 1:
+        return tantivy.Query.term_query(sch, term.field, term.tokens[0])
+    if term.phrase:
+        return tantivy.Query.phrase_query(sch, term.field, list(term.tokens))
+    return _word_query(sch, term)
+
+
+def build_query(
+    sch: tantivy.Schema, query: SearchQuery, start: dt.date, end: dt.date, categories: Iterable[str] = ()
+) -> tantivy.Query:
+    """Every term (words without letters or digits are left to the text check), the date range and categories."""
+    clauses = [_term_query(sch, t) for t in query.terms if t.phrase or t.tokens]
+    days = ((start - _EPOCH).days, (end - _EPOCH).days)
+    clauses.append(tantivy.Query.range_query(sch, "day", tantivy.FieldType.Integer, *days))
+    if categories:
+        clauses.append(tantivy.Query.term_set_query(sch, "categories", sorted(categories)))
+    return _all_of(clauses)
+
+
+def search(
+    warehouse: Path,
+    query: SearchQuery,
+    *,
+    start: dt.date,
+    end: dt.date,
+    categories: Iterable[str] = (),
+    limit: int,
+    newest_first: bool = False,
+) -> Hits:
+    """The ids of the best `limit` papers for `query` (BM25, or newest first) and how many papers match in all."""
+    index = _reader(index_root(warehouse))
+    searcher = index.searcher()
+    tq = build_query(index.schema, query, start, end, categories)
+    order = {"order_by_field": "day", "order": tantivy.Order.Desc} if newest_first else {}
+    result = searcher.search(tq, limit=max(1, limit), count=True, **order)
+    ids = [searcher.doc(address)["arxiv_id"][0] for _, address in result.hits]
+    return Hits(ids, result.count)
+
