@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -26,7 +27,7 @@ from pathlib import Path
 import duckdb
 import tantivy
 
-from pipelines.lib.search_query import AUTHORS_FIELD, TEXT_FIELD, SearchQuery, Term
+from pipelines.lib.search_query import AUTHORS_FIELD, TEXT_FIELD, SearchQuery, Term, TokenPattern
 
 # Raise when the schema or the tokenizer changes: an index of another version is rebuilt, not updated.
 SCHEMA_VERSION = 1
@@ -272,19 +273,28 @@ def _reader(root: Path) -> tantivy.Index:
     return index
 
 
-def _word_query(sch: tantivy.Schema, term: Term) -> tantivy.Query:
-    """All patterns of the word must match; a word of letters and digits ranks whole-token matches by BM25."""
-    clauses = []
-    for pattern in term.patterns():
-        regex = pattern.regex()
-        if regex is None:
-            clauses.append(tantivy.Query.term_query(sch, term.field, pattern.token))
-            continue
-        expanded = tantivy.Query.const_score_query(tantivy.Query.regex_query(sch, term.field, regex), 0.0)
-        exact = tantivy.Query.term_query(sch, term.field, pattern.token)
-        either = tantivy.Query.boolean_query([(tantivy.Occur.Should, exact), (tantivy.Occur.Should, expanded)])
-        clauses.append(either)
-    return _all_of(clauses)
+def _token_query(sch: tantivy.Schema, field: str, pattern: TokenPattern) -> tantivy.Query:
+    """Papers with an indexed token matching `pattern`; those where the token itself is whole rank by BM25."""
+    exact = tantivy.Query.term_query(sch, field, pattern.token)
+    regex = pattern.regex()
+    if regex is None:
+        return exact
+    expanded = tantivy.Query.const_score_query(tantivy.Query.regex_query(sch, field, regex), 0.0)
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, exact), (tantivy.Occur.Should, expanded)])
+
+
+def _term_query(sch: tantivy.Schema, term: Term, ordered: bool) -> tantivy.Query:
+    """One term: a single token pattern, or consecutive ones (`ordered`; tantivy caps how many indexed tokens one
+    pattern of a phrase may expand to) or, failing that, all of the narrowing patterns in any order."""
+    patterns = term.patterns()
+    if len(patterns) == 1:
+        return _token_query(sch, term.field, patterns[0])
+    if not ordered:
+        return _all_of([_token_query(sch, term.field, p) for p in term.narrowing_patterns()])
+    words = [p.regex() or re.escape(p.token) for p in patterns]
+    in_order = tantivy.Query.const_score_query(tantivy.Query.regex_phrase_query(sch, term.field, words), 0.0)
+    exact = tantivy.Query.phrase_query(sch, term.field, [p.token for p in patterns])
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, in_order), (tantivy.Occur.Should, exact)])
 
 
 def _all_of(clauses: list[tantivy.Query]) -> tantivy.Query:
@@ -293,19 +303,16 @@ def _all_of(clauses: list[tantivy.Query]) -> tantivy.Query:
     return tantivy.Query.boolean_query([(tantivy.Occur.Must, c) for c in clauses])
 
 
-def _term_query(sch: tantivy.Schema, term: Term) -> tantivy.Query:
-    if term.phrase and len(term.tokens) == 1:
-        return tantivy.Query.term_query(sch, term.field, term.tokens[0])
-    if term.phrase:
-        return tantivy.Query.phrase_query(sch, term.field, list(term.tokens))
-    return _word_query(sch, term)
-
-
 def build_query(
-    sch: tantivy.Schema, query: SearchQuery, start: dt.date, end: dt.date, categories: Iterable[str] = ()
+    sch: tantivy.Schema,
+    query: SearchQuery,
+    start: dt.date,
+    end: dt.date,
+    categories: Iterable[str] = (),
+    ordered: bool = True,
 ) -> tantivy.Query:
     """Every term (words without letters or digits are left to the text check), the date range and categories."""
-    clauses = [_term_query(sch, t) for t in query.terms if t.phrase or t.tokens]
+    clauses = [_term_query(sch, t, ordered) for t in query.terms if t.tokens]
     days = ((start - _EPOCH).days, (end - _EPOCH).days)
     clauses.append(tantivy.Query.range_query(sch, "day", tantivy.FieldType.Integer, *days))
     if categories:
@@ -326,9 +333,13 @@ def search(
     """The ids of the best `limit` papers for `query` (BM25, or newest first) and how many papers match in all."""
     index = _reader(index_root(warehouse))
     searcher = index.searcher()
-    tq = build_query(index.schema, query, start, end, categories)
     order = {"order_by_field": "day", "order": tantivy.Order.Desc} if newest_first else {}
-    result = searcher.search(tq, limit=max(1, limit), count=True, **order)
+    try:
+        tq = build_query(index.schema, query, start, end, categories)
+        result = searcher.search(tq, limit=max(1, limit), count=True, **order)
+    except ValueError:  # a phrase pattern expands to too many indexed tokens: look its parts up in any order
+        tq = build_query(index.schema, query, start, end, categories, ordered=False)
+        result = searcher.search(tq, limit=max(1, limit), count=True, **order)
     ids = [searcher.doc(address)["arxiv_id"][0] for _, address in result.hits]
     return Hits(ids, result.count)
 

@@ -5,10 +5,11 @@ Syntax: plain words, "quoted phrases", `author:word` and `author:"quoted phrase"
 - A plain word matches as a case-insensitive substring of the title, the abstract or an author name, as a scan of
   the text would: "agent" also finds "agents" and "reagent". The index stores whole tokens (lower-cased runs of
   letters and digits, `tokenize`), so a word of letters and digits is looked up as every indexed token containing
-  it. A word with punctuation ("GPT-4", "O'Brien", "100%") is looked up through its letter-and-digit parts (a
-  superset) and then checked against the text with `literal_regex`, so it too matches exactly as a substring.
-- A "quoted phrase" matches its tokens as consecutive whole tokens of one field value (title, abstract or one
-  author): "reward model" finds "reward model" and "reward-model" but not "reward models".
+  it.
+- A word with punctuation ("GPT-4", "O'Brien", "100%") or a "quoted phrase" is looked up as consecutive indexed
+  tokens (the first may end a longer token, the last may start one: "neural network" finds "neural networks"), then
+  checked against the text with `literal_regex`, so it matches exactly as the substring scan did: a phrase's words
+  separated by any whitespace, within the title, the abstract or the authors.
 - `author:` restricts a word or phrase to the author names.
 """
 
@@ -44,7 +45,7 @@ class TokenPattern:
 
 @dataclass(frozen=True)
 class Term:
-    """One term of the search box: a word (substring semantics) or a phrase (consecutive whole tokens)."""
+    """One term of the search box: a word, or a quoted phrase (its words kept together)."""
 
     text: str
     field: str  # TEXT_FIELD (title, abstract and authors) or AUTHORS_FIELD
@@ -53,17 +54,21 @@ class Term:
 
     @property
     def exact_in_index(self) -> bool:
-        """The index alone decides this term (no text check needed): a phrase, or a word of letters and digits."""
-        return self.phrase or (len(self.tokens) == 1 and self.tokens[0] == self.text.lower())
+        """The index alone decides this term (no text check needed): a single word of letters and digits."""
+        return len(self.tokens) == 1 and self.tokens[0] == " ".join(self.text.lower().split())
 
     def patterns(self) -> list[TokenPattern]:
-        """Index lookups whose conjunction finds every paper the word matches (exactly so when `exact_in_index`).
-        Empty for a phrase and for a word without letters or digits."""
-        if self.phrase or not self.tokens:
-            return []
+        """The term's tokens in order, each constrained as the text around it requires: a token followed by
+        whitespace or punctuation ends an indexed token, one preceded by them starts one. Consecutive indexed
+        tokens matching these find every paper the term matches (exactly so when `exact_in_index`)."""
         found = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(self.text.lower())]
         size = len(self.text)
-        patterns = [TokenPattern(token, starts=start > 0, ends=end < size) for token, start, end in found]
+        return [TokenPattern(token, starts=start > 0, ends=end < size) for token, start, end in found]
+
+    def narrowing_patterns(self) -> list[TokenPattern]:
+        """A cheaper superset lookup for `patterns` without their order: parts shorter than _MIN_NARROWING_PART
+        are left to the text check when a longer part or a whole token narrows the search."""
+        patterns = self.patterns()
         if len(patterns) > 1 and any(len(p.token) >= _MIN_NARROWING_PART for p in patterns):
             patterns = [p for p in patterns if len(p.token) >= _MIN_NARROWING_PART or (p.starts and p.ends)]
         return patterns
@@ -76,11 +81,11 @@ class SearchQuery:
     @property
     def uses_index(self) -> bool:
         """Some term narrows the papers through the index (a word without letters or digits cannot)."""
-        return any(t.phrase or t.tokens for t in self.terms)
+        return any(t.tokens for t in self.terms)
 
     @property
     def text_checks(self) -> list[Term]:
-        """Words the index only narrows down; each is checked against the text with `literal_regex`."""
+        """Terms the index only narrows down; each is checked against the text with `literal_regex`."""
         return [t for t in self.terms if not t.exact_in_index]
 
 

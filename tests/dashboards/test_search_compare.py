@@ -1,0 +1,109 @@
+"""The indexed explorer search against the former regex scan, on real records (the 1,200-record corpus slice):
+plain words, substrings, punctuated words and phrases match the same papers; author: looks at author names only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dashboards import queries
+from pipelines import contract, search_index
+from pipelines import warehouse as wh
+from pipelines.ingest import RunRecord
+from pipelines.lib import search_query
+from pipelines.snapshot import load_snapshot
+from tests.dashboards.regex_search import regex_search_ids
+
+ALL_TIME = {"start": dt.date(1990, 1, 1), "end": dt.date(2100, 1, 1)}
+# Whole words, words found inside longer ones, very common fragments, digits, punctuation, non-ASCII, several words.
+PLAIN_WORDS = [
+    "agent", "safety", "model", "learn", "align", "robust", "reward", "ing", "a", "ai", "x", "2", "2024",
+    "LLM", "Zhang", "wang", "über", "schrödinger", "network", "neural networks", "large language model",
+    "GPT-4", "state-of-the-art", "e.g.", "o'", "%", "(", "10^", "non-", "agent safety reward", "ReLU", "zzzqqq",
+]  # fmt: skip
+PHRASES = ['"language models"', '"reinforcement learning"', '"neural network"', '"of the"', '"state of the art"',
+           '"al network"', '"learning rate"', '"ai safety"']
+
+
+@pytest.fixture(scope="module")
+def real_warehouse(tmp_path_factory: pytest.TempPathFactory, corpus_slice: Path) -> Path:
+    """The corpus slice loaded by the snapshot loader, published (no labels yet), with its index."""
+    path = tmp_path_factory.mktemp("real") / "warehouse.duckdb"
+    run = RunRecord(run_id=uuid.uuid4().hex, asset="test", source="arxiv_snapshot")
+    with wh.transaction(path) as con:
+        load_snapshot(con, corpus_slice, run, log=lambda _: None)
+        run.write(con, "success")
+        con.execute(contract.ddl("paper_classification"))
+    search_index.update_search_index(path, log=lambda _: None)
+    return path
+
+
+def _papers(path: Path) -> list[tuple[str, str, str, list[str]]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT arxiv_id, title, coalesce(abstract, ''), authors FROM papers").fetchall()
+    finally:
+        con.close()
+
+
+def _search(path: Path, text: str, order: str = "relevance") -> list[str]:
+    hits = queries.search_papers(path, text=text, safety="any", limit=queries.MAX_ROWS, order=order, **ALL_TIME)
+    return hits["arxiv_id"].to_list()
+
+
+@pytest.mark.parametrize("text", PLAIN_WORDS)
+def test_plain_words_find_the_papers_the_regex_scan_found(real_warehouse: Path, text: str) -> None:
+    expected = regex_search_ids(real_warehouse, text)
+    newest = _search(real_warehouse, text, order="newest")
+    assert newest == expected  # same papers, same order when sorted newest first
+    assert sorted(_search(real_warehouse, text)) == sorted(expected)
+
+
+def test_the_word_list_covers_substrings_and_empty_results(real_warehouse: Path) -> None:
+    counts = {t: len(regex_search_ids(real_warehouse, t)) for t in ("agent", "ing", "zzzqqq", "%")}
+    assert counts["ing"] > 1000 and counts["agent"] > 20 and counts["%"] > 10 and counts["zzzqqq"] == 0
+    whole_word = [p for p in _papers(real_warehouse) if "agent" in search_query.tokenize(p[1] + " " + p[2])]
+    assert counts["agent"] > len(whole_word)  # "agents", "agentic" ... are found too
+
+
+def _phrase_reference(papers, tokens: list[str]) -> set[str]:
+    """Papers where `tokens` appear consecutively within one author name."""
+    n = len(tokens)
+    found = set()
+    for arxiv_id, _title, _abstract, authors in papers:
+        for value in authors or []:
+            words = search_query.tokenize(value)
+            if any(words[i : i + n] == tokens for i in range(len(words) - n + 1)):
+                found.add(arxiv_id)
+                break
+    return found
+
+
+@pytest.mark.parametrize("phrase", PHRASES)
+def test_phrases_find_the_papers_the_regex_scan_found(real_warehouse: Path, phrase: str) -> None:
+    expected = regex_search_ids(real_warehouse, phrase)
+    assert expected, phrase
+    assert _search(real_warehouse, phrase, order="newest") == expected
+
+
+def test_phrases_whose_parts_expand_too_far_are_looked_up_unordered(real_warehouse: Path, monkeypatch) -> None:
+    """tantivy refuses a phrase whose patterns expand to too many indexed tokens; the unordered lookup that
+    replaces it then finds the same papers after the text check."""
+    build = search_index.build_query
+    monkeypatch.setattr(search_index, "build_query", lambda *a, **k: build(*a, **{**k, "ordered": False}))
+    for text in ('"neural network"', '"of the"', "state-of-the-art", "e.g."):
+        assert _search(real_warehouse, text, order="newest") == regex_search_ids(real_warehouse, text), text
+
+
+def test_author_search_looks_at_author_names_only(real_warehouse: Path) -> None:
+    papers = _papers(real_warehouse)
+    for name in ("wang", "zhang", "li", "müller"):
+        expected = {p[0] for p in papers if any(name in a.lower() for a in p[3] or [])}
+        assert set(_search(real_warehouse, f"author:{name}")) == expected, name
+    full = next(a for p in papers for a in p[3] if len(search_query.tokenize(a)) == 2)
+    expected = _phrase_reference(papers, search_query.tokenize(full))
+    assert set(_search(real_warehouse, f'author:"{full}"')) == expected and expected
