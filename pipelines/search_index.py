@@ -342,4 +342,3 @@ def search(
         result = searcher.search(tq, limit=max(1, limit), count=True, **order)
     ids = [searcher.doc(address)["arxiv_id"][0] for _, address in result.hits]
     return Hits(ids, result.count)
-

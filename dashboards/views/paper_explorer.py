@@ -13,10 +13,10 @@ from pipelines import inputs
 LIMITS = [100, 500, 2000]
 SORTS = ["relevance", "newest"]  # URL values too
 SEARCH_HELP = (
-    "Every term must match (case-insensitive). A plain word matches anywhere in the title, abstract or an author "
-    'name, also inside longer words (agent finds agents). "Quoted words" match as whole consecutive words. '
-    "`author:hinton` or `author:\"geoffrey hinton\"` searches author names only. Results are ranked by relevance "
-    "(BM25), or newest first."
+    "Every term must match (case-insensitive). A word matches anywhere in the title, abstract or an author name, "
+    'also inside longer words (agent finds agents and reagent). "Quoted words" stay together, with any spacing '
+    'between them. `author:hinton` or `author:"geoffrey hinton"` searches author names only. Results come best '
+    "match first (BM25 relevance), or newest first."
 )
 SAFETY_OPTIONS = ["broad", "narrow", "all"]  # URL values too, so no format_func
 

@@ -25,8 +25,16 @@ PLAIN_WORDS = [
     "LLM", "Zhang", "wang", "über", "schrödinger", "network", "neural networks", "large language model",
     "GPT-4", "state-of-the-art", "e.g.", "o'", "%", "(", "10^", "non-", "agent safety reward", "ReLU", "zzzqqq",
 ]  # fmt: skip
-PHRASES = ['"language models"', '"reinforcement learning"', '"neural network"', '"of the"', '"state of the art"',
-           '"al network"', '"learning rate"', '"ai safety"']
+PHRASES = [
+    '"language models"',
+    '"reinforcement learning"',
+    '"neural network"',
+    '"of the"',
+    '"state of the art"',
+    '"al network"',
+    '"learning rate"',
+    '"ai safety"',
+]
 
 
 @pytest.fixture(scope="module")
