@@ -11,14 +11,13 @@ import contextvars
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from pipelines import contract, search_index
-from pipelines.lib import search_query
+from pipelines.lib import search_query, search_rows
 
 BUILD_COMMAND = "make refresh"
 
@@ -457,9 +456,6 @@ def explorer_options(path: Path) -> pl.DataFrame:
 
 
 SEARCH_ORDERS = ("relevance", "newest")
-# Candidates the index returns per row wanted when filters outside it (labels, text checks) may drop some.
-_OVERFETCH = 4
-_GROWTH = 8
 
 
 class SearchIndexUnavailable(WarehouseError):
@@ -481,63 +477,44 @@ def search_papers(
     order: str = "relevance",
 ) -> pl.DataFrame:
     """Papers matching every search term (pipelines.lib.search_query: words in title, abstract or an author, "quoted
-    phrases", author:name), best BM25 match first (`order='newest'`: newest first; without text always newest), at
-    most `limit`+1 rows, with their labels and the evidence behind them (safety_evidence, origin_evidence).
+    phrases", author:name) and every filter, best BM25 match first (`order='newest'`, or no text: newest first), at
+    most `limit`+1 rows (one beyond `limit` tells the caller that more match), with their labels and the evidence
+    behind them (safety_evidence, origin_evidence).
 
-    Text goes through the full-text index beside the warehouse: it returns the best candidates within the dates and
-    categories; labels and the text check of punctuated words are applied here in SQL, and more candidates are
-    fetched while fewer than `limit`+1 survive. The SQL text depends only on which filters are set, never on their
-    values: those are bound parameters. One row beyond `limit` is returned so the caller can tell that more match.
+    The full-text index beside the warehouse answers with the filters applied inside it and the result rows stored
+    in it (joining ids back to `papers` would scan 2.7M rows). A term without letters or digits, which the index
+    cannot find, makes the search a scan of the warehouse (`_scan_papers`), as does a listing without text while
+    there is no index yet.
     """
     _check(safety, SAFETY_FILTERS, "safety")
     _check(order, SEARCH_ORDERS, "order")
     limit = max(1, min(int(limit), MAX_ROWS))
     query = search_query.parse(text)
-    filters = _Filters(safety, tuple(topics), tuple(origins), tuple(categories))
-    if not query.uses_index:
-        return _papers_frame(path, filters, start, end, query.text_checks, None, "newest", limit)
-    wanted = limit + 1
-    fetch = wanted if not (filters.by_label or query.text_checks) else wanted * _OVERFETCH
-    while True:
-        try:
-            hits = search_index.search(
-                path, query, start=start, end=end, categories=categories, limit=fetch, newest_first=order == "newest"
-            )
-        except search_index.SearchIndexError as exc:
-            raise SearchIndexUnavailable(exc) from exc
-        frame = _papers_frame(path, filters, start, end, query.text_checks, hits.arxiv_ids, order, limit)
-        if frame.height >= wanted or len(hits.arxiv_ids) >= hits.total:
-            return frame
-        fetch *= _GROWTH
+    filters = search_query.SearchFilters(start, end, safety, tuple(topics), tuple(origins), tuple(categories))
+    if query.needs_scan:
+        return _scan_papers(path, query, filters, limit)
+    if not path.is_file():
+        raise WarehouseMissing(path)
+    try:
+        hits = search_index.search(path, query, filters, limit=limit + 1, newest_first=order == "newest")
+    except search_index.SearchIndexError as exc:
+        if not query.terms:  # the listing without text still works, as a scan, until the index is built
+            return _scan_papers(path, query, filters, limit)
+        raise SearchIndexUnavailable(exc) from exc
+    return pl.DataFrame(hits.rows, schema=_RESULT_SCHEMA).with_columns(pl.col("published_date").str.to_date())
 
 
-@dataclass(frozen=True)
-class _Filters:
-    safety: str
-    topics: tuple[str, ...]
-    origins: tuple[str, ...]
-    categories: tuple[str, ...]
-
-    @property
-    def by_label(self) -> bool:
-        return self.safety != "any" or bool(self.topics or self.origins)
+_RESULT_SCHEMA = {column: pl.String for column in search_rows.COLUMNS}
 
 
-def _papers_frame(
-    path: Path,
-    filters: _Filters,
-    start: dt.date,
-    end: dt.date,
-    checks: Sequence[search_query.Term],
-    candidates: Sequence[str] | None,
-    order: str,
-    limit: int,
+def _scan_papers(
+    path: Path, query: search_query.SearchQuery, filters: search_query.SearchFilters, limit: int
 ) -> pl.DataFrame:
-    """The papers passing every filter and text check, among `candidates` (ids, best first) when given."""
+    """The search as a scan of every paper in the date range, each term matched as text (`literal_regex`)."""
     where = ["p.published_date BETWEEN ? AND ?"]
-    params: list[object] = [start, end]
+    params: list[object] = [filters.start, filters.end]
     authors = "array_to_string(p.authors, ' ; ')"
-    for term in checks:
+    for term in query.terms:
         if term.field == search_query.AUTHORS_FIELD:
             where.append(f"regexp_matches({authors}, ?)")
             params.append(search_query.literal_regex(term.text))
@@ -560,7 +537,7 @@ def _papers_frame(
         class_where.append("list_contains(?::VARCHAR[], c.origin)")
         class_params.append(list(filters.origins))
 
-    # Classification filters select a (small) set of ids first; the first `limit` hits are then joined back.
+    # Classification filters select a (small) set of ids first; the newest `limit` hits are then joined back.
     classified = ""
     if class_where:
         classified = (
@@ -568,26 +545,17 @@ def _papers_frame(
             + " AND ".join(class_where)
             + ") f ON f.arxiv_id = p.arxiv_id"
         )
-    source, rank, source_params = "papers p", "", []
-    if candidates is not None:
-        # The index's candidates in its order; the join reads only their rows of `papers`.
-        source = (
-            "(SELECT unnest(ids) AS arxiv_id, generate_subscripts(ids, 1) AS rank FROM (SELECT ?::VARCHAR[] AS ids))"
-            " r JOIN papers p ON p.arxiv_id = r.arxiv_id"
-        )
-        rank, source_params = ", r.rank", [list(candidates)]
-    ranked = candidates is not None and order == "relevance"
     sql = f"""
         WITH hits AS (
-            SELECT p.arxiv_id, p.published_date, p.title, p.authors, p.primary_category, p.categories{rank}
-            FROM {source} {classified}
+            SELECT p.arxiv_id, p.published_date, p.title, p.authors, p.primary_category, p.categories
+            FROM papers p {classified}
             WHERE {" AND ".join(where)}
-            ORDER BY {"r.rank" if ranked else "p.published_date DESC, p.arxiv_id DESC"}
+            ORDER BY p.published_date DESC, p.arxiv_id DESC
             LIMIT ?
         )
         SELECT h.arxiv_id, h.published_date, h.title,
-               array_to_string(h.authors[1:6], ', ') || CASE WHEN len(h.authors) > 6 THEN ' et al.' ELSE '' END
-                   AS authors,
+               array_to_string(h.authors[1:{search_rows.SHOWN_AUTHORS}], ', ')
+                   || CASE WHEN len(h.authors) > {search_rows.SHOWN_AUTHORS} THEN ' et al.' ELSE '' END AS authors,
                h.primary_category, array_to_string(h.categories, ' ') AS categories,
                CASE WHEN c.is_safety_narrow THEN 'narrow' WHEN c.is_safety_broad THEN 'broad'
                     WHEN c.arxiv_id IS NULL THEN 'unclassified' ELSE 'no' END AS safety,
@@ -596,7 +564,6 @@ def _papers_frame(
                c.safety_evidence, c.origin_evidence,
                'https://arxiv.org/abs/' || h.arxiv_id AS url
         FROM hits h LEFT JOIN paper_classification c ON c.arxiv_id = h.arxiv_id
-        ORDER BY {"h.rank" if ranked else "h.published_date DESC, h.arxiv_id DESC"}
+        ORDER BY h.published_date DESC, h.arxiv_id DESC
     """
-    all_params = [*source_params, *class_params, *params, limit + 1]
-    return _frame(path, sql, all_params, tables=("papers", "paper_classification"))
+    return _frame(path, sql, [*class_params, *params, limit + 1], tables=("papers", "paper_classification"))

@@ -27,17 +27,23 @@ from pathlib import Path
 import duckdb
 import tantivy
 
-from pipelines.lib.search_query import AUTHORS_FIELD, TEXT_FIELD, SearchQuery, Term, TokenPattern
+from pipelines.lib import search_rows
+from pipelines.lib.search_query import AUTHORS_FIELD, TEXT_FIELD, SearchFilters, SearchQuery, Term, TokenPattern
+from pipelines.warehouse import table_exists
 
 # Raise when the schema or the tokenizer changes: an index of another version is rebuilt, not updated.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ANALYZER = "words"
 CURRENT = "CURRENT"
 STATE = "state.json"
 _BATCH_ROWS = 20_000
 _WRITER_HEAP = 256_000_000
 _EPOCH = dt.date(1970, 1, 1)
-_PAPER_COLUMNS = "arxiv_id, title, abstract, authors, categories, published_date"
+_PAPER_COLUMNS = "p.arxiv_id, p.title, p.abstract, p.authors, p.categories, p.primary_category, p.published_date"
+_LABEL_COLUMNS = (
+    "is_safety_broad", "is_safety_narrow", "topics", "primary_topic", "origin", "organizations", "safety_evidence",
+    "origin_evidence",
+)  # fmt: skip
 
 
 class SearchIndexError(RuntimeError):
@@ -60,6 +66,7 @@ class IndexState:
     schema_version: int
     watermark: str | None  # ISO timestamp: the largest ingested_at indexed
     n_docs: int
+    label_watermark: str | None = None  # the largest classified_at indexed; None: no labels yet
 
 
 @dataclass(frozen=True)
@@ -75,8 +82,12 @@ class UpdateReport:
 
 @dataclass(frozen=True)
 class Hits:
-    arxiv_ids: list[str]
+    rows: list[dict]  # search_rows.display_row of each paper, best first
     total: int  # every document the query matches, beyond the ones returned
+
+    @property
+    def arxiv_ids(self) -> list[str]:
+        return [r["arxiv_id"] for r in self.rows]
 
 
 def schema() -> tantivy.Schema:
@@ -86,6 +97,11 @@ def schema() -> tantivy.Schema:
     builder.add_text_field(AUTHORS_FIELD, tokenizer_name=ANALYZER, index_option="position")
     builder.add_text_field("categories", tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("day", indexed=True, fast=True)
+    builder.add_boolean_field("broad", indexed=True)
+    builder.add_boolean_field("narrow", indexed=True)
+    builder.add_text_field("topics", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("origin", tokenizer_name="raw", index_option="basic")
+    builder.add_bytes_field("row", stored=True)
     return builder.build()
 
 
@@ -105,7 +121,7 @@ def _read_state(root: Path) -> tuple[Path, IndexState]:
     try:
         generation = root / (root / CURRENT).read_text().strip()
         raw = json.loads((generation / STATE).read_text())
-        state = IndexState(int(raw["schema_version"]), raw["watermark"], int(raw["n_docs"]))
+        state = IndexState(int(raw["schema_version"]), raw["watermark"], int(raw["n_docs"]), raw["label_watermark"])
     except FileNotFoundError as exc:
         raise SearchIndexMissing(root, f"missing {Path(exc.filename).name}") from exc
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -137,14 +153,38 @@ def _documents(rows: Iterable[dict]) -> Iterator[tuple[str, tantivy.Document]]:
             text=values,
             authors=authors,
             categories=[c for c in (row["categories"] or []) if c],
+            topics=[t for t in (row["topics"] or []) if t],
         )
         if row["published_date"] is not None:
             doc.add_integer("day", (row["published_date"] - _EPOCH).days)
+        doc.add_boolean("broad", bool(row["is_safety_broad"]))
+        doc.add_boolean("narrow", bool(row["is_safety_narrow"]))
+        if row["origin"]:
+            doc.add_text("origin", row["origin"])
+        doc.add_bytes("row", json.dumps(search_rows.display_row(row)).encode())
         yield row["arxiv_id"], doc
 
 
-def _batches(con: duckdb.DuckDBPyConnection, where: str, params: list) -> Iterator[list[dict]]:
-    relation = con.sql(f"SELECT {_PAPER_COLUMNS} FROM papers {where}", params=params or None)
+def _select(con: duckdb.DuckDBPyConnection) -> str:
+    """Each paper with its labels (NULL labels while the warehouse has no paper_classification)."""
+    if not table_exists(con, "paper_classification"):
+        nulls = ", ".join(f"NULL AS {c}" for c in _LABEL_COLUMNS)
+        return f"SELECT {_PAPER_COLUMNS}, {nulls}, false AS classified FROM papers p"
+    labels = ", ".join(f"c.{c}" for c in _LABEL_COLUMNS)
+    return (
+        f"SELECT {_PAPER_COLUMNS}, {labels}, c.arxiv_id IS NOT NULL AS classified "
+        "FROM papers p LEFT JOIN paper_classification c ON c.arxiv_id = p.arxiv_id"
+    )
+
+
+def _batches(con: duckdb.DuckDBPyConnection, since: IndexState | None = None) -> Iterator[list[dict]]:
+    """Every paper with its labels, or those ingested or classified after the watermarks of `since`."""
+    where, params = "", []
+    if since is not None:
+        where, params = "WHERE p.ingested_at > ?::TIMESTAMP", [since.watermark]
+        if table_exists(con, "paper_classification") and since.label_watermark:
+            where, params = where + " OR c.classified_at > ?::TIMESTAMP", [*params, since.label_watermark]
+    relation = con.sql(f"{_select(con)} {where}", params=params or None)
     reader = relation.to_arrow_reader(_BATCH_ROWS)
     for batch in reader:
         yield batch.to_pylist()
@@ -166,7 +206,7 @@ def _size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def build_generation(root: Path, batches: Iterable[list[dict]], watermark: str | None) -> Path:
+def build_generation(root: Path, batches: Iterable[list[dict]], state: IndexState) -> Path:
     """A new generation folder holding every paper of `batches`; not live until `make_current`."""
     generation = root / f"index-{uuid.uuid4().hex[:12]}"
     generation.mkdir(parents=True)
@@ -176,7 +216,7 @@ def build_generation(root: Path, batches: Iterable[list[dict]], watermark: str |
         n = add_papers(writer, batches, replace=False)
         writer.commit()
         writer.wait_merging_threads()
-        _write_state(generation, IndexState(SCHEMA_VERSION, watermark, n))
+        _write_state(generation, IndexState(SCHEMA_VERSION, state.watermark, n, state.label_watermark))
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
@@ -191,19 +231,13 @@ def make_current(root: Path, generation: Path) -> None:
             shutil.rmtree(other, ignore_errors=True)
 
 
-def _rebuild(con: duckdb.DuckDBPyConnection, root: Path, watermark: str | None) -> Path:
-    generation = build_generation(root, _batches(con, "", []), watermark)
-    make_current(root, generation)
-    return generation
-
-
-def _incremental(con: duckdb.DuckDBPyConnection, generation: Path, state: IndexState, watermark: str | None) -> int:
-    """Replace the documents of papers ingested since the recorded watermark; one commit, or none on failure."""
+def _incremental(con: duckdb.DuckDBPyConnection, generation: Path, old: IndexState, new: IndexState) -> int:
+    """Replace the documents of papers ingested or classified since the recorded watermarks; one commit, or none on
+    failure (the watermarks then stay where they were)."""
     index = _open(generation)
     writer = index.writer(_WRITER_HEAP, 1)
     try:
-        where, params = ("WHERE ingested_at > ?::TIMESTAMP", [state.watermark]) if state.watermark else ("", [])
-        n = add_papers(writer, _batches(con, where, params), replace=True)
+        n = add_papers(writer, _batches(con, old), replace=True)
         writer.commit()
         writer.wait_merging_threads()
     except BaseException:
@@ -211,8 +245,32 @@ def _incremental(con: duckdb.DuckDBPyConnection, generation: Path, state: IndexS
         raise
     index.reload()
     n_docs = index.searcher().num_docs
-    _write_state(generation, IndexState(SCHEMA_VERSION, watermark, n_docs))
+    _write_state(generation, IndexState(SCHEMA_VERSION, new.watermark, n_docs, new.label_watermark))
     return n
+
+
+def _warehouse_state(con: duckdb.DuckDBPyConnection) -> tuple[int, IndexState]:
+    """The number of papers, and the watermarks an index of them all would record."""
+    n_papers, latest = con.execute("SELECT count(*), max(ingested_at)::VARCHAR FROM papers").fetchall()[0]
+    labelled = None
+    if table_exists(con, "paper_classification"):
+        labelled = con.execute("SELECT max(classified_at)::VARCHAR FROM paper_classification").fetchall()[0][0]
+    return n_papers, IndexState(SCHEMA_VERSION, latest, n_papers, labelled)
+
+
+def _rebuild_reason(root: Path, n_papers: int, new: IndexState) -> tuple[str, Path | None, IndexState | None]:
+    try:
+        generation, state = _read_state(root)
+        _open(generation).searcher()
+    except (SearchIndexMissing, ValueError, OSError) as exc:
+        return str(exc), None, None
+    if state.n_docs > n_papers:
+        return f"the index holds {state.n_docs:,} documents for {n_papers:,} papers", None, None
+    if not state.label_watermark and new.label_watermark:
+        return "the papers have labels now", None, None
+    if not state.watermark:
+        return "the index was built from no papers", None, None
+    return "", generation, state
 
 
 def update_search_index(warehouse: Path, log: Callable[[str], None] = print) -> UpdateReport:
@@ -221,27 +279,23 @@ def update_search_index(warehouse: Path, log: Callable[[str], None] = print) -> 
     root = index_root(warehouse)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        n_papers, latest = con.execute("SELECT count(*), max(ingested_at)::VARCHAR FROM papers").fetchall()[0]
-        try:
-            generation, state = _read_state(root)
-            _open(generation).searcher()
-            reason = ""
-        except (SearchIndexMissing, ValueError, OSError) as exc:
-            reason = str(exc)
+        n_papers, new = _warehouse_state(con)
+        reason, generation, old = _rebuild_reason(root, n_papers, new)
         n_indexed = 0
-        if not reason:
-            n_indexed = _incremental(con, generation, state, latest)
+        if generation is not None and old is not None:
+            n_indexed = _incremental(con, generation, old, new)
             n_docs = _read_state(root)[1].n_docs
             if n_docs != n_papers:
                 reason = f"the index holds {n_docs:,} documents for {n_papers:,} papers"
-        mode = "rebuild" if reason else "incremental"
         if reason:
             log(f"search index: rebuilding ({reason})")
-            generation = _rebuild(con, root, latest)
+            generation = build_generation(root, _batches(con), new)
+            make_current(root, generation)
             n_indexed = n_papers
     finally:
         con.close()
     n_docs = _read_state(root)[1].n_docs
+    mode = "rebuild" if reason else "incremental"
     report = UpdateReport(mode, reason, n_indexed, n_docs, time.perf_counter() - started, generation, _size(generation))
     log(f"search index: {mode}, {n_indexed:,} papers indexed, {n_docs:,} documents, {report.seconds:.1f} s")
     return report
@@ -284,16 +338,16 @@ def _token_query(sch: tantivy.Schema, field: str, pattern: TokenPattern) -> tant
 
 
 def _term_query(sch: tantivy.Schema, term: Term, ordered: bool) -> tantivy.Query:
-    """One term: a single token pattern, or consecutive ones (`ordered`; tantivy caps how many indexed tokens one
-    pattern of a phrase may expand to) or, failing that, all of the narrowing patterns in any order."""
+    """One term: a single token pattern, or its tokens' patterns at consecutive positions (`ordered`). tantivy caps
+    how many indexed tokens a pattern of a phrase may expand to; past that (`ordered` False) the whole tokens."""
     patterns = term.patterns()
     if len(patterns) == 1:
         return _token_query(sch, term.field, patterns[0])
+    exact = tantivy.Query.phrase_query(sch, term.field, [p.token for p in patterns])
     if not ordered:
-        return _all_of([_token_query(sch, term.field, p) for p in term.narrowing_patterns()])
+        return exact
     words = [p.regex() or re.escape(p.token) for p in patterns]
     in_order = tantivy.Query.const_score_query(tantivy.Query.regex_phrase_query(sch, term.field, words), 0.0)
-    exact = tantivy.Query.phrase_query(sch, term.field, [p.token for p in patterns])
     return tantivy.Query.boolean_query([(tantivy.Occur.Must, in_order), (tantivy.Occur.Should, exact)])
 
 
@@ -303,42 +357,62 @@ def _all_of(clauses: list[tantivy.Query]) -> tantivy.Query:
     return tantivy.Query.boolean_query([(tantivy.Occur.Must, c) for c in clauses])
 
 
+def _day(date: dt.date) -> int:
+    return (date - _EPOCH).days
+
+
 def build_query(
-    sch: tantivy.Schema,
-    query: SearchQuery,
-    start: dt.date,
-    end: dt.date,
-    categories: Iterable[str] = (),
-    ordered: bool = True,
+    sch: tantivy.Schema, query: SearchQuery, filters: SearchFilters, ordered: bool = True
 ) -> tantivy.Query:
-    """Every term (words without letters or digits are left to the text check), the date range and categories."""
-    clauses = [_term_query(sch, t, ordered) for t in query.terms if t.tokens]
-    days = ((start - _EPOCH).days, (end - _EPOCH).days)
+    """Every term and every filter (dates, categories, safety, topics, origins)."""
+    clauses = [_term_query(sch, t, ordered) for t in query.terms]
+    days = (_day(filters.start), _day(filters.end))
     clauses.append(tantivy.Query.range_query(sch, "day", tantivy.FieldType.Integer, *days))
-    if categories:
-        clauses.append(tantivy.Query.term_set_query(sch, "categories", sorted(categories)))
+    if filters.safety in ("broad", "narrow"):
+        clauses.append(tantivy.Query.term_query(sch, filters.safety, True))
+    for field, values in (("categories", filters.categories), ("topics", filters.topics), ("origin", filters.origins)):
+        if values:
+            clauses.append(tantivy.Query.term_set_query(sch, field, sorted(values)))
     return _all_of(clauses)
 
 
+def _rows(searcher: tantivy.Searcher, addresses: list) -> list[dict]:
+    return [json.loads(searcher.doc(address)["row"][0]) for address in addresses]
+
+
+def _newest(searcher: tantivy.Searcher, sch: tantivy.Schema, tq: tantivy.Query, limit: int) -> tuple[list[dict], int]:
+    """The newest `limit` papers by date then id (descending): the day at the cut is read whole, so papers of
+    that day are ordered by id exactly."""
+    result = searcher.search(tq, limit=limit, count=True, order_by_field="day", order=tantivy.Order.Desc)
+    if len(result.hits) < limit:
+        return search_rows.newest_first(_rows(searcher, [a for _, a in result.hits])), result.count
+    cut = result.hits[-1][0]
+    before = [a for day, a in result.hits if day != cut]
+    at_cut = _all_of([tq, tantivy.Query.range_query(sch, "day", tantivy.FieldType.Integer, cut, cut)])
+    same_day = searcher.search(at_cut, limit=max(1, searcher.search(at_cut, limit=1, count=True).count))
+    rows = _rows(searcher, before) + _rows(searcher, [a for _, a in same_day.hits])
+    return search_rows.newest_first(rows)[:limit], result.count
+
+
 def search(
-    warehouse: Path,
-    query: SearchQuery,
-    *,
-    start: dt.date,
-    end: dt.date,
-    categories: Iterable[str] = (),
-    limit: int,
-    newest_first: bool = False,
+    warehouse: Path, query: SearchQuery, filters: SearchFilters, *, limit: int, newest_first: bool = False
 ) -> Hits:
-    """The ids of the best `limit` papers for `query` (BM25, or newest first) and how many papers match in all."""
+    """The result rows of the best `limit` papers for `query` within `filters` (BM25, or newest first), and how
+    many papers match in all. Without terms: every paper within the filters."""
     index = _reader(index_root(warehouse))
-    searcher = index.searcher()
-    order = {"order_by_field": "day", "order": tantivy.Order.Desc} if newest_first else {}
+    searcher, sch = index.searcher(), index.schema
+    limit = max(1, limit)
+
+    def run(ordered: bool) -> Hits:
+        tq = build_query(sch, query, filters, ordered)
+        if newest_first or not query.terms:
+            return Hits(*_newest(searcher, sch, tq, limit))
+        result = searcher.search(tq, limit=limit, count=True)
+        return Hits(_rows(searcher, [a for _, a in result.hits]), result.count)
+
     try:
-        tq = build_query(index.schema, query, start, end, categories)
-        result = searcher.search(tq, limit=max(1, limit), count=True, **order)
-    except ValueError:  # a phrase pattern expands to too many indexed tokens: look its parts up in any order
-        tq = build_query(index.schema, query, start, end, categories, ordered=False)
-        result = searcher.search(tq, limit=max(1, limit), count=True, **order)
-    ids = [searcher.doc(address)["arxiv_id"][0] for _, address in result.hits]
-    return Hits(ids, result.count)
+        return run(ordered=True)
+    except ValueError as exc:  # a phrase pattern expanded to more indexed tokens than tantivy allows
+        if "expansion" not in str(exc).lower():
+            raise SearchIndexError(f"search failed: {exc}") from exc
+    return run(ordered=False)

@@ -56,8 +56,9 @@ def published(tmp_path: Path) -> Path:
     return path
 
 
-def _find(path: Path, text: str, **kwargs) -> list[str]:
-    return search_index.search(path, search_query.parse(text), limit=100, **{**ALL_TIME, **kwargs}).arxiv_ids
+def _find(path: Path, text: str, **filters) -> list[str]:
+    chosen = search_query.SearchFilters(**{**ALL_TIME, **filters})
+    return search_index.search(path, search_query.parse(text), chosen, limit=100).arxiv_ids
 
 
 def test_build_then_incremental_updates_index_only_new_and_changed_papers(published: Path) -> None:
@@ -93,7 +94,7 @@ def test_filters_phrases_and_authors_in_the_index(published: Path) -> None:
     assert _find(published, 'author:"lopez chen"') == []  # not across two authors
     assert _find(published, "author:agents") == []
     assert _find(published, "lopez", start=dt.date(2024, 3, 1), end=dt.date(2024, 3, 31)) == ["2403.00003"]
-    assert _find(published, "lopez", categories=["cs.LG"]) == ["2401.00001"]
+    assert _find(published, "lopez", categories=("cs.LG",)) == ["2401.00001"]
 
 
 @pytest.mark.parametrize(

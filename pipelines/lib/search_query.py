@@ -5,24 +5,24 @@ Syntax: plain words, "quoted phrases", `author:word` and `author:"quoted phrase"
 - A plain word matches as a case-insensitive substring of the title, the abstract or an author name, as a scan of
   the text would: "agent" also finds "agents" and "reagent". The index stores whole tokens (lower-cased runs of
   letters and digits, `tokenize`), so a word of letters and digits is looked up as every indexed token containing
-  it.
-- A word with punctuation ("GPT-4", "O'Brien", "100%") or a "quoted phrase" is looked up as consecutive indexed
-  tokens (the first may end a longer token, the last may start one: "neural network" finds "neural networks"), then
-  checked against the text with `literal_regex`, so it matches exactly as the substring scan did: a phrase's words
-  separated by any whitespace, within the title, the abstract or the authors.
+  it: the same papers as the scan.
+- A "quoted phrase" or a word with punctuation ("GPT-4", "O'Brien") is looked up as consecutive indexed tokens; the
+  first may end a longer token and the last may start one ("neural network" finds "neural networks"), as in the
+  scan. Unlike the scan, any punctuation or whitespace between the words counts as a separator ("GPT-4" also finds
+  "GPT 4", "reward model" also "reward-model"), and a phrase stays within one title, abstract or author name.
+- A word without letters or digits ("%") cannot be looked up in the index: such a search scans the text instead.
 - `author:` restricts a word or phrase to the author names.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 MAX_SEARCH_TERMS = 6
 TEXT_FIELD = "text"
 AUTHORS_FIELD = "authors"
-# Parts of a punctuated word shorter than this are left to the text check when a longer part narrows the search.
-_MIN_NARROWING_PART = 3
 
 _TERM = re.compile(r'(?i)(author:)?(?:"([^"]*)"?|(\S+))')
 _TOKEN = re.compile(r"[^\W_]+")
@@ -52,26 +52,25 @@ class Term:
     phrase: bool
     tokens: tuple[str, ...]
 
-    @property
-    def exact_in_index(self) -> bool:
-        """The index alone decides this term (no text check needed): a single word of letters and digits."""
-        return len(self.tokens) == 1 and self.tokens[0] == " ".join(self.text.lower().split())
-
     def patterns(self) -> list[TokenPattern]:
         """The term's tokens in order, each constrained as the text around it requires: a token followed by
-        whitespace or punctuation ends an indexed token, one preceded by them starts one. Consecutive indexed
-        tokens matching these find every paper the term matches (exactly so when `exact_in_index`)."""
+        whitespace or punctuation ends an indexed token, one preceded by them starts one. For a word of letters and
+        digits that is one pattern, "contains"; consecutive indexed tokens matching them all match a phrase."""
         found = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(self.text.lower())]
         size = len(self.text)
         return [TokenPattern(token, starts=start > 0, ends=end < size) for token, start, end in found]
 
-    def narrowing_patterns(self) -> list[TokenPattern]:
-        """A cheaper superset lookup for `patterns` without their order: parts shorter than _MIN_NARROWING_PART
-        are left to the text check when a longer part or a whole token narrows the search."""
-        patterns = self.patterns()
-        if len(patterns) > 1 and any(len(p.token) >= _MIN_NARROWING_PART for p in patterns):
-            patterns = [p for p in patterns if len(p.token) >= _MIN_NARROWING_PART or (p.starts and p.ends)]
-        return patterns
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """The explorer's filters besides the text: all of them must hold."""
+
+    start: dt.date
+    end: dt.date
+    safety: str = "any"  # 'broad' | 'narrow' | 'any'
+    topics: tuple[str, ...] = ()
+    origins: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,14 +78,9 @@ class SearchQuery:
     terms: tuple[Term, ...]
 
     @property
-    def uses_index(self) -> bool:
-        """Some term narrows the papers through the index (a word without letters or digits cannot)."""
-        return any(t.tokens for t in self.terms)
-
-    @property
-    def text_checks(self) -> list[Term]:
-        """Terms the index only narrows down; each is checked against the text with `literal_regex`."""
-        return [t for t in self.terms if not t.exact_in_index]
+    def needs_scan(self) -> bool:
+        """Some term has no letters or digits ("%", "&"): the index cannot find it, a scan of the text must."""
+        return any(not t.tokens for t in self.terms)
 
 
 def tokenize(text: str) -> list[str]:

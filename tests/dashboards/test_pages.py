@@ -113,7 +113,8 @@ def test_explorer_ranks_by_relevance_searches_authors_and_sorts_newest(warehouse
     dates = dict(fixture_tables["papers"].select("arxiv_id", "published_date").iter_rows())
     assert by_date == sorted(by_date, key=lambda i: dates[i], reverse=True)
     whole = _open("views/paper_explorer.py", {"q": "sparse", "safety": "all", "months": months})
-    assert list(whole.dataframe[0].value["arxiv_id"])[0] == "2406.09931"  # "sparse" twice, in title and abstract
+    first = whole.dataframe[0].value["arxiv_id"].iloc[0]
+    assert first == "2406.09931"  # "sparse" twice, in title and abstract
 
 
 def test_explorer_row_limit_note(warehouse: Path, fixture_tables) -> None:

@@ -24,11 +24,10 @@ def test_terms_words_phrases_and_author_prefixes() -> None:
     assert sq.parse("   ").terms == ()
 
 
-def test_which_terms_the_index_decides_alone() -> None:
-    query = sq.parse('agent Müller "agent" GPT-4 "reward model" %')
-    assert [t.text for t in query.terms if t.exact_in_index] == ["agent", "Müller", "agent"]
-    assert [t.text for t in query.text_checks] == ["GPT-4", "reward model", "%"]
-    assert query.uses_index and not sq.parse("% ( _").uses_index
+def test_only_terms_without_letters_or_digits_need_a_scan() -> None:
+    assert not sq.parse('agent Müller "agent" GPT-4 "reward model" 100%').needs_scan
+    assert sq.parse("safety %").needs_scan and sq.parse('"&"').needs_scan
+    assert not sq.parse("").needs_scan
 
 
 @pytest.mark.parametrize(
@@ -41,18 +40,12 @@ def test_which_terms_the_index_decides_alone() -> None:
         ("100%", [".*100"]),
         ("(x)", [None]),
         ("a.b", [".*a", "b.*"]),
+        ("o'brien", [".*o", "brien.*"]),
     ],
 )
 def test_token_patterns_follow_the_text_around_each_token(text: str, regexes: list[str | None]) -> None:
     term = sq.Term(text, sq.TEXT_FIELD, phrase=" " in text, tokens=tuple(sq.tokenize(text)))
     assert [p.regex() for p in term.patterns()] == regexes
-
-
-def test_narrowing_patterns_leave_short_fragments_to_the_text_check() -> None:
-    term = sq.parse("o'brien").terms[0]
-    assert [p.token for p in term.patterns()] == ["o", "brien"]
-    assert [p.token for p in term.narrowing_patterns()] == ["brien"]
-    assert [p.token for p in sq.parse("a.b").terms[0].narrowing_patterns()] == ["a", "b"]
 
 
 @pytest.mark.parametrize(
