@@ -169,23 +169,65 @@ def test_a_missing_index_is_a_clear_dashboard_error(published: Path) -> None:
     assert queries.search_papers(published, text="", safety="any", **ALL_TIME).height == 3  # no text: no index
 
 
-def _classify_all(path: Path) -> None:
+def _label(path: Path, labels: dict[str, tuple[bool, bool, list[str], str]], at: dt.datetime) -> None:
+    """Upsert paper_classification rows: arxiv_id -> (broad, narrow, topics, origin), classified at `at`."""
     con = duckdb.connect(str(path))
     try:
         con.execute(contract.ddl("paper_classification"))
-        con.execute("DELETE FROM paper_classification")
         columns = con.execute(
             "SELECT column_name, data_type, is_nullable FROM duckdb_columns() WHERE table_name = 'paper_classification'"
         ).fetchall()
-        given = {"arxiv_id": "arxiv_id", "is_safety_broad": "true", "origin": "'unknown'"}
         required = {"BOOLEAN": "false", "VARCHAR": "''", "VARCHAR[]": "[]", "TIMESTAMP": "now()::TIMESTAMP"}
-        select = ", ".join(
-            given.get(name) or (f"NULL::{kind}" if nullable else required.get(kind, f"0::{kind}"))
-            for name, kind, nullable in columns
-        )
-        con.execute(f"INSERT INTO paper_classification SELECT {select} FROM papers")
+        for arxiv_id, (broad, narrow, topics, origin) in labels.items():
+            given = {"arxiv_id": "?", "is_safety_broad": "?", "is_safety_narrow": "?", "topics": "?::VARCHAR[]",
+                     "origin": "?", "classified_at": "?", "primary_topic": "?"}  # fmt: skip
+            select = ", ".join(
+                given.get(name) or (f"NULL::{kind}" if nullable else required.get(kind, f"0::{kind}"))
+                for name, kind, nullable in columns
+            )
+            values = {
+                "arxiv_id": arxiv_id, "is_safety_broad": broad, "is_safety_narrow": narrow, "topics": topics,
+                "origin": origin, "classified_at": at, "primary_topic": topics[0] if topics else None,
+            }  # fmt: skip
+            con.execute("DELETE FROM paper_classification WHERE arxiv_id = ?", [arxiv_id])
+            con.execute(
+                f"INSERT INTO paper_classification SELECT {select}", [values[n] for n, *_ in columns if n in given]
+            )
     finally:
         con.close()
+
+
+def _classify_all(path: Path, at: dt.datetime = T0) -> None:
+    con = duckdb.connect(str(path), read_only=True)
+    ids = [r[0] for r in con.execute("SELECT arxiv_id FROM papers").fetchall()]
+    con.close()
+    _label(path, {i: (True, False, [], "unknown") for i in ids}, at)
+
+
+def test_labels_are_indexed_and_a_reclassification_updates_them(published: Path) -> None:
+    search_index.update_search_index(published, log=lambda _: None)  # before classification: no labels
+    assert _find(published, "lopez", safety="broad") == []
+    _label(published, {
+        "2401.00001": (True, True, ["alignment_training"], "academic"),
+        "2402.00002": (True, False, ["deception"], "frontier_lab"),
+        "2403.00003": (False, False, [], "unknown"),
+    }, T0)  # fmt: skip
+    labelled = search_index.update_search_index(published, log=lambda _: None)
+    assert labelled.mode == "rebuild" and "labels" in labelled.reason
+    assert sorted(_find(published, "", safety="broad")) == ["2401.00001", "2402.00002"]
+    assert _find(published, "lopez", safety="narrow") == ["2401.00001"]
+    assert _find(published, "", topics=("deception", "privacy")) == ["2402.00002"]
+    assert _find(published, "", origins=("academic", "unknown")) == ["2403.00003", "2401.00001"]  # newest first
+    row = search_index.search(published, search_query.parse("hacking"), search_query.SearchFilters(**ALL_TIME),
+                              limit=5).rows[0]  # fmt: skip
+    assert row["safety"] == "narrow" and row["topics"] == "alignment_training" and row["origin"] == "academic"
+    assert row["authors"] == "Ana Lopez" and row["published_date"] == "2024-01-05"
+
+    _label(published, {"2403.00003": (True, False, ["governance"], "government")}, T0 + dt.timedelta(hours=1))
+    update = search_index.update_search_index(published, log=lambda _: None)
+    assert (update.mode, update.n_indexed) == ("incremental", 1)
+    assert sorted(_find(published, "lopez", safety="broad")) == ["2401.00001", "2403.00003"]
+    assert _find(published, "", origins=("government",)) == ["2403.00003"]
 
 
 def test_publishing_updates_the_index_beside_the_published_file(warehouse: WarehouseResource) -> None:
