@@ -83,7 +83,6 @@ class UpdateReport:
 @dataclass(frozen=True)
 class Hits:
     rows: list[dict]  # search_rows.display_row of each paper, best first
-    total: int  # every document the query matches, beyond the ones returned
 
     @property
     def arxiv_ids(self) -> list[str]:
@@ -380,25 +379,25 @@ def _rows(searcher: tantivy.Searcher, addresses: list) -> list[dict]:
     return [json.loads(searcher.doc(address)["row"][0]) for address in addresses]
 
 
-def _newest(searcher: tantivy.Searcher, sch: tantivy.Schema, tq: tantivy.Query, limit: int) -> tuple[list[dict], int]:
+def _newest(searcher: tantivy.Searcher, sch: tantivy.Schema, tq: tantivy.Query, limit: int) -> list[dict]:
     """The newest `limit` papers by date then id (descending): the day at the cut is read whole, so papers of
     that day are ordered by id exactly."""
-    result = searcher.search(tq, limit=limit, count=True, order_by_field="day", order=tantivy.Order.Desc)
+    result = searcher.search(tq, limit=limit, count=False, order_by_field="day", order=tantivy.Order.Desc)
     if len(result.hits) < limit:
-        return search_rows.newest_first(_rows(searcher, [a for _, a in result.hits])), result.count
+        return search_rows.newest_first(_rows(searcher, [a for _, a in result.hits]))
     cut = result.hits[-1][0]
     before = [a for day, a in result.hits if day != cut]
     at_cut = _all_of([tq, tantivy.Query.range_query(sch, "day", tantivy.FieldType.Integer, cut, cut)])
     same_day = searcher.search(at_cut, limit=max(1, searcher.search(at_cut, limit=1, count=True).count))
     rows = _rows(searcher, before) + _rows(searcher, [a for _, a in same_day.hits])
-    return search_rows.newest_first(rows)[:limit], result.count
+    return search_rows.newest_first(rows)[:limit]
 
 
 def search(
     warehouse: Path, query: SearchQuery, filters: SearchFilters, *, limit: int, newest_first: bool = False
 ) -> Hits:
-    """The result rows of the best `limit` papers for `query` within `filters` (BM25, or newest first), and how
-    many papers match in all. Without terms: every paper within the filters."""
+    """The result rows of the best `limit` papers for `query` within `filters` (BM25, or newest first). Without
+    terms: the newest papers within the filters."""
     index = _reader(index_root(warehouse))
     searcher, sch = index.searcher(), index.schema
     limit = max(1, limit)
@@ -406,9 +405,9 @@ def search(
     def run(ordered: bool) -> Hits:
         tq = build_query(sch, query, filters, ordered)
         if newest_first or not query.terms:
-            return Hits(*_newest(searcher, sch, tq, limit))
-        result = searcher.search(tq, limit=limit, count=True)
-        return Hits(_rows(searcher, [a for _, a in result.hits]), result.count)
+            return Hits(_newest(searcher, sch, tq, limit))
+        result = searcher.search(tq, limit=limit, count=False)
+        return Hits(_rows(searcher, [a for _, a in result.hits]))
 
     try:
         return run(ordered=True)

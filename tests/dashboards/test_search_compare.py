@@ -153,3 +153,14 @@ def test_author_search_looks_at_author_names_only(real_warehouse: Path) -> None:
     full = next(a for p in papers for a in p[3] if len(search_query.tokenize(a)) == 2)
     expected = _phrase_reference(papers, search_query.tokenize(full))
     assert set(_search(real_warehouse, f'author:"{full}"')) == expected and expected
+
+
+@pytest.mark.parametrize("text", ["model", "agent", ""])
+@pytest.mark.parametrize("limit", [1, 10, 57])
+def test_newest_first_under_a_row_limit_is_the_scans_order(real_warehouse: Path, text: str, limit: int) -> None:
+    """Papers of one day tie on date: the cut of the row limit falls inside such a day, ordered by id."""
+    expected = regex_search_ids(real_warehouse, text)[: limit + 1]
+    hits = queries.search_papers(real_warehouse, text=text, safety="any", limit=limit, order="newest", **ALL_TIME)
+    assert hits["arxiv_id"].to_list() == expected
+    dates = hits["published_date"].to_list()
+    assert len(set(dates)) < len(dates) or limit == 1  # the slice has many papers per day
