@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from bench.query_timing import percentile
-from pipelines import search_index, settings
+from pipelines import search_index, search_lookup, settings
 from pipelines.lib import search_query
 
 QUERIES = {
@@ -71,7 +71,8 @@ def run(warehouse: Path, repeats: int, rebuild: bool) -> dict:
                 )
                 hits = queries.search_papers(warehouse, text=text, start=start, end=end, safety=safety)
                 parsed = search_query.parse(text)
-                index = _timed(lambda p=parsed: search_index.search(warehouse, p, start=start, end=end, limit=501), 5)
+                filters = search_query.SearchFilters(start, end, safety)
+                index = _timed(lambda p=parsed, f=filters: search_lookup.search(warehouse, p, f, limit=501), 5)
                 rows.append(
                     {
                         "group": group, "text": text, "safety": safety, "rows": hits.height,

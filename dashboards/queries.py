@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines import contract, search_index
+from pipelines import contract, search_lookup
 from pipelines.lib import search_query, search_rows
 
 BUILD_COMMAND = "make refresh"
@@ -459,7 +459,7 @@ SEARCH_ORDERS = ("relevance", "newest")
 
 
 class SearchIndexUnavailable(WarehouseError):
-    def __init__(self, error: search_index.SearchIndexError) -> None:
+    def __init__(self, error: search_lookup.SearchIndexError) -> None:
         super().__init__(str(error))
 
 
@@ -496,8 +496,8 @@ def search_papers(
     if not path.is_file():
         raise WarehouseMissing(path)
     try:
-        hits = search_index.search(path, query, filters, limit=limit + 1, newest_first=order == "newest")
-    except search_index.SearchIndexError as exc:
+        hits = search_lookup.search(path, query, filters, limit=limit + 1, newest_first=order == "newest")
+    except search_lookup.SearchIndexError as exc:
         if not query.terms:  # the listing without text still works, as a scan, until the index is built
             return _scan_papers(path, query, filters, limit)
         raise SearchIndexUnavailable(exc) from exc

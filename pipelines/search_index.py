@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import shutil
 import time
 import uuid
@@ -28,7 +27,7 @@ import duckdb
 import tantivy
 
 from pipelines.lib import search_rows
-from pipelines.lib.search_query import AUTHORS_FIELD, TEXT_FIELD, SearchFilters, SearchQuery, Term, TokenPattern
+from pipelines.lib.search_query import AUTHORS_FIELD, TEXT_FIELD
 from pipelines.warehouse import table_exists
 
 # Raise when the schema or the tokenizer changes: an index of another version is rebuilt, not updated.
@@ -38,7 +37,7 @@ CURRENT = "CURRENT"
 STATE = "state.json"
 _BATCH_ROWS = 20_000
 _WRITER_HEAP = 256_000_000
-_EPOCH = dt.date(1970, 1, 1)
+EPOCH = dt.date(1970, 1, 1)
 _PAPER_COLUMNS = "p.arxiv_id, p.title, p.abstract, p.authors, p.categories, p.primary_category, p.published_date"
 _LABEL_COLUMNS = (
     "is_safety_broad", "is_safety_narrow", "topics", "primary_topic", "origin", "organizations", "safety_evidence",
@@ -80,15 +79,6 @@ class UpdateReport:
     size_bytes: int
 
 
-@dataclass(frozen=True)
-class Hits:
-    rows: list[dict]  # search_rows.display_row of each paper, best first
-
-    @property
-    def arxiv_ids(self) -> list[str]:
-        return [r["arxiv_id"] for r in self.rows]
-
-
 def schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("arxiv_id", stored=True, tokenizer_name="raw", index_option="basic")
@@ -104,18 +94,18 @@ def schema() -> tantivy.Schema:
     return builder.build()
 
 
-def _analyzer() -> tantivy.TextAnalyzer:
+def analyzer() -> tantivy.TextAnalyzer:
     """Lower-cased runs of letters and digits, however long (search_query.tokenize is its Python twin)."""
     return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.lowercase()).build()
 
 
-def _open(path: Path, create: bool = False) -> tantivy.Index:
+def open_index(path: Path, create: bool = False) -> tantivy.Index:
     index = tantivy.Index(schema(), path=str(path), reuse=not create) if create else tantivy.Index.open(str(path))
-    index.register_tokenizer(ANALYZER, _analyzer())
+    index.register_tokenizer(ANALYZER, analyzer())
     return index
 
 
-def _read_state(root: Path) -> tuple[Path, IndexState]:
+def read_state(root: Path) -> tuple[Path, IndexState]:
     """The live generation and its state; SearchIndexMissing says why there is none usable."""
     try:
         generation = root / (root / CURRENT).read_text().strip()
@@ -155,7 +145,7 @@ def _documents(rows: Iterable[dict]) -> Iterator[tuple[str, tantivy.Document]]:
             topics=[t for t in (row["topics"] or []) if t],
         )
         if row["published_date"] is not None:
-            doc.add_integer("day", (row["published_date"] - _EPOCH).days)
+            doc.add_integer("day", (row["published_date"] - EPOCH).days)
         doc.add_boolean("broad", bool(row["is_safety_broad"]))
         doc.add_boolean("narrow", bool(row["is_safety_narrow"]))
         if row["origin"]:
@@ -210,7 +200,7 @@ def build_generation(root: Path, batches: Iterable[list[dict]], state: IndexStat
     generation = root / f"index-{uuid.uuid4().hex[:12]}"
     generation.mkdir(parents=True)
     try:
-        index = _open(generation, create=True)
+        index = open_index(generation, create=True)
         writer = index.writer(_WRITER_HEAP, 1)
         n = add_papers(writer, batches, replace=False)
         writer.commit()
@@ -233,7 +223,7 @@ def make_current(root: Path, generation: Path) -> None:
 def _incremental(con: duckdb.DuckDBPyConnection, generation: Path, old: IndexState, new: IndexState) -> int:
     """Replace the documents of papers ingested or classified since the recorded watermarks; one commit, or none on
     failure (the watermarks then stay where they were)."""
-    index = _open(generation)
+    index = open_index(generation)
     writer = index.writer(_WRITER_HEAP, 1)
     try:
         n = add_papers(writer, _batches(con, old), replace=True)
@@ -259,8 +249,8 @@ def _warehouse_state(con: duckdb.DuckDBPyConnection) -> tuple[int, IndexState]:
 
 def _rebuild_reason(root: Path, n_papers: int, new: IndexState) -> tuple[str, Path | None, IndexState | None]:
     try:
-        generation, state = _read_state(root)
-        _open(generation).searcher()
+        generation, state = read_state(root)
+        open_index(generation).searcher()
     except (SearchIndexMissing, ValueError, OSError) as exc:
         return str(exc), None, None
     if state.n_docs > n_papers:
@@ -283,7 +273,7 @@ def update_search_index(warehouse: Path, log: Callable[[str], None] = print) -> 
         n_indexed = 0
         if generation is not None and old is not None:
             n_indexed = _incremental(con, generation, old, new)
-            n_docs = _read_state(root)[1].n_docs
+            n_docs = read_state(root)[1].n_docs
             if n_docs != n_papers:
                 reason = f"the index holds {n_docs:,} documents for {n_papers:,} papers"
         if reason:
@@ -293,125 +283,8 @@ def update_search_index(warehouse: Path, log: Callable[[str], None] = print) -> 
             n_indexed = n_papers
     finally:
         con.close()
-    n_docs = _read_state(root)[1].n_docs
+    n_docs = read_state(root)[1].n_docs
     mode = "rebuild" if reason else "incremental"
     report = UpdateReport(mode, reason, n_indexed, n_docs, time.perf_counter() - started, generation, _size(generation))
     log(f"search index: {mode}, {n_indexed:,} papers indexed, {n_docs:,} documents, {report.seconds:.1f} s")
     return report
-
-
-# ---------------------------------------------------------------- reading
-
-
-_OPEN: dict[str, tuple[int, tantivy.Index]] = {}
-
-
-def _reader(root: Path) -> tantivy.Index:
-    """The live generation's index, opened once per process and reloaded when a commit changed it."""
-    generation, _ = _read_state(root)
-    key = str(generation)
-    try:
-        mtime = (generation / "meta.json").stat().st_mtime_ns
-        cached = _OPEN.get(key)
-        if cached is None:
-            _OPEN.clear()  # a new generation replaced the one opened before
-            index = _open(generation)
-        else:
-            index = cached[1]
-            if cached[0] != mtime:
-                index.reload()
-    except (ValueError, OSError) as exc:
-        raise SearchIndexMissing(root, f"cannot open {generation.name}: {exc}") from exc
-    _OPEN[key] = (mtime, index)
-    return index
-
-
-def _token_query(sch: tantivy.Schema, field: str, pattern: TokenPattern) -> tantivy.Query:
-    """Papers with an indexed token matching `pattern`; those where the token itself is whole rank by BM25."""
-    exact = tantivy.Query.term_query(sch, field, pattern.token)
-    regex = pattern.regex()
-    if regex is None:
-        return exact
-    expanded = tantivy.Query.const_score_query(tantivy.Query.regex_query(sch, field, regex), 0.0)
-    return tantivy.Query.boolean_query([(tantivy.Occur.Should, exact), (tantivy.Occur.Should, expanded)])
-
-
-def _term_query(sch: tantivy.Schema, term: Term, ordered: bool) -> tantivy.Query:
-    """One term: a single token pattern, or its tokens' patterns at consecutive positions (`ordered`). tantivy caps
-    how many indexed tokens a pattern of a phrase may expand to; past that (`ordered` False) the whole tokens."""
-    patterns = term.patterns()
-    if len(patterns) == 1:
-        return _token_query(sch, term.field, patterns[0])
-    exact = tantivy.Query.phrase_query(sch, term.field, [p.token for p in patterns])
-    if not ordered:
-        return exact
-    words = [p.regex() or re.escape(p.token) for p in patterns]
-    in_order = tantivy.Query.const_score_query(tantivy.Query.regex_phrase_query(sch, term.field, words), 0.0)
-    return tantivy.Query.boolean_query([(tantivy.Occur.Must, in_order), (tantivy.Occur.Should, exact)])
-
-
-def _all_of(clauses: list[tantivy.Query]) -> tantivy.Query:
-    if len(clauses) == 1:
-        return clauses[0]
-    return tantivy.Query.boolean_query([(tantivy.Occur.Must, c) for c in clauses])
-
-
-def _day(date: dt.date) -> int:
-    return (date - _EPOCH).days
-
-
-def build_query(
-    sch: tantivy.Schema, query: SearchQuery, filters: SearchFilters, ordered: bool = True
-) -> tantivy.Query:
-    """Every term and every filter (dates, categories, safety, topics, origins)."""
-    clauses = [_term_query(sch, t, ordered) for t in query.terms]
-    days = (_day(filters.start), _day(filters.end))
-    clauses.append(tantivy.Query.range_query(sch, "day", tantivy.FieldType.Integer, *days))
-    if filters.safety in ("broad", "narrow"):
-        clauses.append(tantivy.Query.term_query(sch, filters.safety, True))
-    for field, values in (("categories", filters.categories), ("topics", filters.topics), ("origin", filters.origins)):
-        if values:
-            clauses.append(tantivy.Query.term_set_query(sch, field, sorted(values)))
-    return _all_of(clauses)
-
-
-def _rows(searcher: tantivy.Searcher, addresses: list) -> list[dict]:
-    return [json.loads(searcher.doc(address)["row"][0]) for address in addresses]
-
-
-def _newest(searcher: tantivy.Searcher, sch: tantivy.Schema, tq: tantivy.Query, limit: int) -> list[dict]:
-    """The newest `limit` papers by date then id (descending): the day at the cut is read whole, so papers of
-    that day are ordered by id exactly."""
-    result = searcher.search(tq, limit=limit, count=False, order_by_field="day", order=tantivy.Order.Desc)
-    if len(result.hits) < limit:
-        return search_rows.newest_first(_rows(searcher, [a for _, a in result.hits]))
-    cut = result.hits[-1][0]
-    before = [a for day, a in result.hits if day != cut]
-    at_cut = _all_of([tq, tantivy.Query.range_query(sch, "day", tantivy.FieldType.Integer, cut, cut)])
-    same_day = searcher.search(at_cut, limit=max(1, searcher.search(at_cut, limit=1, count=True).count))
-    rows = _rows(searcher, before) + _rows(searcher, [a for _, a in same_day.hits])
-    return search_rows.newest_first(rows)[:limit]
-
-
-def search(
-    warehouse: Path, query: SearchQuery, filters: SearchFilters, *, limit: int, newest_first: bool = False
-) -> Hits:
-    """The result rows of the best `limit` papers for `query` within `filters` (BM25, or newest first). Without
-    terms: the newest papers within the filters."""
-    index = _reader(index_root(warehouse))
-    searcher, sch = index.searcher(), index.schema
-    limit = max(1, limit)
-
-    def run(ordered: bool) -> Hits:
-        tq = build_query(sch, query, filters, ordered)
-        if newest_first or not query.terms:
-            return Hits(_newest(searcher, sch, tq, limit))
-        result = searcher.search(tq, limit=limit, count=False)
-        return Hits(_rows(searcher, [a for _, a in result.hits]))
-
-    try:
-        return run(ordered=True)
-    except ValueError as exc:  # a phrase pattern expanded to more indexed tokens than tantivy allows
-        if "expansion" not in str(exc).lower():
-            raise SearchIndexError(f"search failed: {exc}") from exc
-    return run(ordered=False)

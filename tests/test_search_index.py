@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from dashboards import queries
-from pipelines import contract, search_index
+from pipelines import contract, search_index, search_lookup
 from pipelines import warehouse as wh
 from pipelines.lib import search_query
 from pipelines.resources import WarehouseResource
@@ -58,7 +58,7 @@ def published(tmp_path: Path) -> Path:
 
 def _find(path: Path, text: str, **filters) -> list[str]:
     chosen = search_query.SearchFilters(**{**ALL_TIME, **filters})
-    return search_index.search(path, search_query.parse(text), chosen, limit=100).arxiv_ids
+    return search_lookup.search(path, search_query.parse(text), chosen, limit=100).arxiv_ids
 
 
 def test_build_then_incremental_updates_index_only_new_and_changed_papers(published: Path) -> None:
@@ -158,7 +158,7 @@ def test_an_open_reader_does_not_block_updates_and_sees_them(published: Path) ->
 
 
 def test_a_missing_index_is_a_clear_dashboard_error(published: Path) -> None:
-    with pytest.raises(search_index.SearchIndexMissing, match=r"warehouse\.search"):
+    with pytest.raises(search_lookup.SearchIndexMissing, match=r"warehouse\.search"):
         _find(published, "lopez")
     con = duckdb.connect(str(published))
     con.execute(contract.ddl("paper_classification"))
@@ -218,7 +218,7 @@ def test_labels_are_indexed_and_a_reclassification_updates_them(published: Path)
     assert _find(published, "lopez", safety="narrow") == ["2401.00001"]
     assert _find(published, "", topics=("deception", "privacy")) == ["2402.00002"]
     assert _find(published, "", origins=("academic", "unknown")) == ["2403.00003", "2401.00001"]  # newest first
-    row = search_index.search(published, search_query.parse("hacking"), search_query.SearchFilters(**ALL_TIME),
+    row = search_lookup.search(published, search_query.parse("hacking"), search_query.SearchFilters(**ALL_TIME),
                               limit=5).rows[0]  # fmt: skip
     assert row["safety"] == "narrow" and row["topics"] == "alignment_training" and row["origin"] == "academic"
     assert row["authors"] == "Ana Lopez" and row["published_date"] == "2024-01-05"

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from dashboards import queries
-from pipelines import contract, search_index
+from pipelines import contract, search_index, search_lookup
 from pipelines import warehouse as wh
 from pipelines.ingest import RunRecord
 from pipelines.lib import search_query
@@ -115,8 +115,8 @@ def test_phrases_and_punctuated_words_match_token_sequences(real_warehouse: Path
 def test_phrases_past_the_expansion_cap_match_whole_tokens(real_warehouse: Path, monkeypatch) -> None:
     """tantivy refuses a phrase whose first or last pattern expands to too many indexed tokens: the phrase of
     whole tokens replaces it then."""
-    build = search_index.build_query
-    monkeypatch.setattr(search_index, "build_query", lambda *a, **k: build(*a[:3], ordered=False))
+    build = search_lookup.build_query
+    monkeypatch.setattr(search_lookup, "build_query", lambda *a, **k: build(*a[:3], ordered=False))
     papers = _papers(real_warehouse)
     for text in ('"neural network"', "state-of-the-art"):
         term = search_query.parse(text).terms[0]

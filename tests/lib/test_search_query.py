@@ -54,7 +54,7 @@ def test_token_patterns_follow_the_text_around_each_token(text: str, regexes: li
 )
 def test_tokenize_agrees_with_the_index_analyzer(text: str) -> None:
     index = tantivy.Index(search_index.schema())
-    index.register_tokenizer(search_index.ANALYZER, search_index._analyzer())
+    index.register_tokenizer(search_index.ANALYZER, search_index.analyzer())
     writer = index.writer(15_000_000, 1)
     writer.add_document(tantivy.Document(arxiv_id="1", text=[text]))
     writer.commit()

@@ -1,0 +1,140 @@
+"""Searching the full-text index beside a published warehouse (pipelines/search_index.py builds it): one tantivy
+query of the terms (pipelines/lib/search_query.py) and every filter, answered with the result rows the index stores.
+Readers take no lock and reopen the index when a commit or a rebuild replaced what they had open."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import tantivy
+
+from pipelines.lib import search_rows
+from pipelines.lib.search_query import SearchFilters, SearchQuery, Term, TokenPattern
+from pipelines.search_index import EPOCH, SearchIndexError, SearchIndexMissing, index_root, open_index, read_state
+
+__all__ = ["Hits", "SearchIndexError", "SearchIndexMissing", "build_query", "search"]
+
+
+@dataclass(frozen=True)
+class Hits:
+    rows: list[dict]  # search_rows.display_row of each paper, best first
+
+    @property
+    def arxiv_ids(self) -> list[str]:
+        return [r["arxiv_id"] for r in self.rows]
+
+
+_OPEN: dict[str, tuple[int, tantivy.Index]] = {}
+
+
+def _reader(root: Path) -> tantivy.Index:
+    """The live generation's index, opened once per process and reloaded when a commit changed it."""
+    generation, _ = read_state(root)
+    key = str(generation)
+    try:
+        mtime = (generation / "meta.json").stat().st_mtime_ns
+        cached = _OPEN.get(key)
+        if cached is None:
+            _OPEN.clear()  # a new generation replaced the one opened before
+            index = open_index(generation)
+        else:
+            index = cached[1]
+            if cached[0] != mtime:
+                index.reload()
+    except (ValueError, OSError) as exc:
+        raise SearchIndexMissing(root, f"cannot open {generation.name}: {exc}") from exc
+    _OPEN[key] = (mtime, index)
+    return index
+
+
+def _token_query(sch: tantivy.Schema, field: str, pattern: TokenPattern) -> tantivy.Query:
+    """Papers with an indexed token matching `pattern`; those where the token itself is whole rank by BM25."""
+    exact = tantivy.Query.term_query(sch, field, pattern.token)
+    regex = pattern.regex()
+    if regex is None:
+        return exact
+    expanded = tantivy.Query.const_score_query(tantivy.Query.regex_query(sch, field, regex), 0.0)
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, exact), (tantivy.Occur.Should, expanded)])
+
+
+def _term_query(sch: tantivy.Schema, term: Term, ordered: bool) -> tantivy.Query:
+    """One term: a single token pattern, or its tokens' patterns at consecutive positions (`ordered`). tantivy caps
+    how many indexed tokens a pattern of a phrase may expand to; past that (`ordered` False) the whole tokens."""
+    patterns = term.patterns()
+    if len(patterns) == 1:
+        return _token_query(sch, term.field, patterns[0])
+    exact = tantivy.Query.phrase_query(sch, term.field, [p.token for p in patterns])
+    if not ordered:
+        return exact
+    words = [p.regex() or re.escape(p.token) for p in patterns]
+    in_order = tantivy.Query.const_score_query(tantivy.Query.regex_phrase_query(sch, term.field, words), 0.0)
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, in_order), (tantivy.Occur.Should, exact)])
+
+
+def _all_of(clauses: list[tantivy.Query]) -> tantivy.Query:
+    if len(clauses) == 1:
+        return clauses[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, c) for c in clauses])
+
+
+def _day(date: dt.date) -> int:
+    return (date - EPOCH).days
+
+
+def build_query(sch: tantivy.Schema, query: SearchQuery, filters: SearchFilters, ordered: bool = True) -> tantivy.Query:
+    """Every term and every filter (dates, categories, safety, topics, origins)."""
+    clauses = [_term_query(sch, t, ordered) for t in query.terms]
+    days = (_day(filters.start), _day(filters.end))
+    clauses.append(tantivy.Query.range_query(sch, "day", tantivy.FieldType.Integer, *days))
+    if filters.safety in ("broad", "narrow"):
+        clauses.append(tantivy.Query.term_query(sch, filters.safety, True))
+    for field, values in (("categories", filters.categories), ("topics", filters.topics), ("origin", filters.origins)):
+        if values:
+            clauses.append(tantivy.Query.term_set_query(sch, field, sorted(values)))
+    return _all_of(clauses)
+
+
+def _rows(searcher: tantivy.Searcher, addresses: list) -> list[dict]:
+    return [json.loads(searcher.doc(address)["row"][0]) for address in addresses]
+
+
+def _newest(searcher: tantivy.Searcher, sch: tantivy.Schema, tq: tantivy.Query, limit: int) -> list[dict]:
+    """The newest `limit` papers by date then id (descending): the day at the cut is read whole, so papers of
+    that day are ordered by id exactly."""
+    result = searcher.search(tq, limit=limit, count=False, order_by_field="day", order=tantivy.Order.Desc)
+    if len(result.hits) < limit:
+        return search_rows.newest_first(_rows(searcher, [a for _, a in result.hits]))
+    cut = result.hits[-1][0]
+    before = [a for day, a in result.hits if day != cut]
+    at_cut = _all_of([tq, tantivy.Query.range_query(sch, "day", tantivy.FieldType.Integer, cut, cut)])
+    same_day = searcher.search(at_cut, limit=max(1, searcher.search(at_cut, limit=1, count=True).count))
+    rows = _rows(searcher, before) + _rows(searcher, [a for _, a in same_day.hits])
+    return search_rows.newest_first(rows)[:limit]
+
+
+def search(
+    warehouse: Path, query: SearchQuery, filters: SearchFilters, *, limit: int, newest_first: bool = False
+) -> Hits:
+    """The result rows of the best `limit` papers for `query` within `filters` (BM25, or newest first). Without
+    terms: the newest papers within the filters."""
+    index = _reader(index_root(warehouse))
+    searcher, sch = index.searcher(), index.schema
+    limit = max(1, limit)
+
+    def run(ordered: bool) -> Hits:
+        tq = build_query(sch, query, filters, ordered)
+        if newest_first or not query.terms:
+            return Hits(_newest(searcher, sch, tq, limit))
+        result = searcher.search(tq, limit=limit, count=False)
+        return Hits(_rows(searcher, [a for _, a in result.hits]))
+
+    try:
+        return run(ordered=True)
+    except ValueError as exc:  # a phrase pattern expanded to more indexed tokens than tantivy allows
+        if "expansion" not in str(exc).lower():
+            raise SearchIndexError(f"search failed: {exc}") from exc
+    return run(ordered=False)
