@@ -9,14 +9,15 @@ import streamlit as st
 
 from dashboards import charts, data, queries, state
 from pipelines import inputs
+from pipelines.lib import search_query
 
 LIMITS = [100, 500, 2000]
 SORTS = ["relevance", "newest"]  # URL values too
 SEARCH_HELP = (
     "Every term must match (case-insensitive). A word matches anywhere in the title, abstract or an author name, "
-    'also inside longer words (agent finds agents and reagent). "Quoted words" stay together, with any spacing '
-    'between them. `author:hinton` or `author:"geoffrey hinton"` searches author names only. Results come best '
-    "match first (BM25 relevance), or newest first."
+    'also inside longer words (agent finds agents and reagent). "Quoted words" must follow each other (any spaces '
+    'or punctuation between them). `author:hinton` or `author:"geoffrey hinton"` searches author names only. '
+    "Results come best match first (BM25 relevance), or newest first."
 )
 SAFETY_OPTIONS = ["broad", "narrow", "all"]  # URL values too, so no format_func
 
@@ -81,7 +82,8 @@ def body() -> None:
         order=sort or "relevance",
     )
     more = hits.height > limit
-    ranked = bool((text or "").strip()) and sort != "newest"
+    query = search_query.parse(text or "")
+    ranked = bool(query.terms) and not query.needs_scan and sort != "newest"
     shown = hits.head(limit)
     period = f"{start:%Y-%m} to {end:%Y-%m}"
     if shown.is_empty():
