@@ -26,12 +26,13 @@ from pathlib import Path
 import duckdb
 import tantivy
 
+from pipelines import settings
 from pipelines.lib import search_rows
 from pipelines.lib.search_query import AUTHORS_FIELD, TEXT_FIELD
-from pipelines.warehouse import table_exists
+from pipelines.warehouse import connect, table_exists
 
 # Raise when the schema or the tokenizer changes: an index of another version is rebuilt, not updated.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 ANALYZER = "words"
 CURRENT = "CURRENT"
 STATE = "state.json"
@@ -205,11 +206,26 @@ def build_generation(root: Path, batches: Iterable[list[dict]], state: IndexStat
         n = add_papers(writer, batches, replace=False)
         writer.commit()
         writer.wait_merging_threads()
+        index.reload()
+        write_vocabularies(generation, index.searcher())
         _write_state(generation, IndexState(SCHEMA_VERSION, state.watermark, n, state.label_watermark))
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
     return generation
+
+
+def vocabulary_path(generation: Path, field: str) -> Path:
+    return generation / f"vocabulary-{field}.txt"
+
+
+def write_vocabularies(generation: Path, searcher: tantivy.Searcher) -> None:
+    """Every indexed token of the searched text fields, one a line (sorted), for looking up the tokens that contain
+    a word: scanning this list takes milliseconds, tantivy's regex over its term dictionary ~300 ms at 2.7M papers.
+    Tokens of deleted documents may stay listed: they match no paper."""
+    for field in (TEXT_FIELD, AUTHORS_FIELD):
+        tokens = sorted(term for term, _ in searcher.terms_with_prefix(field, ""))
+        _write_atomically(vocabulary_path(generation, field), "\n" + "\n".join(tokens) + "\n")
 
 
 def make_current(root: Path, generation: Path) -> None:
@@ -233,8 +249,9 @@ def _incremental(con: duckdb.DuckDBPyConnection, generation: Path, old: IndexSta
         writer.rollback()
         raise
     index.reload()
-    n_docs = index.searcher().num_docs
-    _write_state(generation, IndexState(SCHEMA_VERSION, new.watermark, n_docs, new.label_watermark))
+    searcher = index.searcher()
+    write_vocabularies(generation, searcher)  # a search in between misses only the committed papers' new tokens
+    _write_state(generation, IndexState(SCHEMA_VERSION, new.watermark, searcher.num_docs, new.label_watermark))
     return n
 
 
@@ -266,7 +283,7 @@ def update_search_index(warehouse: Path, log: Callable[[str], None] = print) -> 
     """Bring the index beside the published `warehouse` up to date with its papers (see the module's docstring)."""
     started = time.perf_counter()
     root = index_root(warehouse)
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = connect(warehouse, read_only=True, memory_limit=settings.duckdb_memory_limit())
     try:
         n_papers, new = _warehouse_state(con)
         reason, generation, old = _rebuild_reason(root, n_papers, new)

@@ -12,9 +12,17 @@ from pathlib import Path
 
 import tantivy
 
-from pipelines.lib import search_rows
+from pipelines.lib import search_query, search_rows
 from pipelines.lib.search_query import SearchFilters, SearchQuery, Term, TokenPattern
-from pipelines.search_index import EPOCH, SearchIndexError, SearchIndexMissing, index_root, open_index, read_state
+from pipelines.search_index import (
+    EPOCH,
+    SearchIndexError,
+    SearchIndexMissing,
+    index_root,
+    open_index,
+    read_state,
+    vocabulary_path,
+)
 
 __all__ = ["Hits", "SearchIndexError", "SearchIndexMissing", "build_query", "search"]
 
@@ -29,6 +37,12 @@ class Hits:
 
 
 _OPEN: dict[str, tuple[int, tantivy.Index]] = {}
+_VOCABULARIES: dict[str, tuple[int, str]] = {}
+# A word's listed expansions past this become tantivy's regex (a word of one or two common letters).
+_MAX_EXPANSIONS = 50_000
+# A phrase position's expansions longer than this (characters) stay a pattern regex: tantivy compiles a phrase
+# position's regex into at most 1,000 states.
+_MAX_PHRASE_ALTERNATION = 600
 
 
 def _reader(root: Path) -> tantivy.Index:
@@ -51,26 +65,63 @@ def _reader(root: Path) -> tantivy.Index:
     return index
 
 
-def _token_query(sch: tantivy.Schema, field: str, pattern: TokenPattern) -> tantivy.Query:
+def _vocabulary(generation: Path, field: str) -> str | None:
+    """The generation's token list of `field` (search_index.write_vocabularies), read once per version; None
+    when absent (the slower regex over the term dictionary then stands in)."""
+    path = vocabulary_path(generation, field)
+    try:
+        version = path.stat().st_mtime_ns
+        cached = _VOCABULARIES.get(str(path))
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        text = path.read_text()
+    except OSError:
+        return None
+    if len(_VOCABULARIES) >= 4:
+        _VOCABULARIES.clear()
+    _VOCABULARIES[str(path)] = (version, text)
+    return text
+
+
+def _expanded(sch: tantivy.Schema, field: str, pattern: TokenPattern, vocabulary: str | None) -> tantivy.Query:
+    """The papers with an indexed token matching `pattern`, all scoring 0."""
+    regex = pattern.regex() or re.escape(pattern.token)
+    tokens = search_query.expand(vocabulary, pattern) if vocabulary is not None else None
+    if tokens is None or len(tokens) > _MAX_EXPANSIONS:
+        return tantivy.Query.const_score_query(tantivy.Query.regex_query(sch, field, regex), 0.0)
+    return tantivy.Query.const_score_query(tantivy.Query.term_set_query(sch, field, tokens), 0.0)
+
+
+def _token_query(sch: tantivy.Schema, field: str, pattern: TokenPattern, vocabulary: str | None) -> tantivy.Query:
     """Papers with an indexed token matching `pattern`; those where the token itself is whole rank by BM25."""
     exact = tantivy.Query.term_query(sch, field, pattern.token)
-    regex = pattern.regex()
-    if regex is None:
+    if pattern.regex() is None:
         return exact
-    expanded = tantivy.Query.const_score_query(tantivy.Query.regex_query(sch, field, regex), 0.0)
+    expanded = _expanded(sch, field, pattern, vocabulary)
     return tantivy.Query.boolean_query([(tantivy.Occur.Should, exact), (tantivy.Occur.Should, expanded)])
 
 
-def _term_query(sch: tantivy.Schema, term: Term, ordered: bool) -> tantivy.Query:
+def _phrase_word(pattern: TokenPattern, vocabulary: str | None) -> str:
+    """One position of a phrase as a regex over indexed tokens: the alternation of its listed matches when few."""
+    regex = pattern.regex()
+    if regex is None:
+        return re.escape(pattern.token)
+    tokens = search_query.expand(vocabulary, pattern) if vocabulary is not None else None
+    if tokens is None or sum(len(t) + 1 for t in tokens) > _MAX_PHRASE_ALTERNATION:
+        return regex
+    return "(?:" + "|".join(re.escape(t) for t in tokens or [pattern.token]) + ")"
+
+
+def _term_query(sch: tantivy.Schema, term: Term, ordered: bool, vocabulary: str | None) -> tantivy.Query:
     """One term: a single token pattern, or its tokens' patterns at consecutive positions (`ordered`). tantivy caps
     how many indexed tokens a pattern of a phrase may expand to; past that (`ordered` False) the whole tokens."""
     patterns = term.patterns()
     if len(patterns) == 1:
-        return _token_query(sch, term.field, patterns[0])
+        return _token_query(sch, term.field, patterns[0], vocabulary)
     exact = tantivy.Query.phrase_query(sch, term.field, [p.token for p in patterns])
     if not ordered:
         return exact
-    words = [p.regex() or re.escape(p.token) for p in patterns]
+    words = [_phrase_word(p, vocabulary) for p in patterns]
     in_order = tantivy.Query.const_score_query(tantivy.Query.regex_phrase_query(sch, term.field, words), 0.0)
     return tantivy.Query.boolean_query([(tantivy.Occur.Must, in_order), (tantivy.Occur.Should, exact)])
 
@@ -85,9 +136,17 @@ def _day(date: dt.date) -> int:
     return (date - EPOCH).days
 
 
-def build_query(sch: tantivy.Schema, query: SearchQuery, filters: SearchFilters, ordered: bool = True) -> tantivy.Query:
-    """Every term and every filter (dates, categories, safety, topics, origins)."""
-    clauses = [_term_query(sch, t, ordered) for t in query.terms]
+def build_query(
+    sch: tantivy.Schema,
+    query: SearchQuery,
+    filters: SearchFilters,
+    ordered: bool = True,
+    vocabularies: dict[str, str | None] | None = None,
+) -> tantivy.Query:
+    """Every term and every filter (dates, categories, safety, topics, origins). `vocabularies` (field -> token
+    list) turn a word's expansion into a set of tokens; without them tantivy's regex scans its term dictionary."""
+    vocabularies = vocabularies or {}
+    clauses = [_term_query(sch, t, ordered, vocabularies.get(t.field)) for t in query.terms]
     days = (_day(filters.start), _day(filters.end))
     clauses.append(tantivy.Query.range_query(sch, "day", tantivy.FieldType.Integer, *days))
     if filters.safety in ("broad", "narrow"):
@@ -121,12 +180,15 @@ def search(
 ) -> Hits:
     """The result rows of the best `limit` papers for `query` within `filters` (BM25, or newest first). Without
     terms: the newest papers within the filters."""
-    index = _reader(index_root(warehouse))
+    root = index_root(warehouse)
+    index = _reader(root)
+    generation, _ = read_state(root)
     searcher, sch = index.searcher(), index.schema
+    vocabularies = {field: _vocabulary(generation, field) for field in {t.field for t in query.terms}}
     limit = max(1, limit)
 
     def run(ordered: bool) -> Hits:
-        tq = build_query(sch, query, filters, ordered)
+        tq = build_query(sch, query, filters, ordered, vocabularies)
         if newest_first or not query.terms:
             return Hits(_newest(searcher, sch, tq, limit))
         result = searcher.search(tq, limit=limit, count=False)

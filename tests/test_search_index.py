@@ -85,6 +85,16 @@ def test_build_then_incremental_updates_index_only_new_and_changed_papers(publis
     assert state["watermark"].startswith(str(later.date()))
 
 
+def test_without_its_token_lists_the_index_still_finds_substrings(published: Path) -> None:
+    built = search_index.update_search_index(published, log=lambda _: None)
+    for field in (search_query.TEXT_FIELD, search_query.AUTHORS_FIELD):
+        listed = search_index.vocabulary_path(built.path, field)
+        assert "\nreagents\n" in listed.read_text() or field == search_query.AUTHORS_FIELD
+        listed.unlink()
+    assert sorted(_find(published, "agent")) == ["2402.00002", "2403.00003"]
+    assert sorted(_find(published, "author:ope")) == ["2401.00001", "2403.00003"]
+
+
 def test_filters_phrases_and_authors_in_the_index(published: Path) -> None:
     search_index.update_search_index(published, log=lambda _: None)
     assert _find(published, '"reward models"') == ["2401.00001"]

@@ -105,6 +105,20 @@ def parse(text: str) -> SearchQuery:
     return SearchQuery(tuple(terms[:MAX_SEARCH_TERMS]))
 
 
+def expand(vocabulary: str, pattern: TokenPattern) -> list[str]:
+    """The tokens of `vocabulary` (one a line, the text starting and ending with a line break) that `pattern`
+    matches: equal to, starting with, ending with or containing its token. A substring search, no regex."""
+    needle = ("\n" if pattern.starts else "") + pattern.token + ("\n" if pattern.ends else "")
+    found = []
+    at = vocabulary.find(needle)
+    while at != -1:
+        start = at + 1 if pattern.starts else vocabulary.rfind("\n", 0, at) + 1
+        end = at + len(needle) - 1 if pattern.ends else vocabulary.find("\n", at + len(needle))
+        found.append(vocabulary[start:end])
+        at = vocabulary.find(needle, end)
+    return found
+
+
 def literal_regex(term: str) -> str:
     """A case-insensitive RE2 pattern matching `term` as plain text: ASCII punctuation is escaped, and a run of
     spaces matches any whitespace (abstracts keep the line breaks of the source)."""

@@ -116,7 +116,7 @@ def test_phrases_past_the_expansion_cap_match_whole_tokens(real_warehouse: Path,
     """tantivy refuses a phrase whose first or last pattern expands to too many indexed tokens: the phrase of
     whole tokens replaces it then."""
     build = search_lookup.build_query
-    monkeypatch.setattr(search_lookup, "build_query", lambda *a, **k: build(*a[:3], ordered=False))
+    monkeypatch.setattr(search_lookup, "build_query", lambda *a, **k: build(*a[:3], False, *a[4:]))
     papers = _papers(real_warehouse)
     for text in ('"neural network"', "state-of-the-art"):
         term = search_query.parse(text).terms[0]

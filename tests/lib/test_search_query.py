@@ -76,3 +76,22 @@ def test_literal_regex_is_plain_text(term: str, text: str, matches: bool) -> Non
 
     pattern = sq.literal_regex(term)
     assert bool(re.search(pattern, text)) is matches
+
+
+VOCABULARY = "\n" + "\n".join(sorted(["agent", "agents", "reagent", "agenda", "magenta", "age", "gent"])) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "token", "expected"),
+    [
+        (False, False, "agent", ["agent", "agents", "magenta", "reagent"]),
+        (True, False, "agent", ["agent", "agents"]),
+        (False, True, "agent", ["agent", "reagent"]),
+        (True, True, "agent", ["agent"]),
+        (False, False, "gen", ["agenda", "agent", "agents", "gent", "magenta", "reagent"]),
+        (True, False, "age", ["age", "agenda", "agent", "agents"]),
+        (False, False, "zzz", []),
+    ],
+)
+def test_expand_lists_the_tokens_a_pattern_matches(starts: bool, ends: bool, token: str, expected: list[str]) -> None:
+    assert sorted(sq.expand(VOCABULARY, sq.TokenPattern(token, starts, ends))) == expected
