@@ -147,14 +147,34 @@ def build_query(
     list) turn a word's expansion into a set of tokens; without them tantivy's regex scans its term dictionary."""
     vocabularies = vocabularies or {}
     clauses = [_term_query(sch, t, ordered, vocabularies.get(t.field)) for t in query.terms]
+    return _all_of(clauses + _filter_clauses(sch, filters))
+
+
+def _filter_clauses(sch: tantivy.Schema, filters: SearchFilters) -> list[tantivy.Query]:
     days = (_day(filters.start), _day(filters.end))
-    clauses.append(tantivy.Query.range_query(sch, "day", tantivy.FieldType.Integer, *days))
+    clauses = [tantivy.Query.range_query(sch, "day", tantivy.FieldType.Integer, *days)]
     if filters.safety in ("broad", "narrow"):
         clauses.append(tantivy.Query.term_query(sch, filters.safety, True))
     for field, values in (("categories", filters.categories), ("topics", filters.topics), ("origin", filters.origins)):
         if values:
             clauses.append(tantivy.Query.term_set_query(sch, field, sorted(values)))
-    return _all_of(clauses)
+    return clauses
+
+
+def _whole_token_hits(
+    searcher: tantivy.Searcher, sch: tantivy.Schema, term: Term, filters: SearchFilters, limit: int
+) -> list | None:
+    """The best `limit` papers of a one-term search when that many match the term's whole tokens: only those score
+    above 0 (matches inside longer tokens add nothing), so they are the full query's best too, found without
+    expanding the term (the expansion's cost grows with every paper it matches). None when fewer match."""
+    tokens = [p.token for p in term.patterns()]
+    whole = (
+        tantivy.Query.term_query(sch, term.field, tokens[0])
+        if len(tokens) == 1
+        else tantivy.Query.phrase_query(sch, term.field, tokens)
+    )
+    result = searcher.search(_all_of([whole, *_filter_clauses(sch, filters)]), limit=limit, count=False)
+    return [a for _, a in result.hits] if len(result.hits) >= limit else None
 
 
 def _rows(searcher: tantivy.Searcher, addresses: list) -> list[dict]:
@@ -186,6 +206,11 @@ def search(
     searcher, sch = index.searcher(), index.schema
     vocabularies = {field: _vocabulary(generation, field) for field in {t.field for t in query.terms}}
     limit = max(1, limit)
+
+    if not newest_first and len(query.terms) == 1:
+        best = _whole_token_hits(searcher, sch, query.terms[0], filters, limit)
+        if best is not None:
+            return Hits(_rows(searcher, best))
 
     def run(ordered: bool) -> Hits:
         tq = build_query(sch, query, filters, ordered, vocabularies)

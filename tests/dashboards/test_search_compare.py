@@ -164,3 +164,12 @@ def test_newest_first_under_a_row_limit_is_the_scans_order(real_warehouse: Path,
     assert hits["arxiv_id"].to_list() == expected
     dates = hits["published_date"].to_list()
     assert len(set(dates)) < len(dates) or limit == 1  # the slice has many papers per day
+
+
+@pytest.mark.parametrize("text", ["model", "learning", '"neural networks"', "author:wang"])
+def test_one_term_ranked_from_whole_tokens_alone_is_the_full_ranking(real_warehouse: Path, text: str, monkeypatch):
+    """With enough whole-token matches the best rows come without expanding the term; the same rows as expanded."""
+    args = {"text": text, "safety": "any", "limit": 8, **ALL_TIME}
+    shortcut = queries.search_papers(real_warehouse, **args)["arxiv_id"].to_list()
+    monkeypatch.setattr(search_lookup, "_whole_token_hits", lambda *a: None)
+    assert queries.search_papers(real_warehouse, **args)["arxiv_id"].to_list() == shortcut and len(shortcut) == 9
