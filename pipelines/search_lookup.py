@@ -42,7 +42,7 @@ _VOCABULARIES: dict[str, tuple[int, str]] = {}
 _MAX_EXPANSIONS = 50_000
 # A phrase position's expansions longer than this (characters) stay a pattern regex: tantivy compiles a phrase
 # position's regex into at most 1,000 states.
-_MAX_PHRASE_ALTERNATION = 600
+_MAX_PHRASE_ALTERNATION = 800
 
 
 def _reader(root: Path) -> tantivy.Index:
@@ -102,14 +102,22 @@ def _token_query(sch: tantivy.Schema, field: str, pattern: TokenPattern, vocabul
 
 
 def _phrase_word(pattern: TokenPattern, vocabulary: str | None) -> str:
-    """One position of a phrase as a regex over indexed tokens: the alternation of its listed matches when few."""
+    """One position of a phrase as a regex over indexed tokens: the listed matches when few, written as the token
+    with the alternation of what precedes or follows it (tantivy compiles a phrase's regex into at most 1,000
+    states); else the pattern itself (a scan of the term dictionary)."""
     regex = pattern.regex()
     if regex is None:
         return re.escape(pattern.token)
     tokens = search_query.expand(vocabulary, pattern) if vocabulary is not None else None
-    if tokens is None or sum(len(t) + 1 for t in tokens) > _MAX_PHRASE_ALTERNATION:
+    if tokens is None or not (pattern.starts or pattern.ends):
         return regex
-    return "(?:" + "|".join(re.escape(t) for t in tokens or [pattern.token]) + ")"
+    size = len(pattern.token)
+    rests = sorted({t[size:] if pattern.starts else t[: len(t) - size] for t in tokens} | {""})
+    if sum(len(r) + 1 for r in rests) > _MAX_PHRASE_ALTERNATION:
+        return regex
+    alternation = "(?:" + "|".join(re.escape(r) for r in rests) + ")"
+    token = re.escape(pattern.token)
+    return token + alternation if pattern.starts else alternation + token
 
 
 def _term_query(sch: tantivy.Schema, term: Term, ordered: bool, vocabulary: str | None) -> tantivy.Query:
