@@ -32,6 +32,7 @@ EXPLORER_TEXT_SEARCHES = (
     ("safety", "narrow"),
 )
 
+
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100) of a non-empty list."""
     ordered = sorted(values)

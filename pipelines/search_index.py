@@ -26,8 +26,7 @@ from pathlib import Path
 import duckdb
 import tantivy
 
-from pipelines import settings
-from pipelines.lib import search_rows
+from pipelines.lib import search_query, search_rows
 from pipelines.lib.search_query import AUTHORS_FIELD, TEXT_FIELD
 from pipelines.warehouse import connect, table_exists
 
@@ -37,13 +36,16 @@ ANALYZER = "words"
 CURRENT = "CURRENT"
 STATE = "state.json"
 _BATCH_ROWS = 20_000
-_WRITER_HEAP = 256_000_000
+# tantivy's indexing memory, shared by its threads (each flushes a segment when its share is full); with DuckDB's
+# memory for the scan this bounds the build's peak RSS.
+_WRITER_HEAP = 512_000_000
+_WRITER_THREADS = 2
+_DUCKDB_MEMORY = "1GB"  # a streamed scan and join of the papers and their labels
 EPOCH = dt.date(1970, 1, 1)
-_PAPER_COLUMNS = "p.arxiv_id, p.title, p.abstract, p.authors, p.categories, p.primary_category, p.published_date"
-_LABEL_COLUMNS = (
-    "is_safety_broad", "is_safety_narrow", "topics", "primary_topic", "origin", "organizations", "safety_evidence",
-    "origin_evidence",
-)  # fmt: skip
+_LABEL_COLUMNS = {
+    "is_safety_broad": "BOOLEAN", "is_safety_narrow": "BOOLEAN", "topics": "VARCHAR[]", "primary_topic": "VARCHAR",
+    "origin": "VARCHAR", "organizations": "VARCHAR[]", "safety_evidence": "VARCHAR", "origin_evidence": "VARCHAR",
+}  # fmt: skip
 
 
 class SearchIndexError(RuntimeError):
@@ -134,61 +136,89 @@ def _write_state(generation: Path, state: IndexState) -> None:
     _write_atomically(generation / STATE, json.dumps(state.__dict__))
 
 
-def _documents(rows: Iterable[dict]) -> Iterator[tuple[str, tantivy.Document]]:
-    for row in rows:
-        authors = [a for a in (row["authors"] or []) if a]
-        values = [row["title"] or "", row["abstract"] or "", *authors]  # separate values: phrases stay within one
-        doc = tantivy.Document(
-            arxiv_id=row["arxiv_id"],
-            text=values,
-            authors=authors,
-            categories=[c for c in (row["categories"] or []) if c],
-            topics=[t for t in (row["topics"] or []) if t],
-        )
-        if row["published_date"] is not None:
-            doc.add_integer("day", (row["published_date"] - EPOCH).days)
-        doc.add_boolean("broad", bool(row["is_safety_broad"]))
-        doc.add_boolean("narrow", bool(row["is_safety_narrow"]))
-        if row["origin"]:
-            doc.add_text("origin", row["origin"])
-        doc.add_bytes("row", json.dumps(search_rows.display_row(row)).encode())
-        yield row["arxiv_id"], doc
+# One column per document field, computed by DuckDB for a whole batch: the per-document Python loop only hands
+# the values to tantivy.
+_DOCUMENT_COLUMNS = f"""
+    p.arxiv_id,
+    list_concat([coalesce(p.title, ''), coalesce(p.abstract, '')], {{authors}}) AS text_values,
+    {{authors}} AS author_values,
+    coalesce(list_filter(p.categories, lambda v: v <> ''), []) AS category_values,
+    coalesce(list_filter(c.topics, lambda v: v <> ''), []) AS topic_values,
+    (p.published_date - DATE '1970-01-01')::BIGINT AS day,
+    coalesce(c.is_safety_broad, false) AS broad,
+    coalesce(c.is_safety_narrow, false) AS narrow,
+    nullif(c.origin, '') AS origin,
+    {search_rows.display_row_json_sql("p", "c", "c.arxiv_id IS NOT NULL")} AS row_json
+""".format(authors="coalesce(list_filter(p.authors, lambda v: v <> ''), [])")
 
 
-def _select(con: duckdb.DuckDBPyConnection) -> str:
+@dataclass
+class Batch:
+    """The document fields of a batch of papers, one list per field (_DOCUMENT_COLUMNS)."""
+
+    arxiv_id: list[str]
+    text_values: list[list[str]]  # title, abstract, then each author: separate values, so phrases stay within one
+    author_values: list[list[str]]
+    category_values: list[list[str]]
+    topic_values: list[list[str]]
+    day: list[int | None]
+    broad: list[bool]
+    narrow: list[bool]
+    origin: list[str | None]
+    row_json: list[str]
+
+
+def _documents(batch: Batch) -> Iterator[tantivy.Document]:
+    columns = zip(
+        batch.arxiv_id, batch.text_values, batch.author_values, batch.category_values, batch.topic_values,
+        batch.day, batch.broad, batch.narrow, batch.origin, batch.row_json, strict=True,
+    )  # fmt: skip
+    for arxiv_id, text, authors, categories, topics, day, broad, narrow, origin, row in columns:
+        doc = tantivy.Document(arxiv_id=arxiv_id, text=text, authors=authors, categories=categories, topics=topics)
+        if day is not None:
+            doc.add_integer("day", day)
+        doc.add_boolean("broad", broad)
+        doc.add_boolean("narrow", narrow)
+        if origin is not None:
+            doc.add_text("origin", origin)
+        doc.add_bytes("row", row.encode())
+        yield doc
+
+
+def _from(con: duckdb.DuckDBPyConnection) -> str:
     """Each paper with its labels (NULL labels while the warehouse has no paper_classification)."""
     if not table_exists(con, "paper_classification"):
-        nulls = ", ".join(f"NULL AS {c}" for c in _LABEL_COLUMNS)
-        return f"SELECT {_PAPER_COLUMNS}, {nulls}, false AS classified FROM papers p"
-    labels = ", ".join(f"c.{c}" for c in _LABEL_COLUMNS)
-    return (
-        f"SELECT {_PAPER_COLUMNS}, {labels}, c.arxiv_id IS NOT NULL AS classified "
-        "FROM papers p LEFT JOIN paper_classification c ON c.arxiv_id = p.arxiv_id"
-    )
+        nulls = ", ".join(f"NULL::{kind} AS {c}" for c, kind in _LABEL_COLUMNS.items())
+        return f"papers p LEFT JOIN (SELECT NULL::VARCHAR AS arxiv_id, {nulls} WHERE false) c ON false"
+    return "papers p LEFT JOIN paper_classification c ON c.arxiv_id = p.arxiv_id"
 
 
-def _batches(con: duckdb.DuckDBPyConnection, since: IndexState | None = None) -> Iterator[list[dict]]:
+def _changed(con: duckdb.DuckDBPyConnection, since: IndexState) -> tuple[str, list]:
+    """The condition (and its parameters) of the papers ingested or classified after the watermarks of `since`."""
+    where, params = "p.ingested_at > ?::TIMESTAMP", [since.watermark]
+    if table_exists(con, "paper_classification") and since.label_watermark:
+        where, params = where + " OR c.classified_at > ?::TIMESTAMP", [*params, since.label_watermark]
+    return where, params
+
+
+def _batches(con: duckdb.DuckDBPyConnection, since: IndexState | None = None) -> Iterator[Batch]:
     """Every paper with its labels, or those ingested or classified after the watermarks of `since`."""
-    where, params = "", []
-    if since is not None:
-        where, params = "WHERE p.ingested_at > ?::TIMESTAMP", [since.watermark]
-        if table_exists(con, "paper_classification") and since.label_watermark:
-            where, params = where + " OR c.classified_at > ?::TIMESTAMP", [*params, since.label_watermark]
-    relation = con.sql(f"{_select(con)} {where}", params=params or None)
-    reader = relation.to_arrow_reader(_BATCH_ROWS)
-    for batch in reader:
-        yield batch.to_pylist()
+    where, params = _changed(con, since) if since is not None else ("true", [])
+    relation = con.sql(f"SELECT {_DOCUMENT_COLUMNS} FROM {_from(con)} WHERE {where}", params=params or None)
+    for batch in relation.to_arrow_reader(_BATCH_ROWS):
+        yield Batch(*(column.to_pylist() for column in batch.columns))
 
 
-def add_papers(writer: tantivy.IndexWriter, batches: Iterable[list[dict]], replace: bool) -> int:
-    """Add papers (dicts of _PAPER_COLUMNS) to an open writer; `replace` deletes each paper's old document first."""
+def add_papers(writer: tantivy.IndexWriter, batches: Iterable[Batch], replace: bool) -> int:
+    """Add papers to an open writer; `replace` deletes each paper's old document first."""
     n = 0
-    for rows in batches:
-        for arxiv_id, doc in _documents(rows):
-            if replace:
+    for batch in batches:
+        if replace:
+            for arxiv_id in batch.arxiv_id:
                 writer.delete_documents_by_term("arxiv_id", arxiv_id)
+        for doc in _documents(batch):
             writer.add_document(doc)
-            n += 1
+        n += len(batch.arxiv_id)
     return n
 
 
@@ -202,7 +232,7 @@ def build_generation(root: Path, batches: Iterable[list[dict]], state: IndexStat
     generation.mkdir(parents=True)
     try:
         index = open_index(generation, create=True)
-        writer = index.writer(_WRITER_HEAP, 1)
+        writer = index.writer(_WRITER_HEAP, _WRITER_THREADS)
         n = add_papers(writer, batches, replace=False)
         writer.commit()
         writer.wait_merging_threads()
@@ -236,11 +266,44 @@ def make_current(root: Path, generation: Path) -> None:
             shutil.rmtree(other, ignore_errors=True)
 
 
+def _new_tokens(con: duckdb.DuckDBPyConnection, where: str, params: list) -> dict[str, set[str]]:
+    """The indexed tokens of each searched field of the papers matching `where`, as tantivy's analyzer makes them."""
+    tokens: dict[str, set[str]] = {TEXT_FIELD: set(), AUTHORS_FIELD: set()}
+    words = analyzer()
+    sql = f"SELECT text_values, author_values FROM (SELECT {_DOCUMENT_COLUMNS} FROM {_from(con)} WHERE {where})"
+    for text_values, author_values in con.execute(sql, params).fetchall():
+        for field, values in ((TEXT_FIELD, text_values), (AUTHORS_FIELD, author_values)):
+            for value in values:
+                tokens[field].update(words.analyze(value))
+    return tokens
+
+
+def _add_to_vocabularies(generation: Path, tokens: dict[str, set[str]], searcher: tantivy.Searcher) -> None:
+    """Add the tokens not listed yet to each field's token list; a list that gains nothing is not rewritten.
+    A generation without token lists gets them whole (write_vocabularies)."""
+    for field, new in tokens.items():
+        path = vocabulary_path(generation, field)
+        try:
+            listed = path.read_text()
+        except FileNotFoundError:
+            write_vocabularies(generation, searcher)
+            return
+        merged = search_query.add_to_vocabulary(listed, new)
+        if merged is not None:
+            _write_atomically(path, merged)
+
+
 def _incremental(con: duckdb.DuckDBPyConnection, generation: Path, old: IndexState, new: IndexState) -> int:
     """Replace the documents of papers ingested or classified since the recorded watermarks; one commit, or none on
-    failure (the watermarks then stay where they were)."""
+    failure (the watermarks then stay where they were). Nothing changed: no commit, no token list rewritten."""
+    where, params = _changed(con, old)
+    (n_changed,) = con.execute(f"SELECT count(*) FROM {_from(con)} WHERE {where}", params).fetchall()[0]
+    if n_changed == 0:
+        if (old.watermark, old.label_watermark) != (new.watermark, new.label_watermark):
+            _write_state(generation, IndexState(SCHEMA_VERSION, new.watermark, old.n_docs, new.label_watermark))
+        return 0
     index = open_index(generation)
-    writer = index.writer(_WRITER_HEAP, 1)
+    writer = index.writer(_WRITER_HEAP, _WRITER_THREADS)
     try:
         n = add_papers(writer, _batches(con, old), replace=True)
         writer.commit()
@@ -250,7 +313,8 @@ def _incremental(con: duckdb.DuckDBPyConnection, generation: Path, old: IndexSta
         raise
     index.reload()
     searcher = index.searcher()
-    write_vocabularies(generation, searcher)  # a search in between misses only the committed papers' new tokens
+    # A search in between misses only the committed papers' new tokens.
+    _add_to_vocabularies(generation, _new_tokens(con, where, params), searcher)
     _write_state(generation, IndexState(SCHEMA_VERSION, new.watermark, searcher.num_docs, new.label_watermark))
     return n
 
@@ -283,7 +347,7 @@ def update_search_index(warehouse: Path, log: Callable[[str], None] = print) -> 
     """Bring the index beside the published `warehouse` up to date with its papers (see the module's docstring)."""
     started = time.perf_counter()
     root = index_root(warehouse)
-    con = connect(warehouse, read_only=True, memory_limit=settings.duckdb_memory_limit())
+    con = connect(warehouse, read_only=True, memory_limit=_DUCKDB_MEMORY)
     try:
         n_papers, new = _warehouse_state(con)
         reason, generation, old = _rebuild_reason(root, n_papers, new)

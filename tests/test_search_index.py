@@ -85,6 +85,35 @@ def test_build_then_incremental_updates_index_only_new_and_changed_papers(publis
     assert state["watermark"].startswith(str(later.date()))
 
 
+def test_an_update_with_nothing_new_commits_nothing_and_rewrites_no_token_list(published: Path) -> None:
+    built = search_index.update_search_index(published, log=lambda _: None)
+    files = [built.path / "meta.json", *(search_index.vocabulary_path(built.path, f) for f in ("text", "authors"))]
+    before = [f.stat().st_mtime_ns for f in files]
+    unchanged = search_index.update_search_index(published, log=lambda _: None)
+    assert (unchanged.mode, unchanged.n_indexed, unchanged.path) == ("incremental", 0, built.path)
+    assert [f.stat().st_mtime_ns for f in files] == before
+
+
+def test_an_update_lists_the_new_papers_tokens_so_substrings_find_them(published: Path) -> None:
+    built = search_index.update_search_index(published, log=lambda _: None)
+    authors_list = search_index.vocabulary_path(built.path, search_query.AUTHORS_FIELD)
+    authors_before = authors_list.stat().st_mtime_ns
+    _insert(published, [
+        ("2405.00005", "Interpretability of Transcoders", "Transcoders replace MLPs.", ["Ana Lopez"], ["cs.LG"],
+         dt.date(2024, 5, 5)),
+    ], T0 + dt.timedelta(days=1))  # fmt: skip
+    update = search_index.update_search_index(published, log=lambda _: None)
+    assert (update.mode, update.n_indexed, update.path) == ("incremental", 1, built.path)
+    text = search_index.vocabulary_path(built.path, search_query.TEXT_FIELD).read_text()
+    assert "\ntranscoders\n" in text and "\nmlps\n" in text and "\nreagents\n" in text
+    lines = text.strip("\n").split("\n")
+    assert lines == sorted(lines)
+    assert authors_list.stat().st_mtime_ns == authors_before  # no new author token: the list is not rewritten
+    assert _find(published, "ranscod") == ["2405.00005"]  # found through the listed tokens
+    assert _find(published, '"f transcoder"') == ["2405.00005"]
+    assert sorted(_find(published, "author:ope")) == ["2401.00001", "2403.00003", "2405.00005"]
+
+
 def test_without_its_token_lists_the_index_still_finds_substrings(published: Path) -> None:
     built = search_index.update_search_index(published, log=lambda _: None)
     for field in (search_query.TEXT_FIELD, search_query.AUTHORS_FIELD):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 MAX_SEARCH_TERMS = 6
@@ -117,6 +118,18 @@ def expand(vocabulary: str, pattern: TokenPattern) -> list[str]:
         found.append(vocabulary[start:end])
         at = vocabulary.find(needle, end)
     return found
+
+
+def add_to_vocabulary(vocabulary: str, tokens: Iterable[str]) -> str | None:
+    """`vocabulary` (sorted tokens one a line, starting and ending with a line break, as `expand` reads) with the
+    `tokens` it lacks, still sorted; None when it lists them all already."""
+    lines = vocabulary.split("\n")
+    listed = set(lines)
+    new = sorted({t for t in tokens if t and t not in listed})
+    if not new:
+        return None
+    merged = sorted([line for line in lines if line] + new)  # two sorted runs: a linear merge
+    return "\n" + "\n".join(merged) + "\n"
 
 
 def literal_regex(term: str) -> str:

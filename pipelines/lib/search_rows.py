@@ -51,6 +51,32 @@ def display_row(paper: dict) -> dict:
     }
 
 
+def display_row_json_sql(paper: str, label: str, classified: str) -> str:
+    """A DuckDB expression giving `display_row` of each row as JSON text, computed by DuckDB for a whole batch:
+    `paper` and `label` are the aliases of `papers` and `paper_classification`, `classified` a boolean expression
+    saying whether the paper has a classification row."""
+    p, c, shown = paper, label, SHOWN_AUTHORS
+    fields = {
+        "arxiv_id": f"{p}.arxiv_id",
+        "published_date": f"strftime({p}.published_date, '%Y-%m-%d')",
+        "title": f"{p}.title",
+        "authors": f"CASE WHEN {p}.authors IS NULL THEN NULL ELSE array_to_string({p}.authors[1:{shown}], ', ')"
+        f" || CASE WHEN len({p}.authors) > {shown} THEN ' et al.' ELSE '' END END",
+        "primary_category": f"{p}.primary_category",
+        "categories": f"array_to_string({p}.categories, ' ')",
+        "safety": f"CASE WHEN {c}.is_safety_narrow THEN 'narrow' WHEN {c}.is_safety_broad THEN 'broad'"
+        f" WHEN {classified} THEN 'no' ELSE 'unclassified' END",
+        "primary_topic": f"{c}.primary_topic",
+        "topics": f"array_to_string({c}.topics, ', ')",
+        "origin": f"{c}.origin",
+        "organizations": f"array_to_string({c}.organizations, ', ')",
+        "safety_evidence": f"{c}.safety_evidence",
+        "origin_evidence": f"{c}.origin_evidence",
+        "url": f"'https://arxiv.org/abs/' || {p}.arxiv_id",
+    }
+    return "to_json(struct_pack(" + ", ".join(f"{name} := {sql}" for name, sql in fields.items()) + "))::VARCHAR"
+
+
 def newest_first(rows: list[dict]) -> list[dict]:
     """Rows by date then id, both descending (the SQL listing's order); undated rows last."""
     return sorted(rows, key=lambda r: (r["published_date"] or "", r["arxiv_id"]), reverse=True)

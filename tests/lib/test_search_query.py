@@ -95,3 +95,12 @@ VOCABULARY = "\n" + "\n".join(sorted(["agent", "agents", "reagent", "agenda", "m
 )
 def test_expand_lists_the_tokens_a_pattern_matches(starts: bool, ends: bool, token: str, expected: list[str]) -> None:
     assert sorted(sq.expand(VOCABULARY, sq.TokenPattern(token, starts, ends))) == expected
+
+
+def test_add_to_vocabulary_lists_only_new_tokens_sorted() -> None:
+    listed = "\nagent\nreagents\nreward\n"
+    assert sq.add_to_vocabulary(listed, ["reward", "agent"]) is None  # nothing new: no rewrite
+    merged = sq.add_to_vocabulary(listed, ["zeta", "oversight", "agent", "abacus", "oversight"])
+    assert merged == "\nabacus\nagent\noversight\nreagents\nreward\nzeta\n"
+    assert sq.expand(merged, sq.TokenPattern("sigh", False, False)) == ["oversight"]
+    assert sq.add_to_vocabulary("\n\n", ["one"]) == "\none\n"  # an empty list
