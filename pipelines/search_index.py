@@ -204,20 +204,30 @@ def _changed(con: duckdb.DuckDBPyConnection, since: IndexState) -> tuple[str, li
 def _batches(con: duckdb.DuckDBPyConnection, since: IndexState | None = None) -> Iterator[Batch]:
     """Every paper with its labels, or those ingested or classified after the watermarks of `since`."""
     where, params = _changed(con, since) if since is not None else ("true", [])
-    relation = con.sql(f"SELECT {_DOCUMENT_COLUMNS} FROM {_from(con)} WHERE {where}", params=params or None)
-    for batch in relation.to_arrow_reader(_BATCH_ROWS):
-        yield Batch(*(column.to_pylist() for column in batch.columns))
+    result = con.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM {_from(con)} WHERE {where}", params)
+    while rows := result.fetchmany(_BATCH_ROWS):
+        yield Batch(*(list(column) for column in zip(*rows, strict=True)))
 
 
-def add_papers(writer: tantivy.IndexWriter, batches: Iterable[Batch], replace: bool) -> int:
-    """Add papers to an open writer; `replace` deletes each paper's old document first."""
+def add_papers(
+    writer: tantivy.IndexWriter, batches: Iterable[Batch], replace: bool, tokens: dict[str, set[str]] | None = None
+) -> int:
+    """Add papers to an open writer; `replace` deletes each paper's old document first. `tokens` (field -> set)
+    gathers the indexed tokens of the searched text fields, as tantivy's analyzer makes them."""
     n = 0
+    words = analyzer()
     for batch in batches:
         if replace:
             for arxiv_id in batch.arxiv_id:
                 writer.delete_documents_by_term("arxiv_id", arxiv_id)
         for doc in _documents(batch):
             writer.add_document(doc)
+        if tokens is not None:
+            for field, docs in ((TEXT_FIELD, batch.text_values), (AUTHORS_FIELD, batch.author_values)):
+                found = tokens.setdefault(field, set())
+                for values in docs:
+                    for value in values:
+                        found.update(words.analyze(value))
         n += len(batch.arxiv_id)
     return n
 
@@ -266,18 +276,6 @@ def make_current(root: Path, generation: Path) -> None:
             shutil.rmtree(other, ignore_errors=True)
 
 
-def _new_tokens(con: duckdb.DuckDBPyConnection, where: str, params: list) -> dict[str, set[str]]:
-    """The indexed tokens of each searched field of the papers matching `where`, as tantivy's analyzer makes them."""
-    tokens: dict[str, set[str]] = {TEXT_FIELD: set(), AUTHORS_FIELD: set()}
-    words = analyzer()
-    sql = f"SELECT text_values, author_values FROM (SELECT {_DOCUMENT_COLUMNS} FROM {_from(con)} WHERE {where})"
-    for text_values, author_values in con.execute(sql, params).fetchall():
-        for field, values in ((TEXT_FIELD, text_values), (AUTHORS_FIELD, author_values)):
-            for value in values:
-                tokens[field].update(words.analyze(value))
-    return tokens
-
-
 def _add_to_vocabularies(generation: Path, tokens: dict[str, set[str]], searcher: tantivy.Searcher) -> None:
     """Add the tokens not listed yet to each field's token list; a list that gains nothing is not rewritten.
     A generation without token lists gets them whole (write_vocabularies)."""
@@ -305,7 +303,8 @@ def _incremental(con: duckdb.DuckDBPyConnection, generation: Path, old: IndexSta
     index = open_index(generation)
     writer = index.writer(_WRITER_HEAP, _WRITER_THREADS)
     try:
-        n = add_papers(writer, _batches(con, old), replace=True)
+        tokens: dict[str, set[str]] = {}
+        n = add_papers(writer, _batches(con, old), replace=True, tokens=tokens)
         writer.commit()
         writer.wait_merging_threads()
     except BaseException:
@@ -314,7 +313,7 @@ def _incremental(con: duckdb.DuckDBPyConnection, generation: Path, old: IndexSta
     index.reload()
     searcher = index.searcher()
     # A search in between misses only the committed papers' new tokens.
-    _add_to_vocabularies(generation, _new_tokens(con, where, params), searcher)
+    _add_to_vocabularies(generation, tokens, searcher)
     _write_state(generation, IndexState(SCHEMA_VERSION, new.watermark, searcher.num_docs, new.label_watermark))
     return n
 

@@ -172,8 +172,8 @@ def test_a_failed_update_leaves_the_previous_commit_readable(published: Path, mo
             T0 + dt.timedelta(days=2))  # fmt: skip
     real = search_index.add_papers
 
-    def fail_after_adding(writer, batches, replace):
-        real(writer, batches, replace)
+    def fail_after_adding(writer, batches, replace, **kwargs):
+        real(writer, batches, replace, **kwargs)
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(search_index, "add_papers", fail_after_adding)

@@ -16,6 +16,7 @@ Syntax: plain words, "quoted phrases", `author:word` and `author:"quoted phrase"
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -123,13 +124,22 @@ def expand(vocabulary: str, pattern: TokenPattern) -> list[str]:
 def add_to_vocabulary(vocabulary: str, tokens: Iterable[str]) -> str | None:
     """`vocabulary` (sorted tokens one a line, starting and ending with a line break, as `expand` reads) with the
     `tokens` it lacks, still sorted; None when it lists them all already."""
-    lines = vocabulary.split("\n")
-    listed = set(lines)
-    new = sorted({t for t in tokens if t and t not in listed})
+    lines = vocabulary.split("\n")[1:-1]
+    new = []
+    for token in sorted(set(tokens)):
+        at = bisect.bisect_left(lines, token)
+        if token and (at == len(lines) or lines[at] != token):
+            new.append((at, token))
     if not new:
         return None
-    merged = sorted([line for line in lines if line] + new)  # two sorted runs: a linear merge
-    return "\n" + "\n".join(merged) + "\n"
+    merged: list[str] = []
+    done = 0
+    for at, token in new:  # ascending positions
+        merged.extend(lines[done:at])
+        merged.append(token)
+        done = at
+    merged.extend(lines[done:])
+    return "\n" + "\n".join(line for line in merged if line) + "\n"
 
 
 def literal_regex(term: str) -> str:
