@@ -225,9 +225,8 @@ def add_papers(
         if tokens is not None:
             for field, docs in ((TEXT_FIELD, batch.text_values), (AUTHORS_FIELD, batch.author_values)):
                 found = tokens.setdefault(field, set())
-                for values in docs:
-                    for value in values:
-                        found.update(words.analyze(value))
+                for values in docs:  # one call per paper: a line break separates tokens as any punctuation does
+                    found.update(words.analyze("\n".join(values)))
         n += len(batch.arxiv_id)
     return n
 

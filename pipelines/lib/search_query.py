@@ -124,7 +124,8 @@ def expand(vocabulary: str, pattern: TokenPattern) -> list[str]:
 def add_to_vocabulary(vocabulary: str, tokens: Iterable[str]) -> str | None:
     """`vocabulary` (sorted tokens one a line, starting and ending with a line break, as `expand` reads) with the
     `tokens` it lacks, still sorted; None when it lists them all already."""
-    lines = vocabulary.split("\n")[1:-1]
+    body = vocabulary.strip("\n")
+    lines = body.split("\n") if body else []
     new = []
     for token in sorted(set(tokens)):
         at = bisect.bisect_left(lines, token)
@@ -139,7 +140,7 @@ def add_to_vocabulary(vocabulary: str, tokens: Iterable[str]) -> str | None:
         merged.append(token)
         done = at
     merged.extend(lines[done:])
-    return "\n" + "\n".join(line for line in merged if line) + "\n"
+    return "\n" + "\n".join(merged) + "\n"
 
 
 def literal_regex(term: str) -> str:
