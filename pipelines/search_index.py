@@ -136,61 +136,39 @@ def _write_state(generation: Path, state: IndexState) -> None:
     _write_atomically(generation / STATE, json.dumps(state.__dict__))
 
 
-# One column per document field, computed by DuckDB for a whole batch: the per-document Python loop only hands
-# the values to tantivy.
-_DOCUMENT_COLUMNS = f"""
-    p.arxiv_id,
-    list_concat([coalesce(p.title, ''), coalesce(p.abstract, '')], {{authors}}) AS text_values,
-    {{authors}} AS author_values,
-    coalesce(list_filter(p.categories, lambda v: v <> ''), []) AS category_values,
-    coalesce(list_filter(c.topics, lambda v: v <> ''), []) AS topic_values,
-    (p.published_date - DATE '1970-01-01')::BIGINT AS day,
-    coalesce(c.is_safety_broad, false) AS broad,
-    coalesce(c.is_safety_narrow, false) AS narrow,
-    nullif(c.origin, '') AS origin,
-    {search_rows.display_row_json_sql("p", "c", "c.arxiv_id IS NOT NULL")} AS row_json
-""".format(authors="coalesce(list_filter(p.authors, lambda v: v <> ''), [])")
-
-
-@dataclass
-class Batch:
-    """The document fields of a batch of papers, one list per field (_DOCUMENT_COLUMNS)."""
-
-    arxiv_id: list[str]
-    text_values: list[list[str]]  # title, abstract, then each author: separate values, so phrases stay within one
-    author_values: list[list[str]]
-    category_values: list[list[str]]
-    topic_values: list[list[str]]
-    day: list[int | None]
-    broad: list[bool]
-    narrow: list[bool]
-    origin: list[str | None]
-    row_json: list[str]
-
-
-def _documents(batch: Batch) -> Iterator[tantivy.Document]:
-    columns = zip(
-        batch.arxiv_id, batch.text_values, batch.author_values, batch.category_values, batch.topic_values,
-        batch.day, batch.broad, batch.narrow, batch.origin, batch.row_json, strict=True,
-    )  # fmt: skip
-    for arxiv_id, text, authors, categories, topics, day, broad, narrow, origin, row in columns:
-        doc = tantivy.Document(arxiv_id=arxiv_id, text=text, authors=authors, categories=categories, topics=topics)
-        if day is not None:
-            doc.add_integer("day", day)
-        doc.add_boolean("broad", broad)
-        doc.add_boolean("narrow", narrow)
-        if origin is not None:
-            doc.add_text("origin", origin)
-        doc.add_bytes("row", row.encode())
-        yield doc
+# Each paper's tantivy document as JSON (IndexWriter.add_json), written by DuckDB for a whole batch: the
+# per-document Python loop only hands the text to tantivy. Title, abstract and each author are separate values of
+# the text field, so phrases stay within one; `row` (bytes: base64) is the stored display row; an absent day or
+# origin is an empty list (tantivy rejects null).
+_DOCUMENT_JSON = f"""
+    to_json(struct_pack(
+        arxiv_id := p.arxiv_id,
+        {TEXT_FIELD} := list_concat([coalesce(p.title, ''), coalesce(p.abstract, '')], p.author_values),
+        {AUTHORS_FIELD} := p.author_values,
+        categories := coalesce(list_filter(p.categories, lambda v: v <> ''), []),
+        topics := coalesce(list_filter(c.topics, lambda v: v <> ''), []),
+        day := CASE WHEN p.published_date IS NULL THEN [] ELSE [p.published_date - DATE '1970-01-01'] END,
+        broad := coalesce(c.is_safety_broad, false),
+        narrow := coalesce(c.is_safety_narrow, false),
+        origin := CASE WHEN coalesce(c.origin, '') = '' THEN [] ELSE [c.origin] END,
+        "row" := to_base64(encode({search_rows.display_row_json_sql("p", "c", "c.arxiv_id IS NOT NULL")}))
+    ))::VARCHAR
+"""
+# The text whose tokens the searched fields index (line breaks separate tokens as any punctuation does).
+_TOKEN_TEXT = """
+    array_to_string(list_concat([coalesce(p.title, ''), coalesce(p.abstract, '')], p.author_values), chr(10)),
+    array_to_string(p.author_values, chr(10))
+"""
 
 
 def _from(con: duckdb.DuckDBPyConnection) -> str:
-    """Each paper with its labels (NULL labels while the warehouse has no paper_classification)."""
+    """Each paper (with `author_values`: its non-empty author names) and its labels (NULL labels while the
+    warehouse has no paper_classification)."""
+    papers = "(SELECT *, coalesce(list_filter(authors, lambda v: v <> ''), []) AS author_values FROM papers) p"
     if not table_exists(con, "paper_classification"):
         nulls = ", ".join(f"NULL::{kind} AS {c}" for c, kind in _LABEL_COLUMNS.items())
-        return f"papers p LEFT JOIN (SELECT NULL::VARCHAR AS arxiv_id, {nulls} WHERE false) c ON false"
-    return "papers p LEFT JOIN paper_classification c ON c.arxiv_id = p.arxiv_id"
+        return f"{papers} LEFT JOIN (SELECT NULL::VARCHAR AS arxiv_id, {nulls} WHERE false) c ON false"
+    return f"{papers} LEFT JOIN paper_classification c ON c.arxiv_id = p.arxiv_id"
 
 
 def _changed(con: duckdb.DuckDBPyConnection, since: IndexState) -> tuple[str, list]:
@@ -201,33 +179,36 @@ def _changed(con: duckdb.DuckDBPyConnection, since: IndexState) -> tuple[str, li
     return where, params
 
 
-def _batches(con: duckdb.DuckDBPyConnection, since: IndexState | None = None) -> Iterator[Batch]:
-    """Every paper with its labels, or those ingested or classified after the watermarks of `since`."""
+def _batches(con: duckdb.DuckDBPyConnection, since: IndexState | None = None) -> Iterator[list[tuple]]:
+    """Every paper with its labels, or those ingested or classified after the watermarks of `since`: rows of
+    (arxiv_id, document JSON, text tokens' text, author tokens' text); the last two only for an update (`since`)."""
     where, params = _changed(con, since) if since is not None else ("true", [])
-    result = con.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM {_from(con)} WHERE {where}", params)
+    tokens = _TOKEN_TEXT if since is not None else "NULL, NULL"
+    result = con.execute(f"SELECT p.arxiv_id, {_DOCUMENT_JSON}, {tokens} FROM {_from(con)} WHERE {where}", params)
     while rows := result.fetchmany(_BATCH_ROWS):
-        yield Batch(*(list(column) for column in zip(*rows, strict=True)))
+        yield rows
 
 
 def add_papers(
-    writer: tantivy.IndexWriter, batches: Iterable[Batch], replace: bool, tokens: dict[str, set[str]] | None = None
+    writer: tantivy.IndexWriter,
+    batches: Iterable[list[tuple]],
+    replace: bool,
+    tokens: dict[str, set[str]] | None = None,
 ) -> int:
-    """Add papers to an open writer; `replace` deletes each paper's old document first. `tokens` (field -> set)
-    gathers the indexed tokens of the searched text fields, as tantivy's analyzer makes them."""
+    """Add papers (rows of `_batches`) to an open writer; `replace` deletes each paper's old document first.
+    `tokens` (field -> set) gathers the indexed tokens of the searched text fields, as tantivy's analyzer makes
+    them."""
     n = 0
     words = analyzer()
-    for batch in batches:
-        if replace:
-            for arxiv_id in batch.arxiv_id:
+    for rows in batches:
+        for arxiv_id, document, text, authors in rows:
+            if replace:
                 writer.delete_documents_by_term("arxiv_id", arxiv_id)
-        for doc in _documents(batch):
-            writer.add_document(doc)
-        if tokens is not None:
-            for field, docs in ((TEXT_FIELD, batch.text_values), (AUTHORS_FIELD, batch.author_values)):
-                found = tokens.setdefault(field, set())
-                for values in docs:  # one call per paper: a line break separates tokens as any punctuation does
-                    found.update(words.analyze("\n".join(values)))
-        n += len(batch.arxiv_id)
+            writer.add_json(document)
+            if tokens is not None:
+                tokens.setdefault(TEXT_FIELD, set()).update(words.analyze(text))
+                tokens.setdefault(AUTHORS_FIELD, set()).update(words.analyze(authors))
+        n += len(rows)
     return n
 
 
