@@ -43,12 +43,6 @@ _MAX_EXPANSIONS = 50_000
 # A phrase position's expansions longer than this (characters) stay a pattern regex: tantivy compiles a phrase
 # position's regex into at most 1,000 states.
 _MAX_PHRASE_ALTERNATION = 800
-# An expansion's tokens in at least this many documents (the _MAX_FREQUENT most frequent) are queried one by one;
-# expansions longer than _MAX_COUNTED tokens are not counted.
-_FREQUENT_DOCS = 2_000
-_MAX_FREQUENT = 16
-_MAX_COUNTED = 5_000
-_SPLITS: dict[tuple[str, TokenPattern], tuple[list[str], tuple[list[str], list[str]]]] = {}
 
 
 def _reader(root: Path) -> tantivy.Index:
@@ -89,64 +83,21 @@ def _vocabulary(generation: Path, field: str) -> str | None:
     return text
 
 
-def _split_by_frequency(
-    searcher: tantivy.Searcher, field: str, pattern: TokenPattern, tokens: list[str]
-) -> tuple[list[str], list[str]]:
-    """The expansion's tokens found in at least _FREQUENT_DOCS documents (at most _MAX_FREQUENT of the most
-    frequent), and the rest. Remembered while the expansion stays the same: counts a later commit changed only
-    make the split less apt, never the papers found."""
-    cached = _SPLITS.get((field, pattern))
-    if cached is not None and cached[0] == tokens:
-        return cached[1]
-    if len(tokens) > _MAX_COUNTED:
-        split: tuple[list[str], list[str]] = ([], tokens)
-    else:
-        counts = sorted(((searcher.doc_freq(field, t), t) for t in tokens), reverse=True)
-        frequent = [t for n, t in counts[:_MAX_FREQUENT] if n >= _FREQUENT_DOCS]
-        chosen = set(frequent)
-        split = (frequent, [t for t in tokens if t not in chosen])
-    if len(_SPLITS) >= 256:
-        _SPLITS.clear()
-    _SPLITS[(field, pattern)] = (tokens, split)
-    return split
-
-
-def _expanded(
-    sch: tantivy.Schema,
-    field: str,
-    pattern: TokenPattern,
-    vocabulary: str | None,
-    searcher: tantivy.Searcher | None = None,
-) -> tantivy.Query:
-    """The papers with an indexed token matching `pattern`, all scoring 0. With a `searcher`, the expansion's
-    frequent tokens are term queries of their own: tantivy reads a term set's documents whole, but skips through
-    a term's, so intersecting common words costs what their rarest part matches; the papers are the same."""
+def _expanded(sch: tantivy.Schema, field: str, pattern: TokenPattern, vocabulary: str | None) -> tantivy.Query:
+    """The papers with an indexed token matching `pattern`, all scoring 0."""
     regex = pattern.regex() or re.escape(pattern.token)
     tokens = search_query.expand(vocabulary, pattern) if vocabulary is not None else None
     if tokens is None or len(tokens) > _MAX_EXPANSIONS:
         return tantivy.Query.const_score_query(tantivy.Query.regex_query(sch, field, regex), 0.0)
-    frequent, rare = _split_by_frequency(searcher, field, pattern, tokens) if searcher else ([], tokens)
-    clauses = [tantivy.Query.term_query(sch, field, t) for t in frequent]
-    if rare or not clauses:
-        clauses.append(tantivy.Query.term_set_query(sch, field, rare))
-    if len(clauses) == 1:
-        return tantivy.Query.const_score_query(clauses[0], 0.0)
-    union = tantivy.Query.boolean_query([(tantivy.Occur.Should, c) for c in clauses])
-    return tantivy.Query.const_score_query(union, 0.0)
+    return tantivy.Query.const_score_query(tantivy.Query.term_set_query(sch, field, tokens), 0.0)
 
 
-def _token_query(
-    sch: tantivy.Schema,
-    field: str,
-    pattern: TokenPattern,
-    vocabulary: str | None,
-    searcher: tantivy.Searcher | None = None,
-) -> tantivy.Query:
+def _token_query(sch: tantivy.Schema, field: str, pattern: TokenPattern, vocabulary: str | None) -> tantivy.Query:
     """Papers with an indexed token matching `pattern`; those where the token itself is whole rank by BM25."""
     exact = tantivy.Query.term_query(sch, field, pattern.token)
     if pattern.regex() is None:
         return exact
-    expanded = _expanded(sch, field, pattern, vocabulary, searcher)
+    expanded = _expanded(sch, field, pattern, vocabulary)
     return tantivy.Query.boolean_query([(tantivy.Occur.Should, exact), (tantivy.Occur.Should, expanded)])
 
 
@@ -169,14 +120,12 @@ def _phrase_word(pattern: TokenPattern, vocabulary: str | None) -> str:
     return token + alternation if pattern.starts else alternation + token
 
 
-def _term_query(
-    sch: tantivy.Schema, term: Term, ordered: bool, vocabulary: str | None, searcher: tantivy.Searcher | None = None
-) -> tantivy.Query:
+def _term_query(sch: tantivy.Schema, term: Term, ordered: bool, vocabulary: str | None) -> tantivy.Query:
     """One term: a single token pattern, or its tokens' patterns at consecutive positions (`ordered`). tantivy caps
     how many indexed tokens a pattern of a phrase may expand to; past that (`ordered` False) the whole tokens."""
     patterns = term.patterns()
     if len(patterns) == 1:
-        return _token_query(sch, term.field, patterns[0], vocabulary, searcher)
+        return _token_query(sch, term.field, patterns[0], vocabulary)
     exact = tantivy.Query.phrase_query(sch, term.field, [p.token for p in patterns])
     if not ordered:
         return exact
@@ -201,13 +150,11 @@ def build_query(
     filters: SearchFilters,
     ordered: bool = True,
     vocabularies: dict[str, str | None] | None = None,
-    searcher: tantivy.Searcher | None = None,
 ) -> tantivy.Query:
     """Every term and every filter (dates, categories, safety, topics, origins). `vocabularies` (field -> token
-    list) turn a word's expansion into a set of tokens; without them tantivy's regex scans its term dictionary.
-    A `searcher` lets the expansions' frequent tokens be queried apart (the same papers, found faster)."""
+    list) turn a word's expansion into a set of tokens; without them tantivy's regex scans its term dictionary."""
     vocabularies = vocabularies or {}
-    clauses = [_term_query(sch, t, ordered, vocabularies.get(t.field), searcher) for t in query.terms]
+    clauses = [_term_query(sch, t, ordered, vocabularies.get(t.field)) for t in query.terms]
     return _all_of(clauses + _filter_clauses(sch, filters))
 
 
@@ -274,7 +221,7 @@ def search(
             return Hits(_rows(searcher, best))
 
     def run(ordered: bool) -> Hits:
-        tq = build_query(sch, query, filters, ordered, vocabularies, searcher=searcher)
+        tq = build_query(sch, query, filters, ordered, vocabularies)
         if newest_first or not query.terms:
             return Hits(_newest(searcher, sch, tq, limit))
         result = searcher.search(tq, limit=limit, count=False)

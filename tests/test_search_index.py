@@ -114,29 +114,6 @@ def test_an_update_lists_the_new_papers_tokens_so_substrings_find_them(published
     assert sorted(_find(published, "author:ope")) == ["2401.00001", "2403.00003", "2405.00005"]
 
 
-@pytest.mark.parametrize("text", ["agent", "re", "agent ceptive", "e a s", "author:o", "re models"])
-def test_frequent_tokens_of_an_expansion_queried_apart_find_the_same_papers(
-    published: Path, monkeypatch, text: str
-) -> None:
-    built = search_index.update_search_index(published, log=lambda _: None)
-    index = search_index.open_index(built.path)
-    searcher = index.searcher()
-    vocabularies = {f: search_index.vocabulary_path(built.path, f).read_text() for f in ("text", "authors")}
-    filters = search_query.SearchFilters(**ALL_TIME)
-
-    def scored(**kwargs) -> list[tuple[float, str]]:
-        query = search_lookup.build_query(index.schema, search_query.parse(text), filters, True, vocabularies, **kwargs)
-        hits = searcher.search(query, limit=10).hits
-        return [(round(score, 5), searcher.doc(a)["arxiv_id"][0]) for score, a in hits]
-
-    as_sets = scored()
-    monkeypatch.setattr(search_lookup, "_FREQUENT_DOCS", 1)  # every token of an expansion counts as frequent
-    search_lookup._SPLITS.clear()
-    apart = scored(searcher=searcher)
-    assert apart == as_sets and apart
-    assert any(frequent for _, (frequent, _rare) in search_lookup._SPLITS.values())
-
-
 def test_without_its_token_lists_the_index_still_finds_substrings(published: Path) -> None:
     built = search_index.update_search_index(published, log=lambda _: None)
     for field in (search_query.TEXT_FIELD, search_query.AUTHORS_FIELD):
