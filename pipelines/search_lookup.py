@@ -83,12 +83,17 @@ def _vocabulary(generation: Path, field: str) -> str | None:
     return text
 
 
-def _expanded(sch: tantivy.Schema, field: str, pattern: TokenPattern, vocabulary: str | None) -> tantivy.Query:
-    """The papers with an indexed token matching `pattern`, all scoring 0."""
+def _expanded(
+    sch: tantivy.Schema, field: str, pattern: TokenPattern, vocabulary: str | None, whole: bool = False
+) -> tantivy.Query:
+    """The papers with an indexed token matching `pattern`, all scoring 0; `whole`: or equal to its token."""
     regex = pattern.regex() or re.escape(pattern.token)
     tokens = search_query.expand(vocabulary, pattern) if vocabulary is not None else None
     if tokens is None or len(tokens) > _MAX_EXPANSIONS:
-        return tantivy.Query.const_score_query(tantivy.Query.regex_query(sch, field, regex), 0.0)
+        query = tantivy.Query.regex_query(sch, field, regex)  # a pattern's regex matches its own token too
+        return tantivy.Query.const_score_query(query, 0.0)
+    if whole and pattern.token not in tokens:
+        tokens = [*tokens, pattern.token]
     return tantivy.Query.const_score_query(tantivy.Query.term_set_query(sch, field, tokens), 0.0)
 
 
@@ -154,8 +159,24 @@ def build_query(
     """Every term and every filter (dates, categories, safety, topics, origins). `vocabularies` (field -> token
     list) turn a word's expansion into a set of tokens; without them tantivy's regex scans its term dictionary."""
     vocabularies = vocabularies or {}
-    clauses = [_term_query(sch, t, ordered, vocabularies.get(t.field)) for t in query.terms]
-    return _all_of(clauses + _filter_clauses(sch, filters))
+    required: list[tantivy.Query] = []
+    scored: list[tantivy.Query] = []
+    for term in query.terms:
+        patterns = term.patterns()
+        if len(patterns) == 1 and patterns[0].regex() is not None:
+            # A word: every paper must hold a token containing it (the expansion holds the word itself), and
+            # its whole-token matches add their BM25 score: the scores of `_term_query`'s (exact OR expansion)
+            # per word, without building each word's union before intersecting the words.
+            vocabulary = vocabularies.get(term.field)
+            required.append(_expanded(sch, term.field, patterns[0], vocabulary, whole=True))
+            scored.append(tantivy.Query.term_query(sch, term.field, patterns[0].token))
+        else:
+            required.append(_term_query(sch, term, ordered, vocabularies.get(term.field)))
+    required += _filter_clauses(sch, filters)
+    if not scored:
+        return _all_of(required)
+    occurs = [(tantivy.Occur.Must, c) for c in required] + [(tantivy.Occur.Should, c) for c in scored]
+    return tantivy.Query.boolean_query(occurs)
 
 
 def _filter_clauses(sch: tantivy.Schema, filters: SearchFilters) -> list[tantivy.Query]:

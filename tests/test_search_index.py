@@ -114,6 +114,29 @@ def test_an_update_lists_the_new_papers_tokens_so_substrings_find_them(published
     assert sorted(_find(published, "author:ope")) == ["2401.00001", "2403.00003", "2405.00005"]
 
 
+@pytest.mark.parametrize(
+    "text", ["agent", "re", "agent ceptive", "e a s", "author:o", "re models", '"reward models" olic', "agents lab"]
+)
+def test_words_required_apart_from_their_scores_rank_as_each_words_union(published: Path, text: str) -> None:
+    """build_query requires each word's expansion and adds its whole-token scores beside: the same papers and
+    scores as a conjunction of (whole token OR expansion) per word."""
+    built = search_index.update_search_index(published, log=lambda _: None)
+    index = search_index.open_index(built.path)
+    searcher, sch = index.searcher(), index.schema
+    vocabularies = {f: search_index.vocabulary_path(built.path, f).read_text() for f in ("text", "authors")}
+    filters = search_query.SearchFilters(**ALL_TIME)
+    parsed = search_query.parse(text)
+    per_word = [search_lookup._term_query(sch, t, True, vocabularies[t.field]) for t in parsed.terms]
+    reference = search_lookup._all_of(per_word + search_lookup._filter_clauses(sch, filters))
+
+    def scored(query) -> list[tuple[float, str]]:
+        return [(round(s, 5), searcher.doc(a)["arxiv_id"][0]) for s, a in searcher.search(query, limit=10).hits]
+
+    expected = scored(reference)
+    assert scored(search_lookup.build_query(sch, parsed, filters, True, vocabularies)) == expected
+    assert expected or text == "agents lab"
+
+
 def test_without_its_token_lists_the_index_still_finds_substrings(published: Path) -> None:
     built = search_index.update_search_index(published, log=lambda _: None)
     for field in (search_query.TEXT_FIELD, search_query.AUTHORS_FIELD):
