@@ -33,7 +33,11 @@ APP = ROOT / "dashboards" / "app.py"
 BENCH_OUT = Path(__file__).resolve().parent / "out"
 PAGES = [p.name for p in registry.PAGES]
 # The explorer's search box is empty on first render; time a typical search as well.
-EXPLORER_SEARCHES = {"paper_explorer (search)": {"q": "reward model", "safety": "all"}}
+EXPLORER_SEARCHES = {
+    "paper_explorer (search)": {"q": "reward model", "safety": "all"},
+    "paper_explorer (phrase, broad)": {"q": '"language models" safety', "safety": "broad"},
+    "paper_explorer (author)": {"q": "author:wang", "safety": "all"},
+}
 
 
 def percentile(values: list[float], q: float) -> float:

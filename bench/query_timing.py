@@ -19,6 +19,19 @@ from typing import Any
 
 import duckdb
 
+# The explorer's text searches timed at scale: one to three words (substrings included), phrases, author:.
+EXPLORER_TEXT_SEARCHES = (
+    ("alignment", "any"),
+    ("agent", "any"),
+    ("reward model", "any"),
+    ("sparse autoencoder features", "any"),
+    ('"reward model" deception', "broad"),
+    ('"language models"', "any"),
+    ('"reinforcement learning from human feedback"', "any"),
+    ("author:wang", "any"),
+    ("safety", "narrow"),
+)
+
 
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100) of a non-empty list."""
@@ -48,7 +61,7 @@ def variants(fn: Callable, warehouse: Path, start: dt.date, end: dt.date) -> lis
     if "text" in params:
         options = [
             (f"text={text!r} safety={safety}", {**base, "text": text, "safety": safety})
-            for text, safety in (("", "broad"), ("alignment", "any"), ('"reward model" deception', "broad"))
+            for text, safety in (("", "broad"), *EXPLORER_TEXT_SEARCHES)
         ]
     return options
 

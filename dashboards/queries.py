@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +16,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines import contract
+from pipelines import contract, search_lookup
+from pipelines.lib import search_query, search_rows
 
 BUILD_COMMAND = "make refresh"
 
@@ -29,7 +29,7 @@ CONTRACT_TABLES = contract.names()
 # Tables a pipeline step after ingestion writes: each may be missing while that step has not run.
 DERIVED_TABLES = tuple(t for t in CONTRACT_TABLES if t not in contract.names("ingest"))
 
-MAX_SEARCH_TERMS = 6
+MAX_SEARCH_TERMS = search_query.MAX_SEARCH_TERMS
 MAX_ROWS = 5000
 
 
@@ -455,27 +455,12 @@ def explorer_options(path: Path) -> pl.DataFrame:
     return _frame(path, sql, tables=("category_month_counts", "safety_papers_by_topic_monthly"))
 
 
-_TERM = re.compile(r'"([^"]+)"|(\S+)')
+SEARCH_ORDERS = ("relevance", "newest")
 
 
-def search_terms(text: str) -> list[str]:
-    """Words of the search box; "quoted phrases" stay together. Capped so the query stays bounded."""
-    terms = [(m.group(1) or m.group(2)).strip() for m in _TERM.finditer(text or "")]
-    return [t for t in terms if t][:MAX_SEARCH_TERMS]
-
-
-def literal_regex(term: str) -> str:
-    """A case-insensitive RE2 pattern matching `term` as plain text: ASCII punctuation is escaped, and a run of
-    spaces matches any whitespace (abstracts keep the line breaks of the source).
-
-    RE2 with (?i) scans abstracts about twice as fast as ILIKE in DuckDB, and folds case beyond ASCII.
-    """
-    words = ["".join(_escape(ch) for ch in word) for word in term.split()]
-    return "(?i)" + r"\s+".join(words)
-
-
-def _escape(ch: str) -> str:
-    return f"\\{ch}" if ch.isascii() and not ch.isalnum() and ch != "_" else ch
+class SearchIndexUnavailable(WarehouseError):
+    def __init__(self, error: search_lookup.SearchIndexError) -> None:
+        super().__init__(str(error))
 
 
 def search_papers(
@@ -489,38 +474,68 @@ def search_papers(
     origins: Sequence[str] = (),
     categories: Sequence[str] = (),
     limit: int = 500,
+    order: str = "relevance",
 ) -> pl.DataFrame:
-    """Papers matching every search term (in title, abstract or an author), newest first, at most `limit`+1 rows,
-    with their labels and the evidence behind them (safety_evidence, origin_evidence).
+    """Papers matching every search term (pipelines.lib.search_query: words in title, abstract or an author, "quoted
+    phrases", author:name) and every filter, best BM25 match first (`order='newest'`, or no text: newest first), at
+    most `limit`+1 rows (one beyond `limit` tells the caller that more match), with their labels and the evidence
+    behind them (safety_evidence, origin_evidence).
 
-    The SQL text depends only on which filters are set, never on their values: those are bound parameters.
-    One row beyond `limit` is returned so the caller can tell that more papers match.
+    The full-text index beside the warehouse answers with the filters applied inside it and the result rows stored
+    in it (joining ids back to `papers` would scan 2.7M rows). A term without letters or digits, which the index
+    cannot find, makes the search a scan of the warehouse (`_scan_papers`), as does a listing without text while
+    there is no index yet.
     """
     _check(safety, SAFETY_FILTERS, "safety")
+    _check(order, SEARCH_ORDERS, "order")
     limit = max(1, min(int(limit), MAX_ROWS))
+    query = search_query.parse(text)
+    filters = search_query.SearchFilters(start, end, safety, tuple(topics), tuple(origins), tuple(categories))
+    if query.needs_scan:
+        return _scan_papers(path, query, filters, limit)
+    if not path.is_file():
+        raise WarehouseMissing(path)
+    try:
+        hits = search_lookup.search(path, query, filters, limit=limit + 1, newest_first=order == "newest")
+    except search_lookup.SearchIndexError as exc:
+        if not query.terms:  # the listing without text still works, as a scan, until the index is built
+            return _scan_papers(path, query, filters, limit)
+        raise SearchIndexUnavailable(exc) from exc
+    return pl.DataFrame(hits.rows, schema=_RESULT_SCHEMA).with_columns(pl.col("published_date").str.to_date())
+
+
+_RESULT_SCHEMA = {column: pl.String for column in search_rows.COLUMNS}
+
+
+def _scan_papers(
+    path: Path, query: search_query.SearchQuery, filters: search_query.SearchFilters, limit: int
+) -> pl.DataFrame:
+    """The search as a scan of every paper in the date range, each term matched as text (`literal_regex`)."""
     where = ["p.published_date BETWEEN ? AND ?"]
-    params: list[object] = [start, end]
-    for term in search_terms(text):
+    params: list[object] = [filters.start, filters.end]
+    authors = "array_to_string(p.authors, ' ; ')"
+    for term in query.terms:
+        if term.field == search_query.AUTHORS_FIELD:
+            where.append(f"regexp_matches({authors}, ?)")
+            params.append(search_query.literal_regex(term.text))
+            continue
         # Short columns first: OR evaluates the abstract only where title and authors did not match.
-        where.append(
-            "(regexp_matches(p.title, ?) OR regexp_matches(array_to_string(p.authors, ' ; '), ?)"
-            " OR regexp_matches(p.abstract, ?))"
-        )
-        params += [literal_regex(term)] * 3
-    if categories:
+        where.append(f"(regexp_matches(p.title, ?) OR regexp_matches({authors}, ?) OR regexp_matches(p.abstract, ?))")
+        params += [search_query.literal_regex(term.text)] * 3
+    if filters.categories:
         where.append("list_has_any(p.categories, ?::VARCHAR[])")
-        params.append(list(categories))
+        params.append(list(filters.categories))
 
     class_where: list[str] = []
     class_params: list[object] = []
-    if safety != "any":
-        class_where.append(_SAFETY_COLUMN[safety])
-    if topics:
+    if filters.safety != "any":
+        class_where.append(_SAFETY_COLUMN[filters.safety])
+    if filters.topics:
         class_where.append("list_has_any(c.topics, ?::VARCHAR[])")
-        class_params.append(list(topics))
-    if origins:
+        class_params.append(list(filters.topics))
+    if filters.origins:
         class_where.append("list_contains(?::VARCHAR[], c.origin)")
-        class_params.append(list(origins))
+        class_params.append(list(filters.origins))
 
     # Classification filters select a (small) set of ids first; the newest `limit` hits are then joined back.
     classified = ""
@@ -539,8 +554,8 @@ def search_papers(
             LIMIT ?
         )
         SELECT h.arxiv_id, h.published_date, h.title,
-               array_to_string(h.authors[1:6], ', ') || CASE WHEN len(h.authors) > 6 THEN ' et al.' ELSE '' END
-                   AS authors,
+               array_to_string(h.authors[1:{search_rows.SHOWN_AUTHORS}], ', ')
+                   || CASE WHEN len(h.authors) > {search_rows.SHOWN_AUTHORS} THEN ' et al.' ELSE '' END AS authors,
                h.primary_category, array_to_string(h.categories, ' ') AS categories,
                CASE WHEN c.is_safety_narrow THEN 'narrow' WHEN c.is_safety_broad THEN 'broad'
                     WHEN c.arxiv_id IS NULL THEN 'unclassified' ELSE 'no' END AS safety,
@@ -551,5 +566,4 @@ def search_papers(
         FROM hits h LEFT JOIN paper_classification c ON c.arxiv_id = h.arxiv_id
         ORDER BY h.published_date DESC, h.arxiv_id DESC
     """
-    all_params = [*class_params, *params, limit + 1] if classified else [*params, limit + 1]
-    return _frame(path, sql, all_params, tables=("papers", "paper_classification"))
+    return _frame(path, sql, [*class_params, *params, limit + 1], tables=("papers", "paper_classification"))

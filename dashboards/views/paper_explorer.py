@@ -9,8 +9,16 @@ import streamlit as st
 
 from dashboards import charts, data, queries, state
 from pipelines import inputs
+from pipelines.lib import search_query
 
 LIMITS = [100, 500, 2000]
+SORTS = ["relevance", "newest"]  # URL values too
+SEARCH_HELP = (
+    "Every term must match (case-insensitive). A word matches anywhere in the title, abstract or an author name, "
+    'also inside longer words (agent finds agents and reagent). "Quoted words" must follow each other (any spaces '
+    'or punctuation between them). `author:hinton` or `author:"geoffrey hinton"` searches author names only. '
+    "Results come best match first (BM25 relevance), or newest first."
+)
 SAFETY_OPTIONS = ["broad", "narrow", "all"]  # URL values too, so no format_func
 
 
@@ -36,8 +44,8 @@ def body() -> None:
         "Search title, abstract and authors",
         key=state.SEARCH,
         bind="query-params",
-        placeholder='e.g. sparse autoencoder, "reward hacking", Lopez',
-        help='Every word must appear (case-insensitive); "quoted words" stay together. Matched as plain text.',
+        placeholder='e.g. sparse autoencoder, "reward hacking", author:Lopez',
+        help=SEARCH_HELP,
         max_chars=200,
     )
     top = st.columns([2, 3])
@@ -50,12 +58,16 @@ def body() -> None:
         months = state.months_between(bounds["first_date"], bounds["last_date"])
         default_first = max(months[0], months[-1].replace(year=months[-1].year - 1))
         start, end = state.month_range(months, (default_first, months[-1]))
-    cols = st.columns([3, 3, 3, 1])
+    cols = st.columns([3, 3, 3, 1, 1])
     # Options are ids, not display names: bound widgets put the option text in the URL, and ids stay stable.
     chosen_topics = cols[0].multiselect("Topics", topics, key=state.TOPICS, bind="query-params")
     chosen_origins = cols[1].multiselect("Origins", list(charts.ORIGINS), key=state.ORIGINS, bind="query-params")
     chosen_categories = cols[2].multiselect("arXiv categories", categories, key=state.CATEGORIES, bind="query-params")
     limit = cols[3].selectbox("Rows", LIMITS, index=1, key=state.LIMIT, bind="query-params")
+    sort = cols[4].selectbox(
+        "Order", SORTS, key=state.SORT, bind="query-params", disabled=not (text or "").strip(),
+        help="Relevance (BM25) applies to searches; without search text papers come newest first.",
+    )  # fmt: skip
 
     hits = data.load(
         queries.search_papers,
@@ -67,15 +79,18 @@ def body() -> None:
         origins=sorted(chosen_origins),
         categories=sorted(chosen_categories),
         limit=limit,
+        order=sort or "relevance",
     )
     more = hits.height > limit
+    query = search_query.parse(text or "")
+    ranked = bool(query.terms) and not query.needs_scan and sort != "newest"
     shown = hits.head(limit)
     period = f"{start:%Y-%m} to {end:%Y-%m}"
     if shown.is_empty():
         st.info(f"No papers match these filters ({period}).")
     elif more:
         st.caption(
-            f"Showing the newest **{limit:,}** matching papers ({period}); more match. "
+            f"Showing the {'best' if ranked else 'newest'} **{limit:,}** matching papers ({period}); more match. "
             "Narrow the search or raise the row limit."
         )
     else:

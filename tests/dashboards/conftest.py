@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines import contract
+from pipelines import contract, search_index
 
 NOW = dt.datetime(2026, 8, 20, 6, 30)
 
@@ -607,6 +607,7 @@ def build_warehouse(path: Path, multiyear: bool = False) -> Path:
         con.execute("CHECKPOINT")
     finally:
         con.close()
+    search_index.update_search_index(path, log=lambda _: None)  # as the publish step does
     return path
 
 

@@ -96,6 +96,27 @@ def test_explorer_search_filters_and_download(warehouse: Path) -> None:
     assert "**1** matching papers (2023-02 to 2026-08)" in _texts(at)
 
 
+def test_explorer_ranks_by_relevance_searches_authors_and_sorts_newest(warehouse: Path, fixture_tables) -> None:
+    months = ["2023-02", "2026-08"]
+    at = _open("views/paper_explorer.py", {"q": "author:lopez", "safety": "all", "months": months})
+    assert not at.exception and not at.error
+    lopez = fixture_tables["papers"].filter(pl.col("authors").list.contains("Ana Lopez"))
+    assert set(at.dataframe[0].value["arxiv_id"]) == set(lopez["arxiv_id"])
+    assert "author:hinton" in (at.text_input(key="q").help or "")
+    # "interpretability" is a whole word in two papers' abstracts and part of "interpretable" in one title: the
+    # whole-word matches rank first; newest first lists the same papers by date.
+    best = _open("views/paper_explorer.py", {"q": "interpretab", "safety": "all", "months": months})
+    ranked = list(best.dataframe[0].value["arxiv_id"])
+    newest = _open("views/paper_explorer.py", {"q": "interpretab", "safety": "all", "months": months, "sort": "newest"})
+    by_date = list(newest.dataframe[0].value["arxiv_id"])
+    assert sorted(ranked) == sorted(by_date) and len(ranked) >= 2
+    dates = dict(fixture_tables["papers"].select("arxiv_id", "published_date").iter_rows())
+    assert by_date == sorted(by_date, key=lambda i: dates[i], reverse=True)
+    whole = _open("views/paper_explorer.py", {"q": "sparse", "safety": "all", "months": months})
+    first = whole.dataframe[0].value["arxiv_id"].iloc[0]
+    assert first == "2406.09931"  # "sparse" twice, in title and abstract
+
+
 def test_explorer_row_limit_note(warehouse: Path, fixture_tables) -> None:
     at = _open("views/paper_explorer.py", {"safety": "all", "limit": "100", "months": ["2023-02", "2026-08"]})
     assert len(at.dataframe[0].value) == fixture_tables["papers"].height

@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 
 from dashboards import queries
-from pipelines import contract
+from pipelines import contract, search_index
+from pipelines.lib import search_query
 
 ALL_TIME = {"start": dt.date(1990, 1, 1), "end": dt.date(2100, 1, 1)}
 
@@ -69,9 +70,14 @@ def test_unreadable_file_is_a_warehouse_error(tmp_path: Path) -> None:
         queries.freshness(path)
 
 
-def test_connections_are_released_so_a_writer_can_open_the_file(warehouse_file: Path, tmp_path: Path) -> None:
-    copy = tmp_path / "copy.duckdb"
+def _copy_with_index(warehouse_file: Path, copy: Path) -> Path:
     shutil.copyfile(warehouse_file, copy)
+    shutil.copytree(search_index.index_root(warehouse_file), search_index.index_root(copy))
+    return copy
+
+
+def test_connections_are_released_so_a_writer_can_open_the_file(warehouse_file: Path, tmp_path: Path) -> None:
+    copy = _copy_with_index(warehouse_file, tmp_path / "copy.duckdb")
     queries.table_counts(copy)
     queries.search_papers(copy, text="model", **ALL_TIME)
     writer = duckdb.connect(str(copy))  # fails while any connection still holds the file
@@ -80,8 +86,7 @@ def test_connections_are_released_so_a_writer_can_open_the_file(warehouse_file: 
 
 
 def test_shared_connection_serves_a_page_of_queries_then_closes(warehouse_file: Path, tmp_path: Path) -> None:
-    copy = tmp_path / "copy.duckdb"
-    shutil.copyfile(warehouse_file, copy)
+    copy = _copy_with_index(warehouse_file, tmp_path / "copy.duckdb")
     with queries.shared_connection():
         orgs = queries.top_organizations(copy, "broad", **ALL_TIME)
         hits = queries.search_papers(copy, text="model", **ALL_TIME)
@@ -168,8 +173,9 @@ def test_latest_headcount_is_the_newest_technical_estimate(warehouse_file: Path,
 
 
 def test_search_terms_and_literal_patterns() -> None:
-    assert queries.search_terms('reward "sparse autoencoders"  Lopez') == ["reward", "sparse autoencoders", "Lopez"]
-    assert len(queries.search_terms(" ".join("abcdefghij"))) == queries.MAX_SEARCH_TERMS
+    terms = search_query.parse('reward "sparse autoencoders"  Lopez').terms
+    assert [t.text for t in terms] == ["reward", "sparse autoencoders", "Lopez"]
+    assert len(search_query.parse(" ".join("abcdefghij")).terms) == queries.MAX_SEARCH_TERMS
 
 
 @pytest.mark.parametrize(
@@ -188,7 +194,7 @@ def test_search_terms_and_literal_patterns() -> None:
 def test_literal_regex_matches_plain_text(term: str, text: str, matches: bool) -> None:
     con = duckdb.connect()
     try:
-        got = con.execute("SELECT regexp_matches(?, ?)", [text, queries.literal_regex(term)]).fetchone()[0]
+        got = con.execute("SELECT regexp_matches(?, ?)", [text, search_query.literal_regex(term)]).fetchone()[0]
     finally:
         con.close()
     assert got is matches

@@ -4,6 +4,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.resources import WarehouseResource
+from pipelines.search_index import update_search_index
 from pipelines.warehouse import connect, storage_version, table_exists
 
 # The tables at the ends of the graph; every other table of a refresh is upstream of one of them.
@@ -47,7 +48,9 @@ def publish_blockers(con: duckdb.DuckDBPyConnection) -> list[str]:
     deps=[dg.AssetDep(name) for name in FINAL_TABLES],
     description="data/warehouse.duckdb (WAREHOUSE_PATH): the working file, checkpointed and put in the published "
     "one's place atomically (renamed, or a compact copy when it has many free blocks). It runs only when every "
-    "step upstream succeeded and no blocking check failed, so readers never see a failed or half-finished run.",
+    "step upstream succeeded and no blocking check failed, so readers never see a failed or half-finished run. "
+    "Then the explorer's full-text index beside it (data/warehouse.search/) takes in the papers published since "
+    "its last update.",
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.transaction() as con:
@@ -59,6 +62,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             metadata={"blockers": blockers},
         )
     path = warehouse.publish(log=context.log.info)
+    update_search_index(path, log=context.log.info)
     con = connect(path, read_only=True, memory_limit="1GB")
     try:
         version = storage_version(con)
