@@ -2,6 +2,7 @@
 
 import time
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import duckdb
@@ -11,9 +12,11 @@ from pipelines import contract, settings
 from pipelines.defs.classify.people_assets import author_places, load_places
 from pipelines.inputs import classifier_bundle
 from pipelines.lib.origin import classify_origin, prior_author_evidence
-from pipelines.openalex_client import OpenAlexClient, OpenAlexError, OpenAlexUnreachable
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import append_rows, drop_if_older, table_exists
+
+if TYPE_CHECKING:  # the client imports requests, needed only when OpenAlex is looked up
+    from pipelines.openalex_client import OpenAlexClient
 
 OPENALEX_DDL = contract.table("openalex_works").ddl()
 # Papers fetched besides safety papers: a fixed pseudo-random sample of the rest (by a hash of the id), so shares
@@ -38,7 +41,9 @@ class OpenAlexResource(dg.ConfigurableResource):
     def limit(self) -> int:
         return self.max_per_run or settings.openalex_max_per_run()
 
-    def client(self) -> OpenAlexClient:
+    def client(self) -> "OpenAlexClient":
+        from pipelines.openalex_client import OpenAlexClient
+
         return OpenAlexClient(
             self.base_url or settings.openalex_url(), min_interval_s=self.min_interval_s, max_retries=self.max_retries
         )
@@ -100,6 +105,8 @@ def openalex_works(
         return dg.MaterializeResult(metadata={"skipped": "OPENALEX=off", "fetched": 0})
     if not ids:
         return dg.MaterializeResult(metadata={"skipped": "nothing to look up", "fetched": 0})
+
+    from pipelines.openalex_client import OpenAlexError, OpenAlexUnreachable
 
     client = openalex.client()
     records: list[dict] = []
