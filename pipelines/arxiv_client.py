@@ -13,8 +13,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
-import re
-import tempfile
 import threading
 import time
 from datetime import date, datetime
@@ -28,6 +26,7 @@ import polars as pl
 import requests
 from arxiv import _feed
 
+from pipelines.arxiv_limits import ARXIV_MIN_DELAY_SECONDS, effective_delay
 from pipelines.lib.arxiv_api import (
     MAX_PAGE_SIZE,
     category_count_queries,
@@ -35,7 +34,6 @@ from pipelines.lib.arxiv_api import (
     parse_total_results,
 )
 
-ARXIV_MIN_DELAY_SECONDS = 3.0  # arXiv's terms of use: no more than one request every three seconds
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = f"safety-field-monitor (arxiv.py/{arxiv.__version__})"
 
@@ -73,19 +71,6 @@ _RETRYABLE = (
 
 def query_of(url: str) -> str | None:
     return parse_qs(urlsplit(url).query).get("search_query", [None])[0]
-
-
-def effective_delay(base_url: str, delay_seconds: float) -> float:
-    """The spacing the client keeps: never under 3 s for arxiv.org, whatever was configured."""
-    host = urlsplit(base_url).hostname or ""
-    if host == "arxiv.org" or host.endswith(".arxiv.org"):
-        return max(delay_seconds, ARXIV_MIN_DELAY_SECONDS)
-    return delay_seconds
-
-
-def default_lock_path(base_url: str) -> Path:
-    host = re.sub(r"[^A-Za-z0-9.-]+", "_", urlsplit(base_url).netloc or "local")
-    return Path(tempfile.gettempdir()) / f"arxiv-api-{host}.lock"
 
 
 class RateLimiter:

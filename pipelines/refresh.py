@@ -22,7 +22,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines import settings
-from pipelines.arxiv_client import effective_delay
+from pipelines.arxiv_limits import effective_delay
 from pipelines.dagster_home import install_dagster_home
 from pipelines.definitions import defs as load_defs
 from pipelines.defs.arxiv.api_assets import MONTHS_PER_RUN

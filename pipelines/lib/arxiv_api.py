@@ -11,11 +11,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-import arxiv
 import polars as pl
 
 from pipelines.lib.names import normalize_name_expr
+
+if TYPE_CHECKING:  # results are only read; importing arxiv (and requests) is left to the client
+    import arxiv
 
 RESULT_CAP = 30_000  # arXiv returns at most this many results for one query, whatever the paging
 MAX_PAGE_SIZE = 2_000  # arXiv's largest page

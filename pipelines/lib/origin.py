@@ -751,15 +751,23 @@ def prior_author_evidence(
     authors: pl.DataFrame,
     organizations: pl.DataFrame,
     openalex: pl.DataFrame | None = None,
+    names: pl.Series | None = None,
 ) -> pl.DataFrame:
     """Strong author-level evidence (kinds 1-2) over any set of papers, for propagation into another batch.
 
     papers: arxiv_id, published_date; authors: arxiv_id, name_normalized, affiliation (rows without an
-    affiliation may be left out); openalex: cached `openalex_works` rows.
+    affiliation may be left out); openalex: cached `openalex_works` rows. names, if given, limits the evidence to
+    those authors (a batch uses only evidence on its own authors' names), before any organisation is matched.
     """
+    wanted = None if names is None else pl.DataFrame({"name_normalized": names}, schema={"name_normalized": pl.String})
+    if wanted is not None:
+        authors = authors.join(wanted, on="name_normalized", how="semi")
     parts = [affiliation_evidence(authors, organizations)]
     if openalex is not None and openalex.height:
-        parts.append(openalex_evidence(institutions_frame(openalex), organizations))
+        institutions = institutions_frame(openalex)
+        if wanted is not None:
+            institutions = institutions.join(wanted, on="name_normalized", how="semi")
+        parts.append(openalex_evidence(institutions, organizations))
     direct = pl.concat([p.select(*EVIDENCE_SCHEMA).cast(EVIDENCE_SCHEMA) for p in parts])  # type: ignore[arg-type]
     return author_evidence(papers.select("arxiv_id", "published_date"), authors, direct)
 

@@ -9,12 +9,12 @@ warehouse as it was) and records its run in ingest_runs, which `make refresh` re
 import time
 import warnings
 from datetime import date
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import polars as pl
 
 from pipelines import settings
-from pipelines.arxiv_client import ArxivClient
 from pipelines.defs.arxiv.api_resource import ArxivApiResource
 from pipelines.defs.arxiv.run_records import COUNTS_KIND, PAPERS_KIND, final_pulls, notify_progress, record_failure
 from pipelines.ingest import RunRecord, UpsertCounts, record_rejects, upsert_papers
@@ -32,6 +32,9 @@ from pipelines.lib.arxiv_api import (
     split_windows,
 )
 from pipelines.resources import WarehouseResource
+
+if TYPE_CHECKING:  # the client imports arxiv and requests; the resource builds it when the API is called
+    from pipelines.arxiv_client import ArxivClient
 
 # BackfillPolicy is beta in Dagster 1.13; the warning would print at every start of `make refresh`.
 warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)
@@ -51,14 +54,14 @@ class ArxivQueriesConfig(dg.Config):
 
 
 def fetch_day(
-    client: ArxivClient, queries: QueryConfig, day: date, cap: int
+    client: "ArxivClient", queries: QueryConfig, day: date, cap: int
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, int]:
     """(papers, authors, rejects, n results read) for every configured query over one submission day."""
     return fetch_window(client, queries, day_window(day), cap)
 
 
 def fetch_window(
-    client: ArxivClient, queries: QueryConfig, whole: Window, cap: int
+    client: "ArxivClient", queries: QueryConfig, whole: Window, cap: int
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, int]:
     """(papers, authors, rejects, n results read) for every configured query over a submission window, split
     under arXiv's result cap."""

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dagster as dg
 from pydantic import PrivateAttr
 
 from pipelines import settings
-from pipelines.arxiv_client import ARXIV_MIN_DELAY_SECONDS, ArxivClient, default_lock_path
+from pipelines.arxiv_limits import ARXIV_MIN_DELAY_SECONDS, default_lock_path
 from pipelines.lib.arxiv_api import MAX_PAGE_SIZE
+
+if TYPE_CHECKING:  # the client imports arxiv and requests, needed only when the API is called
+    from pipelines.arxiv_client import ArxivClient
 
 
 class ArxivApiResource(dg.ConfigurableResource):
@@ -27,6 +32,8 @@ class ArxivApiResource(dg.ConfigurableResource):
 
     def client(self, logger: object = None) -> ArxivClient:
         if self._client is None:
+            from pipelines.arxiv_client import ArxivClient
+
             self._client = ArxivClient(
                 self.base_url,
                 page_size=self.page_size,

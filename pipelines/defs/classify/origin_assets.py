@@ -2,6 +2,7 @@
 
 import time
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import duckdb
@@ -11,9 +12,11 @@ from pipelines import contract, settings
 from pipelines.defs.classify.people_assets import author_places, load_places
 from pipelines.inputs import classifier_bundle
 from pipelines.lib.origin import classify_origin, prior_author_evidence
-from pipelines.openalex_client import OpenAlexClient, OpenAlexError, OpenAlexUnreachable
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import append_rows, drop_if_older, table_exists
+
+if TYPE_CHECKING:  # the client imports requests, needed only when OpenAlex is looked up
+    from pipelines.openalex_client import OpenAlexClient
 
 OPENALEX_DDL = contract.table("openalex_works").ddl()
 # Papers fetched besides safety papers: a fixed pseudo-random sample of the rest (by a hash of the id), so shares
@@ -38,7 +41,9 @@ class OpenAlexResource(dg.ConfigurableResource):
     def limit(self) -> int:
         return self.max_per_run or settings.openalex_max_per_run()
 
-    def client(self) -> OpenAlexClient:
+    def client(self) -> "OpenAlexClient":
+        from pipelines.openalex_client import OpenAlexClient
+
         return OpenAlexClient(
             self.base_url or settings.openalex_url(), min_interval_s=self.min_interval_s, max_retries=self.max_retries
         )
@@ -100,6 +105,8 @@ def openalex_works(
         return dg.MaterializeResult(metadata={"skipped": "OPENALEX=off", "fetched": 0})
     if not ids:
         return dg.MaterializeResult(metadata={"skipped": "nothing to look up", "fetched": 0})
+
+    from pipelines.openalex_client import OpenAlexError, OpenAlexUnreachable
 
     client = openalex.client()
     records: list[dict] = []
@@ -172,22 +179,37 @@ def _todo(con: duckdb.DuckDBPyConnection, version: str, full: bool) -> tuple[pl.
 
 
 def _context(
-    con: duckdb.DuckDBPyConnection, organizations: pl.DataFrame, roster_frame: pl.DataFrame, places: pl.DataFrame
+    con: duckdb.DuckDBPyConnection,
+    organizations: pl.DataFrame,
+    roster_frame: pl.DataFrame,
+    places: pl.DataFrame,
+    names: pl.Series | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Strong author evidence over the whole warehouse (for propagation) and per-name paper counts (ambiguity)."""
+    """Strong author evidence over the whole warehouse (for propagation) and per-name paper counts (ambiguity).
+
+    names, if given, limits both to those authors: classify_origin reads the context only for the names of the
+    papers it classifies, so a batch given the context of its own authors is classified as in a full run.
+    """
+    batch = None if names is None else pl.DataFrame({"name_normalized": names}).unique()
+    if batch is not None:
+        con.register("_batch_names", batch)
+    only_batch = "AND name_normalized IN (SELECT name_normalized FROM _batch_names)" if batch is not None else ""
     authors = con.sql(
-        """SELECT arxiv_id, name_normalized, affiliation FROM paper_authors
-        WHERE affiliation IS NOT NULL AND trim(affiliation) <> ''"""
+        f"""SELECT arxiv_id, name_normalized, affiliation FROM paper_authors
+        WHERE affiliation IS NOT NULL AND trim(affiliation) <> '' {only_batch}"""
     ).pl()
     works = con.sql("SELECT arxiv_id, status, institutions FROM openalex_works WHERE status = 'ok'").pl()
     ids = pl.concat([authors.select("arxiv_id"), works.select("arxiv_id")]).unique()
     con.register("_ctx_ids", ids)
     dates = con.sql("SELECT arxiv_id, published_date FROM papers JOIN _ctx_ids USING (arxiv_id)").pl()
     con.unregister("_ctx_ids")
-    prior = prior_author_evidence(dates, authors, organizations, works)
+    prior = prior_author_evidence(dates, authors, organizations, works, names=None if batch is None else names)
     wanted = pl.concat(
         [roster_frame.select("name_normalized"), prior.select("name_normalized"), places.select("name_normalized")]
     ).unique()
+    if batch is not None:
+        wanted = wanted.join(batch, on="name_normalized", how="semi")
+        con.unregister("_batch_names")
     con.register("_names", wanted)
     # The SQL form of origin.name_statistics, over every paper in the warehouse.
     counts = con.sql(
@@ -218,6 +240,17 @@ def _context(
     return prior, counts
 
 
+def _batch_names(con: duckdb.DuckDBPyConnection, todo: pl.DataFrame) -> pl.Series:
+    """The distinct author names of the papers to classify."""
+    con.register("_todo_ids", todo.select("arxiv_id"))
+    names = con.sql(
+        """SELECT DISTINCT name_normalized FROM paper_authors JOIN _todo_ids USING (arxiv_id)
+        WHERE name_normalized IS NOT NULL"""
+    ).pl()["name_normalized"]
+    con.unregister("_todo_ids")
+    return names
+
+
 @dg.asset(
     group_name="classify",
     kinds={"duckdb", "polars"},
@@ -246,7 +279,11 @@ def paper_origins(
         drop_if_older(con, "paper_origins", "has_academic_author")  # rebuilt: its origin_version is stale anyway
         con.execute(PAPER_ORIGINS_DDL)
         todo, full = _todo(con, version, config.full_refresh)
-        prior, name_counts = _context(con, bundle.organizations, roster_frame, places) if todo.height else (None, None)
+        prior, name_counts = None, None
+        if todo.height:
+            # A small batch needs the context of its own authors only; a full run reads it all once for every chunk.
+            names = None if full else _batch_names(con, todo)
+            prior, name_counts = _context(con, bundle.organizations, roster_frame, places, names)
         for start in range(0, todo.height, config.chunk_size):
             con.register("_ids", todo.slice(start, config.chunk_size))
             papers = con.sql(

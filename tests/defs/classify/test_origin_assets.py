@@ -288,3 +288,31 @@ def test_places_from_author_records_stay_private_and_evidence_names_no_person(
         ]
     finally:
         private.close()
+
+
+def test_an_incremental_day_is_classified_as_a_full_run_classifies_it(warehouse, stub, positions):
+    resource = OpenAlexResource(base_url=stub.base_url, mode="auto", min_interval_s=0.0)
+    assert _run(warehouse, resource).success
+    day = [
+        # a known author with an affiliation elsewhere, one propagated from an old paper, one on the roster, one
+        # with a new affiliation, and an updated old paper
+        ("2407.00007", "Later", [("Ann Lee", None), ("Bo Chen", "Meta AI")]),
+        ("2407.00008", "Roster again", [("Fay Gold", None), ("Bo Chen", None)]),
+        ("2407.00009", "Unknown", [("Zed Nobody", None), ("Cy Park", "ETH Zurich")]),
+    ]
+    with warehouse.transaction() as con:
+        for arxiv_id, title, authors in day:
+            _insert(con, arxiv_id, date(2024, 7, 7), title, "Abstract.", None, authors, datetime.now())
+        con.execute("UPDATE papers SET ingested_at = now(), title = 'Renamed' WHERE arxiv_id = '2404.00004'")
+    incremental = _run(warehouse, resource)
+    assert _metadata(incremental, "paper_origins")["mode"] == "incremental"
+    assert _metadata(incremental, "paper_origins")["classified"] == len(day) + 1
+    columns = "* EXCLUDE (classified_at)"
+    changed = "('2407.00007', '2407.00008', '2407.00009', '2404.00004')"
+    after_day = _rows(warehouse, f"SELECT {columns} FROM paper_origins WHERE arxiv_id IN {changed} ORDER BY 1")
+    full = _run(warehouse, resource, full=True)
+    assert _metadata(full, "paper_origins")["mode"] == "full"
+    assert _rows(warehouse, f"SELECT {columns} FROM paper_origins WHERE arxiv_id IN {changed} ORDER BY 1") == after_day
+    origins = {r[0]: r[1:3] for r in after_day}
+    assert origins["2407.00007"][0] == "frontier_lab"  # Meta AI by affiliation
+    assert origins["2404.00004"] == ("academic", ["Stanford University"])  # propagated from Ann Lee's old paper
