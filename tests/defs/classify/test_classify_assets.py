@@ -206,19 +206,25 @@ def test_batches_bound_the_work(warehouse):
     assert _rows(warehouse, "SELECT count(*) FROM paper_relevance") == [(len(PAPERS),)]
 
 
+def _insert_frontier_lab_origin(con, arxiv_id: str) -> None:
+    """A stored origin row for one paper (frontier lab, from an affiliation), as paper_origins would hold it."""
+    from pipelines.defs.classify.origin_assets import PAPER_ORIGINS_DDL
+
+    con.execute(PAPER_ORIGINS_DDL)
+    con.execute(
+        """INSERT INTO paper_origins (arxiv_id, origin, organizations, origin_evidence, origin_confidence,
+            has_frontier_lab_author, first_author_class, last_author_class, n_authors, n_authors_placed,
+            origin_version, classified_at)
+        VALUES (?, 'frontier_lab', ['Anthropic'], 'affiliation: Anthropic', 0.9, true, 'frontier_lab',
+            'unknown', 2, 1, 'v', now())""",
+        [arxiv_id],
+    )
+
+
 def test_classification_joins_origins_and_drops_removed_papers(after_first_run):
     warehouse = after_first_run
     with warehouse.transaction() as con:
-        from pipelines.defs.classify.origin_assets import PAPER_ORIGINS_DDL
-
-        con.execute(PAPER_ORIGINS_DDL)
-        con.execute(
-            """INSERT INTO paper_origins (arxiv_id, origin, organizations, origin_evidence, origin_confidence,
-                has_frontier_lab_author, first_author_class, last_author_class, n_authors, n_authors_placed,
-                origin_version, classified_at)
-            VALUES ('2501.00001', 'frontier_lab', ['Anthropic'], 'affiliation: Anthropic', 0.9, true, 'frontier_lab',
-                'unknown', 2, 1, 'v', now())"""
-        )
+        _insert_frontier_lab_origin(con, "2501.00001")
         con.execute("DELETE FROM papers WHERE arxiv_id = '2501.00004'")
     result = _run(warehouse)
     assert result.success
@@ -271,16 +277,7 @@ def test_classifier_accuracy_compares_stored_labels_with_the_judged_sample(wareh
 def test_an_incremental_classification_equals_a_full_rebuild(after_first_run):
     warehouse = after_first_run
     with warehouse.transaction() as con:
-        from pipelines.defs.classify.origin_assets import PAPER_ORIGINS_DDL
-
-        con.execute(PAPER_ORIGINS_DDL)
-        con.execute(
-            """INSERT INTO paper_origins (arxiv_id, origin, organizations, origin_evidence, origin_confidence,
-                has_frontier_lab_author, first_author_class, last_author_class, n_authors, n_authors_placed,
-                origin_version, classified_at)
-            VALUES ('2501.00002', 'frontier_lab', ['Anthropic'], 'affiliation: Anthropic', 0.9, true, 'frontier_lab',
-                'unknown', 2, 1, 'v', now())"""
-        )
+        _insert_frontier_lab_origin(con, "2501.00002")
         con.execute("DELETE FROM papers WHERE arxiv_id = '2501.00004'")
         con.execute("DELETE FROM papers WHERE arxiv_id = '2501.00003'")
         _insert(
