@@ -28,10 +28,12 @@ def stage(step: dict) -> str:
         return "classify"
     if group in ("workforce", "marts"):
         return "workforce+marts"
+    if name == "published_warehouse":
+        return "publish_step"  # shown in the publish row (the step and the exit after it)
     return "other"
 
 
-STAGES = ("load", "denominators", "classify", "workforce+marts", "other", "checks")
+STAGES = ("load", "denominators", "classify", "workforce+marts", "other", "checks", "publish_step")
 
 
 def stage_seconds(refresh: dict | None) -> dict[str, float]:

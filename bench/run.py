@@ -160,22 +160,27 @@ def _refresh(run: Path, env: dict[str, str], name: str) -> dict:
     return out
 
 
-def _compacted_bytes(published: Path, scratch: Path) -> int:
+def _compacted_bytes(published: Path, scratch: Path) -> int | None:
     """The size of the published data written compactly: COPY FROM DATABASE into a fresh file of the same storage
-    version (outside the timed phases)."""
+    version, outside the timed phases and in its own process (a large parent would pass its RSS on to the next
+    phase's child: Linux counts a forked child's pages in its peak until exec)."""
     scratch.unlink(missing_ok=True)
-    con = duckdb.connect()
-    try:
-        con.execute("SET enable_progress_bar = false")
-        con.execute(f"ATTACH '{published}' AS src (READ_ONLY)")
-        version = con.execute("SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = 'src'")
-        storage = (version.fetchone()[0] or "").rstrip("+")
-        option = f" (STORAGE_VERSION '{storage}')" if storage else ""
-        con.execute(f"ATTACH '{scratch}' AS compact{option}")
-        con.execute("COPY FROM DATABASE src TO compact")
-        con.execute("DETACH compact")
-    finally:
-        con.close()
+    code = (
+        "import duckdb, sys\n"
+        "con = duckdb.connect()\n"
+        "con.execute('SET enable_progress_bar = false')\n"
+        "con.execute(f\"ATTACH '{sys.argv[1]}' AS src (READ_ONLY)\")\n"
+        "v = con.execute(\"SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = 'src'\")\n"
+        "storage = (v.fetchone()[0] or '').rstrip('+')\n"
+        "option = f\" (STORAGE_VERSION '{storage}')\" if storage else ''\n"
+        "con.execute(f\"ATTACH '{sys.argv[2]}' AS compact{option}\")\n"
+        "con.execute('COPY FROM DATABASE src TO compact')\n"
+        "con.execute('DETACH compact')\n"
+    )
+    done = subprocess.run([PY, "-c", code, str(published), str(scratch)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        log(f"compacted size not measured: {done.stderr.strip()[-300:]}")
+        return None
     size = scratch.stat().st_size
     scratch.unlink()
     return size

@@ -12,7 +12,16 @@ def _refresh(wall_s: float, load_s: float, *, published: int, compacted: int) ->
         "returncode": 0,
         "wall_s": wall_s,
         "peak_rss_bytes": 3 * 2**30,
-        "runs": [{"steps": [_step("arxiv_snapshot_papers", "arxiv", load_s), _step("paper_relevance", "classify", 9)]}],
+        "runs": [
+            {
+                "steps": [
+                    _step("arxiv_snapshot_papers", "arxiv", load_s),
+                    _step("paper_relevance", "classify", 9),
+                    _step("published_warehouse", "publish", 3),
+                ]
+            }
+        ],
+        "publish_s": 4.0,
         "published_bytes": published,
         "compacted_bytes": compacted,
     }
@@ -54,6 +63,8 @@ def test_figures_ratios_come_from_the_same_run():
     f = figures(_size())
     assert f["load_vs_floor"] == 70.0 / 40.0
     assert f["refresh_vs_floor"] == 200.0 / 40.0
+    # the publish step is reported with the exit after it, not among "other assets"
+    assert f["publish_s"] == 4.0 and f["other_s"] == 0.0
     # the published file after the last run (the daily one) against its compacted size
     assert round(f["published_vs_compacted"], 3) == 0.05
 
