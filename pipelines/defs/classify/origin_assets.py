@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 
 from pipelines import contract, settings
+from pipelines.defs.classify.assets import CLASSIFY_DUCKDB_MEMORY
 from pipelines.defs.classify.people_assets import author_places, load_places
 from pipelines.inputs import classifier_bundle
 from pipelines.lib.origin import classify_origin, prior_author_evidence
@@ -284,6 +285,7 @@ def paper_origins(
             # A small batch needs the context of its own authors only; a full run reads it all once for every chunk.
             names = None if full else _batch_names(con, todo)
             prior, name_counts = _context(con, bundle.organizations, roster_frame, places, names)
+        con.execute(f"SET memory_limit = '{CLASSIFY_DUCKDB_MEMORY}'")  # chunks are read by id, beside Polars' frames
         for start in range(0, todo.height, config.chunk_size):
             con.register("_ids", todo.slice(start, config.chunk_size))
             papers = con.sql(
