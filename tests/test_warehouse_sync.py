@@ -59,6 +59,12 @@ def _tables(path: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
+def _publish_and_catch_up(work: Path, published: Path) -> None:
+    """A publish, then the next run's start: the working file (the replaced one) brought up to date."""
+    publish(work, published, log=print)
+    prepare_work_file(work, published, log=print)
+
+
 def _published_day(work: Path, published: Path, logs: list[str], day: int) -> None:
     """One run: bring the working file up to date, add a day of papers, update an old one, publish."""
     prepare_work_file(work, published, log=logs.append)
@@ -96,16 +102,14 @@ def test_rows_deleted_and_tables_dropped_since_are_gone_after_catching_up(tmp_pa
     work, published = _files(tmp_path)
     _add_papers(work, 0, 1000, T0)
     _write(work, "CREATE TABLE scratch AS SELECT 1 AS i")
-    publish(work, published, log=print)
-    prepare_work_file(work, published, log=print)
+    _publish_and_catch_up(work, published)
     _write(
         work,
         "DELETE FROM papers WHERE arxiv_id < '2601.00010'",
         "DELETE FROM paper_authors WHERE arxiv_id < '2601.00010'",
         "DROP TABLE scratch",
     )
-    publish(work, published, log=print)
-    prepare_work_file(work, published, log=print)
+    _publish_and_catch_up(work, published)
     assert _tables(work) == _tables(published)
     assert len(_tables(work)["papers"]) == 990
 
@@ -113,8 +117,7 @@ def test_rows_deleted_and_tables_dropped_since_are_gone_after_catching_up(tmp_pa
 def test_a_row_changed_without_a_later_change_time_makes_it_copy_instead(tmp_path: Path) -> None:
     work, published = _files(tmp_path)
     _add_papers(work, 0, 1000, T0)
-    publish(work, published, log=print)
-    prepare_work_file(work, published, log=print)
+    _publish_and_catch_up(work, published)
     _add_papers(work, 5, 1, T0 - timedelta(days=1), title="backdated")
     publish(work, published, log=print)
     logs: list[str] = []
@@ -126,8 +129,7 @@ def test_a_row_changed_without_a_later_change_time_makes_it_copy_instead(tmp_pat
 def test_a_reader_holding_the_previous_file_makes_it_copy_and_keeps_its_view(tmp_path: Path) -> None:
     work, published = _files(tmp_path)
     _add_papers(work, 0, 1000, T0)
-    publish(work, published, log=print)
-    prepare_work_file(work, published, log=print)
+    _publish_and_catch_up(work, published)
     _add_papers(work, 5000, 10, T0 + timedelta(days=1))
     reader = subprocess.Popen(
         [
@@ -161,8 +163,7 @@ def test_a_reader_holding_the_previous_file_makes_it_copy_and_keeps_its_view(tmp
 def test_a_swap_killed_between_its_renames_is_finished_at_the_next_start(tmp_path: Path) -> None:
     work, published = _files(tmp_path)
     _add_papers(work, 0, 100, T0)
-    publish(work, published, log=print)
-    prepare_work_file(work, published, log=print)
+    _publish_and_catch_up(work, published)
     _add_papers(work, 500, 10, T0 + timedelta(days=1))
     publish(work, published, log=print)
     left = work.with_name(f".{work.name}.0123456789abcdef.next")
@@ -216,8 +217,7 @@ def test_a_failed_publish_leaves_the_published_file_as_it_was(
 ) -> None:
     work, published = _files(tmp_path)
     _add_papers(work, 0, 100, T0)
-    publish(work, published, log=print)
-    prepare_work_file(work, published, log=print)
+    _publish_and_catch_up(work, published)
     before = _tables(published)
     _add_papers(work, 500, 10, T0 + timedelta(days=1))
     import pipelines.warehouse_sync as sync
@@ -256,8 +256,7 @@ def test_a_catch_up_that_fails_copies_the_published_file_instead(
 ) -> None:
     work, published = _files(tmp_path)
     _add_papers(work, 0, 100, T0)
-    publish(work, published, log=print)
-    prepare_work_file(work, published, log=print)
+    _publish_and_catch_up(work, published)
     _add_papers(work, 500, 10, T0 + timedelta(days=1))
     publish(work, published, log=print)
     import pipelines.warehouse_sync as sync
