@@ -12,7 +12,7 @@ from pipelines.resources import WarehouseResource
 from pipelines.warehouse import input_fingerprint
 
 # The tables the cells are aggregated from, with the column each writer sets when it writes a row.
-CELL_INPUTS = {"papers": "ingested_at", "paper_classification": "classified_at", "category_month_counts": "counted_at"}
+CELL_INPUTS = {"papers": "ingested_at", "paper_classification": "classified_at"}
 
 
 def paper_cells(con: duckdb.DuckDBPyConnection, warehouse: WarehouseResource) -> pl.DataFrame:
