@@ -29,7 +29,6 @@ CONTRACT_TABLES = contract.names()
 # Tables a pipeline step after ingestion writes: each may be missing while that step has not run.
 DERIVED_TABLES = tuple(t for t in CONTRACT_TABLES if t not in contract.names("ingest"))
 
-MAX_SEARCH_TERMS = search_query.MAX_SEARCH_TERMS
 MAX_ROWS = 5000
 
 

@@ -12,7 +12,7 @@ from pipelines import inputs
 from pipelines.lib import search_query
 
 LIMITS = [100, 500, 2000]
-SORTS = ["relevance", "newest"]  # URL values too
+SORTS = list(queries.SEARCH_ORDERS)  # URL values too
 SEARCH_HELP = (
     "Every term must match (case-insensitive). A word matches anywhere in the title, abstract or an author name, "
     'also inside longer words (agent finds agents and reagent). "Quoted words" must follow each other (any spaces '

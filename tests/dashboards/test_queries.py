@@ -175,7 +175,7 @@ def test_latest_headcount_is_the_newest_technical_estimate(warehouse_file: Path,
 def test_search_terms_and_literal_patterns() -> None:
     terms = search_query.parse('reward "sparse autoencoders"  Lopez').terms
     assert [t.text for t in terms] == ["reward", "sparse autoencoders", "Lopez"]
-    assert len(search_query.parse(" ".join("abcdefghij")).terms) == queries.MAX_SEARCH_TERMS
+    assert len(search_query.parse(" ".join("abcdefghij")).terms) == search_query.MAX_SEARCH_TERMS
 
 
 @pytest.mark.parametrize(
