@@ -45,8 +45,8 @@ _MAX_EXPANSIONS = 50_000
 _MAX_PHRASE_ALTERNATION = 800
 
 
-def _reader(root: Path) -> tantivy.Index:
-    """The live generation's index, opened once per process and reloaded when a commit changed it."""
+def _reader(root: Path) -> tuple[Path, tantivy.Index]:
+    """The live generation and its index, opened once per process and reloaded when a commit changed it."""
     generation, _ = read_state(root)
     key = str(generation)
     try:
@@ -62,7 +62,7 @@ def _reader(root: Path) -> tantivy.Index:
     except (ValueError, OSError) as exc:
         raise SearchIndexMissing(root, f"cannot open {generation.name}: {exc}") from exc
     _OPEN[key] = (mtime, index)
-    return index
+    return generation, index
 
 
 def _vocabulary(generation: Path, field: str) -> str | None:
@@ -230,8 +230,7 @@ def search(
     """The result rows of the best `limit` papers for `query` within `filters` (BM25, or newest first). Without
     terms: the newest papers within the filters."""
     root = index_root(warehouse)
-    index = _reader(root)
-    generation, _ = read_state(root)
+    generation, index = _reader(root)
     searcher, sch = index.searcher(), index.schema
     vocabularies = {field: _vocabulary(generation, field) for field in {t.field for t in query.terms}}
     limit = max(1, limit)
