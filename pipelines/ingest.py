@@ -33,7 +33,12 @@ PAPER_COLUMNS = [
     "source_detail",
 ]
 AUTHOR_COLUMNS = ["arxiv_id", "position", "name", "name_normalized", "affiliation"]
-_CONTENT_COLUMNS = [c for c in PAPER_COLUMNS if c not in ("arxiv_id", "source", "source_detail")]
+CONTENT_COLUMNS = [c for c in PAPER_COLUMNS if c not in ("arxiv_id", "source", "source_detail")]
+
+
+def same_content_sql(stored: str, new: str) -> str:
+    """SQL true when the rows aliased `stored` and `new` hold the same paper content (where it was read from aside)."""
+    return " AND ".join(f"{stored}.{c} IS NOT DISTINCT FROM {new}.{c}" for c in CONTENT_COLUMNS)
 # Ties of date and version go to the record read last: the later file, then the later line, by number
 # (source_detail is 'file:line'; as text, 'f:999' would sort after 'f:1000').
 LATER_IN_THE_INPUT = (
@@ -84,7 +89,7 @@ def apply_upsert(con: duckdb.DuckDBPyConnection, now: datetime) -> UpsertCounts:
 
     A stored row that ranks above the new one (pipelines/lib/record_order.py) is kept, counted `older`; on a tie
     the new record, read later, wins."""
-    same = " AND ".join(f"p.{c} IS NOT DISTINCT FROM s.{c}" for c in _CONTENT_COLUMNS)
+    same = same_content_sql("p", "s")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _decision AS
         SELECT s.arxiv_id, CASE

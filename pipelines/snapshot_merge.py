@@ -19,7 +19,7 @@ from datetime import datetime
 
 import duckdb
 
-from pipelines.ingest import AUTHOR_COLUMNS, PAPER_COLUMNS, UpsertCounts
+from pipelines.ingest import AUTHOR_COLUMNS, PAPER_COLUMNS, UpsertCounts, same_content_sql
 from pipelines.lib.names import normalize_name_sql
 from pipelines.lib.record_order import NEWEST_FIRST, ranks_above_sql
 from pipelines.lib.snapshot_sql import PAPERS_FROM_PARSED_SQL
@@ -27,7 +27,6 @@ from pipelines.lib.snapshot_sql import PAPERS_FROM_PARSED_SQL
 TOUCHED = "_snapshot_touched"
 UNDO_PAPERS = "_snapshot_undo_papers"
 UNDO_AUTHORS = "_snapshot_undo_authors"
-_CONTENT_COLUMNS = [c for c in PAPER_COLUMNS if c not in ("arxiv_id", "source", "source_detail")]
 _FILE_OF_DETAIL = "regexp_replace({x}.source_detail, ':\\d+$', '')"
 
 _AUTHORS_OF_BLOCK = f"""
@@ -66,7 +65,7 @@ def merge_block(con: duckdb.DuckDBPyConnection, files: list[str], now: datetime,
         con.execute(f"INSERT INTO papers ({columns}, ingested_at) SELECT {columns}, ?::TIMESTAMP FROM _block", [now])
         con.execute(f"INSERT INTO paper_authors ({', '.join(AUTHOR_COLUMNS)}) {_AUTHORS_OF_BLOCK.format(where='')}")
         return
-    same = " AND ".join(f"p.{c} IS NOT DISTINCT FROM b.{c}" for c in _CONTENT_COLUMNS)
+    same = same_content_sql("p", "b")
     this_load = "coalesce(p.ingested_at = ?::TIMESTAMP, false)"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _decision AS
