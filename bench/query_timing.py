@@ -40,7 +40,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank - 1]
 
 
-def _date_range(warehouse: Path) -> tuple[dt.date, dt.date]:
+def date_range(warehouse: Path) -> tuple[dt.date, dt.date]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         first, last = con.execute("SELECT min(published_date), max(published_date) FROM papers").fetchone()
@@ -69,7 +69,7 @@ def variants(fn: Callable, warehouse: Path, start: dt.date, end: dt.date) -> lis
 def time_queries(warehouse: Path, repeats: int, budget_s: float = 5.0) -> dict:
     from dashboards import queries
 
-    start, end = _date_range(warehouse)
+    start, end = date_range(warehouse)
     results = []
     for name, fn in inspect.getmembers(queries, inspect.isfunction):
         if name.startswith("_") or fn.__module__ != queries.__name__:

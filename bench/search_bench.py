@@ -19,9 +19,7 @@ import statistics
 import time
 from pathlib import Path
 
-import duckdb
-
-from bench.query_timing import percentile
+from bench.query_timing import date_range, percentile
 from pipelines import search_index, search_lookup, settings
 from pipelines.lib import search_query
 
@@ -34,14 +32,6 @@ QUERIES = {
     "author": ["author:wang", 'author:"yoshua bengio"'],
 }  # fmt: skip
 SAFETY = ("any", "broad")
-
-
-def _date_range(warehouse: Path):
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute("SELECT min(published_date), max(published_date) FROM papers").fetchall()[0]
-    finally:
-        con.close()
 
 
 def _timed(fn, repeats: int) -> list[float]:
@@ -60,7 +50,7 @@ def run(warehouse: Path, repeats: int, rebuild: bool) -> dict:
     if rebuild:
         shutil.rmtree(search_index.index_root(warehouse), ignore_errors=True)
     update = search_index.update_search_index(warehouse)
-    start, end = _date_range(warehouse)
+    start, end = date_range(warehouse)
     rows = []
     for group, texts in QUERIES.items():
         for text in texts:
