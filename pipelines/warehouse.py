@@ -28,6 +28,7 @@ import polars as pl
 from pipelines import contract
 from pipelines.warehouse_sync import (
     catch_up,
+    copy_atomically,
     copy_published,
     is_behind,
     is_lock_error,
@@ -171,10 +172,16 @@ def _set_aside(path: Path) -> Path:
 
 def _rewrite_in_storage_version(path: Path, log: Callable[[str], None]) -> None:
     """Copy a file written in a newer storage format into STORAGE_VERSION's, and put it in its place."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.migrate")
-    copy_database(path, tmp)
-    os.replace(tmp, path)
+    _rewrite_compactly(path)
     log(f"warehouse: rewrote {path} in DuckDB's {STORAGE_VERSION} storage format, so older clients can open it")
+
+
+def _rewrite_compactly(path: Path, memory_limit: str = "4GB") -> None:
+    """Rewrite a file in STORAGE_VERSION's format without free blocks, and put it in its place (a half-written
+    copy is a `.migrate` file, removed at the next start)."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.migrate")
+    copy_database(path, tmp, memory_limit)
+    os.replace(tmp, path)
 
 
 def copy_database(source: Path, target: Path, memory_limit: str = "4GB") -> None:
@@ -276,20 +283,13 @@ def publish(
         con.close()
     how = ""
     if total and free / total > COMPACT_ABOVE_FREE_SHARE and free * block_size > COMPACT_MIN_FREE_BYTES:
-        compact = work_path.with_name(f".{work_path.name}.{uuid.uuid4().hex}.migrate")
-        copy_database(work_path, compact, memory_limit)
-        os.replace(compact, work_path)
+        _rewrite_compactly(work_path, memory_limit)
         how = f"compacted ({free:,} of {total:,} blocks were free), then "
     published_path.parent.mkdir(parents=True, exist_ok=True)
     if swap_into_place(work_path, published_path):
         how += "renamed into place; the file it replaced is the next working file"
     else:
-        tmp = published_path.with_name(f".{published_path.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            shutil.copyfile(work_path, tmp)
-            os.replace(tmp, published_path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        copy_atomically(work_path, published_path, ".tmp")
         how += "copied"
     log(f"warehouse: published generation {generation} as {how}")
     return published_path

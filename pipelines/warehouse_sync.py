@@ -138,16 +138,24 @@ def recover_next(work_path: Path, log: Callable[[str], None]) -> None:
         path.unlink(missing_ok=True)
 
 
+def copy_atomically(source: Path, target: Path, suffix: str, before_replace: Callable[[], None] | None = None) -> None:
+    """Copy `source` beside `target` (a hidden name ending in `suffix`) and rename it over `target`: readers see
+    the old file or the whole new one. A half-written copy is removed here, or by the next start if killed."""
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}{suffix}")
+    try:
+        shutil.copyfile(source, tmp)
+        if before_replace is not None:
+            before_replace()
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def copy_published(work_path: Path, published_path: Path) -> None:
     """Replace the working file with a copy of the published one (a half-written copy is removed at the next start
     with the other `.migrate` files)."""
-    tmp = work_path.with_name(f".{work_path.name}.{uuid.uuid4().hex}.migrate")
-    try:
-        shutil.copyfile(published_path, tmp)
-        work_path.with_name(work_path.name + ".wal").unlink(missing_ok=True)
-        os.replace(tmp, work_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    wal = work_path.with_name(work_path.name + ".wal")
+    copy_atomically(published_path, work_path, ".migrate", before_replace=lambda: wal.unlink(missing_ok=True))
 
 
 def catch_up(
